@@ -1,0 +1,47 @@
+// swift-tools-version:6.2
+// 6.2 because the relay (Hummingbird 2.28) requires it; the core modules need nothing newer than 6.0.
+import PackageDescription
+
+let package = Package(
+    name: "isr",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "isr", targets: ["isr"]),
+        .executable(name: "isr-relay", targets: ["isr-relay"]),
+        .library(name: "ISRCrypto", targets: ["ISRCrypto"]),
+        .library(name: "ISRPacket", targets: ["ISRPacket"]),
+        .library(name: "ISRPolicy", targets: ["ISRPolicy"]),
+    ],
+    dependencies: [
+        // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        // TOML: the purpose policy is data an admin edits.
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // libsodium, the only source of cryptographic primitives. Only ISRCrypto imports it.
+        .systemLibrary(
+            name: "CSodium",
+            pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
+        ),
+        .target(name: "ISRCrypto", dependencies: ["CSodium"]),
+        .target(
+            name: "ISRPacket",
+            dependencies: ["ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]
+        ),
+        .target(
+            name: "ISRPolicy",
+            dependencies: ["ISRPacket", .product(name: "TOMLKit", package: "TOMLKit")]
+        ),
+        .executableTarget(name: "isr", dependencies: ["ISRPacket", "ISRPolicy"]),
+        .executableTarget(name: "isr-relay", dependencies: ["ISRPacket", "ISRPolicy"]),
+        .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
+        .testTarget(
+            name: "ISRPacketTests",
+            dependencies: ["ISRPacket", "ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")],
+            resources: [.copy("Vectors")]
+        ),
+        .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
+    ]
+)
