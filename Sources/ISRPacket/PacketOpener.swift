@@ -1,0 +1,40 @@
+import ISRCrypto
+
+/// A packet a recipient has verified and decrypted.
+public struct OpenedPacket: Sendable, Equatable {
+    public let header: PacketHeader
+    public let body: PacketBody
+    public let sealed: SealedPacket
+}
+
+/// Opens packets in the only safe order: frame, verify the signature, parse the header, open this recipient's
+/// stanza, authenticate and decrypt the body, parse it, and check it matches its header.
+public enum PacketOpener {
+    /// Opens `bytes` as `recipient`. `senderKey` is the sender's verified signing key (from the signed directory);
+    /// `expectedSender`, when known, must be the header's sender.
+    public static func open(_ bytes: [UInt8], as recipient: MemberID, keys: EncryptionKeyPair, senderKey: SigningPublicKey,
+                            expectedSender: MemberID? = nil, limits: PacketLimits = .standard) throws(PacketError) -> OpenedPacket {
+        let sealed = try SealedPacket(encoded: bytes, limits: limits)
+        let header = try sealed.verifiedHeader(signedBy: senderKey, expectedSender: expectedSender, limits: limits)
+        guard let stanza = sealed.stanzas.first(where: { $0.recipient == recipient }) else {
+            throw PacketError(.notForRecipient, "this packet is not addressed to \(recipient); it was sealed for \(sealed.stanzas.map(\.recipient.rawValue).joined(separator: ", "))")
+        }
+        let contentKey: ContentKey
+        do {
+            contentKey = try ContentKey(keys.open(stanza.sealedKey))
+        } catch {
+            throw PacketError(.stanzaUnreadable, "the stanza for \(recipient) does not open with this identity's key: the sender used an out-of-date key for you; ask them to refresh the directory and resend")
+        }
+        let plaintext: [UInt8]
+        do {
+            plaintext = try contentKey.decrypt(sealed.body, associatedData: sealed.headerBytes)
+        } catch {
+            throw PacketError(.bodyTampered, "the body does not authenticate with its header: the sender's client produced an inconsistent packet; do not rely on it and tell the sender")
+        }
+        let body = try PacketBody(derEncoded: plaintext)
+        guard body.fieldNames == header.fieldNames else {
+            throw PacketError(.fieldsMismatch, "the body holds fields [\(body.fieldNames.joined(separator: ", "))] but its header declares [\(header.fieldNames.joined(separator: ", "))]; the packet is flagged and should be queried with the sender")
+        }
+        return OpenedPacket(header: header, body: body, sealed: sealed)
+    }
+}
