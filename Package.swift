@@ -40,7 +40,7 @@ let package = Package(
         .testTarget(
             name: "ISRPacketTests",
             dependencies: ["ISRPacket", "ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")],
-            resources: [.copy("Vectors")]
+            exclude: ["Vectors"]
         ),
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
     ]

@@ -12,7 +12,12 @@ extension PacketHeader {
     /// The exact bytes that are signed and used as the body's associated data. Validates first.
     public func derEncoded(limits: PacketLimits = .standard) throws(PacketError) -> [UInt8] {
         try validate(limits: limits)
-        return try DERFields.encoding("header") { s in
+        return try derEncodedUnvalidated()
+    }
+
+    /// The encoding without validation: only for building deliberately invalid test vectors.
+    func derEncodedUnvalidated() throws(PacketError) -> [UInt8] {
+        try DERFields.encoding("header") { s in
             try s.appendConstructedNode(identifier: .sequence) { s in
                 try s.serialize(ASN1OctetString(bytes: id.bytes))
                 try s.serialize(ASN1UTF8String(text: kind.rawValue))

@@ -46,7 +46,10 @@ public struct SealedPacket: Sendable, Equatable {
                             throw PacketError(.malformed, "a packet has at most \(limits.maximumStanzas) recipient stanzas")
                         }
                         stanzas.append(try DER.sequence(node, identifier: .sequence) { s in
-                            let recipient = try MemberID(DERFields.utf8(&s, "stanza recipient", .malformed))
+                            let text = try DERFields.utf8(&s, "stanza recipient", .malformed)
+                            guard let recipient = try? MemberID(text) else {
+                                throw PacketError(.malformed, "a recipient stanza names `\(text.prefix(140))`, which is not a member id")
+                            }
                             let sealedKey = try DERFields.octets(&s)
                             guard sealedKey.count == RecipientStanza.sealedKeyByteCount else {
                                 throw PacketError(.malformed, "a recipient stanza holds an 80-byte sealed key, this one \(sealedKey.count)")
