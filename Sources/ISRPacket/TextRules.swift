@@ -1,3 +1,9 @@
+/// The grammar of codes (purposes, lawful bases, field names, agency kinds), shared with the policy.
+public enum PacketCode {
+    /// 1–64 of `a-z 0-9 _ -`, starting with a letter.
+    public static func isValid(_ text: String) -> Bool { TextRules.isCode(text) }
+}
+
 /// The validation every string in a packet gets, so that one value has one encoding and no string can
 /// smuggle terminal control sequences into a practitioner's screen.
 enum TextRules {

@@ -1,0 +1,66 @@
+import ISRPacket
+
+/// The purpose policy: which purposes exist and, for each, the lawful bases, fields, recipients,
+/// countersignature, deadline and retention it allows. Loaded from `config/policy.toml`.
+public struct Policy: Sendable, Equatable {
+    public var agencyKinds: [String]
+    public var urgency: UrgencyCaps
+    public var lawfulBases: [String: LawfulBasis]
+    public var fields: [String: FieldSpec]
+    public var purposes: [String: Purpose]
+
+    /// Purposes in a stable order (by code), for listings and messages.
+    public var purposeCodes: [String] { purposes.keys.sorted() }
+}
+
+/// A lawful basis a purpose may rely on.
+public struct LawfulBasis: Sendable, Equatable {
+    public var code: String
+    public var title: String
+    /// The statute or article, for the record and for people checking it.
+    public var reference: String
+    /// True for the consent basis: unusable when consent was refused or not sought.
+    public var consentBased: Bool
+}
+
+/// A subject field a purpose may carry.
+public struct FieldSpec: Sendable, Equatable {
+    public var name: String
+    public var label: String
+    /// Identifying fields are never allowed where a purpose forbids identification.
+    public var identifying: Bool
+}
+
+/// Urgency caps: the deadline is never later than this many hours after sending.
+public struct UrgencyCaps: Sendable, Equatable {
+    public var priorityMaxHours: Int
+    public var urgentMaxHours: Int
+
+    /// The cap for `urgency`, in hours; nil for routine (the purpose's rule alone applies).
+    public func maxHours(for urgency: Urgency) -> Int? {
+        switch urgency {
+        case .routine: nil
+        case .priority: priorityMaxHours
+        case .urgent: urgentMaxHours
+        }
+    }
+}
+
+/// One purpose and its rules.
+public struct Purpose: Sendable, Equatable {
+    public var code: String
+    public var title: String
+    /// What the purpose is for and when to use another; shown to practitioners choosing a purpose.
+    public var guidance: String
+    public var lawfulBases: [String]
+    public var allowedFields: [String]
+    public var requiredFields: [String]
+    /// False for an anonymous consultation: no identifying field, and identifiers in text are refused.
+    public var identifyingAllowed: Bool
+    public var recipientAgencyKinds: [String]
+    /// Held at the relay until a dsl/manager of the sender's agency countersigns.
+    public var countersign: Bool
+    public var acknowledgementDeadline: DeadlineRule
+    /// Days the relay keeps the ciphertext after the sender confirms the read-back.
+    public var retentionDays: Int
+}

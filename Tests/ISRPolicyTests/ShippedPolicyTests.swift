@@ -1,0 +1,38 @@
+import ISRPacket
+import Testing
+@testable import ISRPolicy
+
+@Suite struct ShippedPolicyTests {
+    @Test func coversThePurposesAndBasesOfTheContract() throws {
+        let policy = try PolicyFixtures.shipped()
+        #expect(policy.purposeCodes == ["anonymous-consultation", "child-in-need", "child-protection-enquiry", "domestic-abuse-notification",
+                                        "early-help", "health-assessment", "mash-enquiry", "school-transition"])
+        #expect(Set(policy.lawfulBases.keys) == ["consent", "legal-obligation", "vital-interests", "public-task", "legitimate-interests",
+                                                 "safeguarding", "statutory-duty", "court-order"])
+        #expect(policy.lawfulBases["safeguarding"]?.reference.contains("Sch. 1") == true)
+        #expect(policy.lawfulBases.values.filter(\.consentBased).map(\.code) == ["consent"])
+        #expect(policy.agencyKinds == ["school", "health", "police", "childrens-social-care", "mash", "local-authority", "voluntary"])
+    }
+
+    @Test func rulesFollowTheGuidance() throws {
+        let policy = try PolicyFixtures.shipped()
+        let anonymous = try #require(policy.purposes["anonymous-consultation"])
+        #expect(!anonymous.identifyingAllowed)
+        #expect(anonymous.allowedFields.allSatisfy { policy.fields[$0]?.identifying == false })
+        let cp = try #require(policy.purposes["child-protection-enquiry"])
+        #expect(cp.countersign, "never a lone decision in a serious case")
+        #expect(!cp.lawfulBases.contains("consent"))
+        #expect(policy.purposes.values.filter(\.countersign).map(\.code) == ["child-protection-enquiry"])
+        let encompass = try #require(policy.purposes["domestic-abuse-notification"])
+        #expect(Set(encompass.allowedFields) == ["name", "date_of_birth", "school", "incident_datetime", "child_present"])
+        #expect(Set(encompass.requiredFields) == ["name", "incident_datetime", "child_present"])
+        #expect(encompass.recipientAgencyKinds == ["school"])
+        #expect(encompass.acknowledgementDeadline == .nextWorkingDayAt(hour: 8, minute: 30))
+        #expect(policy.purposes["early-help"]?.lawfulBases.contains("safeguarding") == false, "refused consent in early help is escalated, not overridden")
+        #expect(policy.purposes["health-assessment"]?.recipientAgencyKinds == ["health"])
+        #expect(policy.purposes["school-transition"]?.requiredFields.contains("upn") == true)
+        for purpose in policy.purposes.values {
+            #expect(!purpose.guidance.isEmpty && purpose.retentionDays > 0, "\(purpose.code)")
+        }
+    }
+}
