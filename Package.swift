@@ -43,5 +43,7 @@ let package = Package(
             exclude: ["Vectors"]
         ),
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
+        // Runs the real executables; depending on them makes `swift test` build them first.
+        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay"]),
     ]
 )

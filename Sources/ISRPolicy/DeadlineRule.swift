@@ -11,9 +11,9 @@ public enum DeadlineRule: Sendable, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .hours(let n): n == 1 ? "1 hour" : "\(n) hours"
-        case .workingDays(let n): n == 1 ? "1 working day" : "\(n) working days"
-        case .nextWorkingDayAt(let h, let m): "next working day by " + String(format: "%02d:%02d", h, m)
+        case .hours(let n): n == 1 ? "within 1 hour" : "within \(n) hours"
+        case .workingDays(let n): n == 1 ? "within 1 working day" : "within \(n) working days"
+        case .nextWorkingDayAt(let h, let m): "by " + String(format: "%02d:%02d", h, m) + " on the next working day"
         }
     }
 

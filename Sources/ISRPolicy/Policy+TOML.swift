@@ -37,7 +37,9 @@ extension Policy {
             let paths = error.keys.map { key, path in (path.map(\.stringValue) + [key]).joined(separator: ".") }.sorted()
             throw PolicyError(.unknownKey, "\(source): unknown key\(paths.count == 1 ? "" : "s") \(paths.joined(separator: ", ")); check the spelling against config/policy.toml")
         } catch let DecodingError.keyNotFound(key, context) {
-            let path = (context.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+            var components = context.codingPath.map(\.stringValue)
+            if components.last != key.stringValue { components.append(key.stringValue) }
+            let path = components.joined(separator: ".")
             throw PolicyError(.invalid, "\(source): `\(path)` is missing")
         } catch let DecodingError.typeMismatch(_, context) {
             throw PolicyError(.invalid, "\(source): `\(context.codingPath.map(\.stringValue).joined(separator: "."))` has the wrong type")

@@ -1,0 +1,65 @@
+import Foundation
+import Testing
+
+/// The executables as a person or a script meets them: real processes, exit codes and stderr.
+@Suite struct ExecutableTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    struct Run {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    /// The built products sit beside the test bundle.
+    static func run(_ product: String, _ arguments: [String]) throws -> Run {
+        let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [products, products.deletingLastPathComponent()].map { $0.appendingPathComponent(product) }
+        let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "\(product) is built")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = root
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    @Test func versionsNameThePacketFormat() throws {
+        #expect(try Self.run("isr", ["--version"]).stdout == "isr 0.1.0 (packet format v1)\n")
+        #expect(try Self.run("isr-relay", ["--version"]).stdout == "isr-relay 0.1.0 (packet format v1)\n")
+    }
+
+    @Test func policyCheckAcceptsTheShippedPolicy() throws {
+        let result = try Self.run("isr", ["policy", "check"])
+        #expect(result.status == 0)
+        #expect(result.stdout.hasPrefix("config/policy.toml: valid policy with 8 purposes, 8 lawful bases"))
+        #expect(result.stdout.contains("child-protection-enquiry: read-back due: within 4 hours, countersign"))
+        #expect(result.stdout.contains("domestic-abuse-notification: read-back due: by 08:30 on the next working day"))
+    }
+
+    @Test func policyCheckRefusesABrokenPolicyInOneLine() throws {
+        let path = NSTemporaryDirectory() + "isr-bad-\(UUID().uuidString).toml"
+        try "version = 1\n".write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try Self.run("isr", ["policy", "check", path])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("isr: error: \(path): `urgency` is missing\nisr: hint: "), "\(result.stderr)")
+        let missing = try Self.run("isr", ["policy", "check", "/nonexistent/policy.toml"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.contains("cannot read the policy file"))
+    }
+
+    @Test func unknownCommandsAreUsageErrors() throws {
+        let result = try Self.run("isr", ["send", "--to", "bob@x"])
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("isr: error: unknown command `send --to bob@x`\nisr: hint: run `isr --help`"))
+        let relay = try Self.run("isr-relay", ["--config", "config/relay.toml"])
+        #expect(relay.status == 2)
+        #expect(relay.stderr.contains("not in this build yet"))
+    }
+}
