@@ -71,17 +71,9 @@ public struct SigningKeyPair: Sendable {
 
 /// Formats key fingerprints so that people can compare them aloud.
 enum Fingerprint {
+    /// The first 16 bytes of a digest as hex, in groups of four separated by colons.
     static func format(_ digest: [UInt8]) -> String {
-        let hex = digest.prefix(16).map { byte in
-            let s = String(byte, radix: 16)
-            return s.count == 1 ? "0" + s : s
-        }.joined()
-        var groups: [Substring] = []
-        var rest = Substring(hex)
-        while !rest.isEmpty {
-            groups.append(rest.prefix(4))
-            rest = rest.dropFirst(4)
-        }
-        return groups.joined(separator: ":")
+        let hex = Array(Hex.encode(digest.prefix(16)))
+        return stride(from: 0, to: hex.count, by: 4).map { String(hex[$0..<min($0 + 4, hex.count)]) }.joined(separator: ":")
     }
 }

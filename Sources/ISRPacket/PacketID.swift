@@ -19,23 +19,15 @@ public struct PacketID: Sendable, Hashable, CustomStringConvertible, Codable {
 
     /// Parses the 32-hex-digit form (lowercase or uppercase).
     public init(hex: String) throws(PacketError) {
-        let digits = Array(hex.lowercased().utf8)
-        guard digits.count == 2 * Self.byteCount else {
+        guard let bytes = Hex.decode(hex), bytes.count == Self.byteCount else {
             throw PacketError(.invalidHeader, "a packet id is 32 hex digits; `\(hex.prefix(40))` is not")
-        }
-        var bytes: [UInt8] = []
-        for pair in stride(from: 0, to: digits.count, by: 2) {
-            guard let hi = Self.nibble(digits[pair]), let lo = Self.nibble(digits[pair + 1]) else {
-                throw PacketError(.invalidHeader, "a packet id is 32 hex digits; `\(hex.prefix(40))` is not")
-            }
-            bytes.append(hi << 4 | lo)
         }
         self.bytes = bytes
     }
 
     private init(valid: [UInt8]) { bytes = valid }
 
-    public var hex: String { bytes.map { byte in String(Self.digits[Int(byte >> 4)]) + String(Self.digits[Int(byte & 15)]) }.joined() }
+    public var hex: String { Hex.encode(bytes) }
     public var description: String { hex }
 
     public init(from decoder: any Decoder) throws {
@@ -45,15 +37,5 @@ public struct PacketID: Sendable, Hashable, CustomStringConvertible, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode(hex)
-    }
-
-    private static let digits = Array("0123456789abcdef")
-
-    private static func nibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: c - 0x30
-        case 0x61...0x66: c - 0x61 + 10
-        default: nil
-        }
     }
 }

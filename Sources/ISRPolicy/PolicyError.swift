@@ -1,20 +1,13 @@
-/// Why a policy file was refused. The message names the file position or key path and what to change.
-public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
-    public enum Code: String, Sendable {
-        case unreadable = "policy.unreadable"
-        case tooLarge = "policy.too-large"
-        case syntax = "policy.syntax"
-        case unknownKey = "policy.unknown-key"
-        case invalid = "policy.invalid"
-    }
+import ISRCrypto
 
-    public let code: Code
-    public let message: String
+/// Why a policy file or calendar was refused. The message names the file position or key path and what to change.
+public typealias PolicyError = CodedError<PolicyErrorCode>
 
-    public init(_ code: Code, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-
-    public var description: String { "\(message) [\(code.rawValue)]" }
+/// The stable codes of `PolicyError`.
+public enum PolicyErrorCode: String, Sendable, CaseIterable {
+    case unreadable = "policy.unreadable"
+    case tooLarge = "policy.too-large"
+    case syntax = "policy.syntax"
+    case unknownKey = "policy.unknown-key"
+    case invalid = "policy.invalid"
 }

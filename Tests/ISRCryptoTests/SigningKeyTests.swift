@@ -50,7 +50,7 @@ import Testing
 
     @Test func fingerprintIsStableAndGrouped() throws {
         let key = try SigningPublicKey(bytes: rfcPublic)
-        #expect(key.fingerprint == SHA256.hash(rfcPublic).prefix(16).map { String(format: "%02x", $0) }.joined().chunked4())
+        #expect(key.fingerprint == Hex.encode(SHA256.hash(rfcPublic).prefix(16)).chunked4())
         #expect(key.fingerprint.split(separator: ":").count == 8)
     }
 }
