@@ -4,13 +4,14 @@ import PackageDescription
 
 let package = Package(
     name: "isr",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "isr", targets: ["isr"]),
         .executable(name: "isr-relay", targets: ["isr-relay"]),
         .library(name: "ISRCrypto", targets: ["ISRCrypto"]),
         .library(name: "ISRPacket", targets: ["ISRPacket"]),
         .library(name: "ISRPolicy", targets: ["ISRPolicy"]),
+        .library(name: "ISRAudit", targets: ["ISRAudit"]),
     ],
     dependencies: [
         // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
@@ -34,6 +35,11 @@ let package = Package(
             name: "ISRPolicy",
             dependencies: ["ISRPacket", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // The tamper-evident record: RFC 6962/9162 Merkle log, proofs, signed checkpoints, audit events.
+        .target(
+            name: "ISRAudit",
+            dependencies: ["ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]
+        ),
         .executableTarget(name: "isr", dependencies: ["ISRPacket", "ISRPolicy"]),
         .executableTarget(name: "isr-relay", dependencies: ["ISRPacket", "ISRPolicy"]),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
@@ -43,6 +49,7 @@ let package = Package(
             exclude: ["Vectors"]
         ),
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
+        .testTarget(name: "ISRAuditTests", dependencies: ["ISRAudit", "ISRCrypto"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay"]),
     ]
