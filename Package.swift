@@ -12,12 +12,16 @@ let package = Package(
         .library(name: "ISRPacket", targets: ["ISRPacket"]),
         .library(name: "ISRPolicy", targets: ["ISRPolicy"]),
         .library(name: "ISRAudit", targets: ["ISRAudit"]),
+        .library(name: "ISRPKI", targets: ["ISRPKI"]),
     ],
     dependencies: [
         // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         // TOML: the purpose policy is data an admin edits.
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        // X.509 for the deployment CA, the relay's TLS certificate and members' client certificates.
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // libsodium, the only source of cryptographic primitives. Only ISRCrypto imports it.
@@ -40,6 +44,15 @@ let package = Package(
             name: "ISRAudit",
             dependencies: ["ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]
         ),
+        // The deployment PKI: CA, relay server certificate, member client certificates issued from CSRs.
+        .target(
+            name: "ISRPKI",
+            dependencies: [
+                "ISRCrypto", "ISRPacket",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
         .executableTarget(name: "isr", dependencies: ["ISRPacket", "ISRPolicy"]),
         .executableTarget(name: "isr-relay", dependencies: ["ISRPacket", "ISRPolicy"]),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
@@ -50,6 +63,10 @@ let package = Package(
         ),
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
         .testTarget(name: "ISRAuditTests", dependencies: ["ISRAudit", "ISRCrypto"]),
+        .testTarget(
+            name: "ISRPKITests",
+            dependencies: ["ISRPKI", "ISRPacket", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
+        ),
         // Runs the real executables; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay"]),
     ]
