@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "ISRPolicy", targets: ["ISRPolicy"]),
         .library(name: "ISRAudit", targets: ["ISRAudit"]),
         .library(name: "ISRPKI", targets: ["ISRPKI"]),
+        .library(name: "ISRStore", targets: ["ISRStore"]),
     ],
     dependencies: [
         // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
@@ -22,6 +23,8 @@ let package = Package(
         // X.509 for the deployment CA, the relay's TLS certificate and members' client certificates.
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        // SQLite for the embedded relay store: WAL, migrations, one writer.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // libsodium, the only source of cryptographic primitives. Only ISRCrypto imports it.
@@ -53,6 +56,11 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // The relay's storage protocol and its SQLite implementation.
+        .target(
+            name: "ISRStore",
+            dependencies: ["ISRPacket", "ISRAudit", "ISRCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(name: "isr", dependencies: ["ISRPacket", "ISRPolicy"]),
         .executableTarget(name: "isr-relay", dependencies: ["ISRPacket", "ISRPolicy"]),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
@@ -63,6 +71,7 @@ let package = Package(
         ),
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
         .testTarget(name: "ISRAuditTests", dependencies: ["ISRAudit", "ISRCrypto"]),
+        .testTarget(name: "ISRStoreTests", dependencies: ["ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto"]),
         .testTarget(
             name: "ISRPKITests",
             dependencies: ["ISRPKI", "ISRPacket", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]

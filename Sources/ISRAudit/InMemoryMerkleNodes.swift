@@ -1,7 +1,7 @@
 import Synchronization
 
 /// A node store in memory, for tests and for clients rebuilding a tree; guarded by a `Mutex`.
-public final class InMemoryMerkleNodes: MerkleNodeStore {
+public final class InMemoryMerkleNodes: MerkleNodeStore, Sendable {
     private let nodes = Mutex<[Key: [UInt8]]>([:])
 
     struct Key: Hashable {

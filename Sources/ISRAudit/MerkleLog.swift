@@ -1,9 +1,9 @@
 /// Merkle tree arithmetic over a `MerkleNodeStore` (RFC 6962 §2.1, RFC 9162 §2.1): appends, tree heads,
 /// inclusion proofs and consistency proofs. Appends touch O(log n) nodes; nothing is recomputed from all leaves.
-public struct MerkleLog: Sendable {
-    public let store: any MerkleNodeStore
+public struct MerkleLog<Store: MerkleNodeStore> {
+    public let store: Store
 
-    public init(store: any MerkleNodeStore) {
+    public init(store: Store) {
         self.store = store
     }
 
@@ -90,3 +90,5 @@ public struct MerkleLog: Sendable {
         UInt64(1) << UInt64(63 - (n - 1).leadingZeroBitCount)
     }
 }
+
+extension MerkleLog: Sendable where Store: Sendable {}

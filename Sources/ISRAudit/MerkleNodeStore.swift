@@ -1,7 +1,8 @@
 /// Where a Merkle log keeps the roots of its perfect subtrees: `(level, index)` is the subtree of `2^level`
 /// leaves starting at leaf `index * 2^level`. Level 0 holds leaf hashes. Only complete subtrees are stored,
 /// so a node never changes once written, and any tree head or proof is computed from O(log n) of them.
-public protocol MerkleNodeStore: Sendable {
+/// Not required to be `Sendable`: a database store reads inside its own transaction.
+public protocol MerkleNodeStore {
     /// The stored hash, or nil if that subtree is not complete (or not stored).
     func node(level: Int, index: UInt64) throws -> [UInt8]?
 }

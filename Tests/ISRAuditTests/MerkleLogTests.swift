@@ -4,7 +4,7 @@ import Testing
 @testable import ISRAudit
 
 /// Counts reads, to show appends and proofs touch O(log n) nodes.
-final class CountingStore: MerkleNodeStore {
+final class CountingStore: MerkleNodeStore, Sendable {
     let inner = InMemoryMerkleNodes()
     private let reads = Mutex(0)
     var readCount: Int { reads.withLock { $0 } }
@@ -15,7 +15,7 @@ final class CountingStore: MerkleNodeStore {
     }
 }
 
-func build(_ leaves: [[UInt8]]) throws -> (MerkleLog, InMemoryMerkleNodes) {
+func build(_ leaves: [[UInt8]]) throws -> (MerkleLog<InMemoryMerkleNodes>, InMemoryMerkleNodes) {
     let store = InMemoryMerkleNodes()
     let log = MerkleLog(store: store)
     for (i, leaf) in leaves.enumerated() {

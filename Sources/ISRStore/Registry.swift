@@ -1,0 +1,84 @@
+import ISRPacket
+
+/// An agency in the deployment (a school, a health trust, a police force, the MASH…).
+public struct Agency: Sendable, Equatable, Codable {
+    public enum Status: String, Sendable, Codable {
+        case active
+        case suspended
+    }
+
+    public var id: AgencyID
+    public var name: String
+    /// One of the policy's agency kinds (`school`, `health`, `police`, `childrens-social-care`, `mash`, …).
+    public var kind: String
+    public var status: Status
+    /// Unix milliseconds.
+    public var registeredAt: Int64
+
+    public init(id: AgencyID, name: String, kind: String, status: Status = .active, registeredAt: Int64) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.status = status
+        self.registeredAt = registeredAt
+    }
+}
+
+extension AgencyID: Codable {
+    public init(from decoder: any Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(rawValue)
+    }
+}
+
+/// A registered practitioner: their keys, their client certificate, their role and status.
+public struct Member: Sendable, Equatable {
+    public enum Role: String, Sendable, Codable, CaseIterable {
+        case practitioner
+        /// Designated safeguarding lead: may countersign and is told of escalations.
+        case dsl
+        case manager
+        case admin
+
+        /// Roles that may countersign held shares and receive escalations for their agency.
+        public var isSeniorSafeguarding: Bool { self == .dsl || self == .manager }
+    }
+
+    public enum Status: String, Sendable, Codable {
+        case active
+        case revoked
+    }
+
+    public var id: MemberID
+    public var displayName: String
+    public var role: Role
+    /// Ed25519, 32 bytes.
+    public var signingKey: [UInt8]
+    /// X25519, 32 bytes.
+    public var encryptionKey: [UInt8]
+    /// SHA-256 of the DER client certificate, lowercase hex: what the relay matches the TLS peer against.
+    public var certificateFingerprint: String
+    public var status: Status
+    /// The directory entry signed by the deployment admin, served to clients as is.
+    public var directoryEntry: [UInt8]?
+    public var enrolledAt: Int64
+
+    public init(id: MemberID, displayName: String, role: Role, signingKey: [UInt8], encryptionKey: [UInt8],
+                certificateFingerprint: String, status: Status = .active, directoryEntry: [UInt8]? = nil, enrolledAt: Int64) {
+        self.id = id
+        self.displayName = displayName
+        self.role = role
+        self.signingKey = signingKey
+        self.encryptionKey = encryptionKey
+        self.certificateFingerprint = certificateFingerprint
+        self.status = status
+        self.directoryEntry = directoryEntry
+        self.enrolledAt = enrolledAt
+    }
+
+    public var agency: AgencyID { id.agency }
+}

@@ -1,0 +1,76 @@
+import ISRAudit
+import ISRPacket
+
+/// A state change another packet causes: a read-back acknowledges a share, a confirmation confirms it,
+/// a decline declines a request. Applied in the same transaction that stores the causing packet.
+public struct LinkedTransition: Sendable, Equatable {
+    public var packet: PacketID
+    public var to: PacketState
+    /// The states the target may be in; anything else refuses the whole operation.
+    public var allowedFrom: Set<PacketState>
+
+    public init(packet: PacketID, to: PacketState, allowedFrom: Set<PacketState>) {
+        self.packet = packet
+        self.to = to
+        self.allowedFrom = allowedFrom
+    }
+}
+
+/// Everything the relay persists, as business operations. Each mutating operation commits its audit leaf
+/// (and the Merkle nodes the leaf completes) in the same durable transaction, and returns the leaf index
+/// only after that commit: "accepted" means on disk, with its record.
+///
+/// One protocol, two implementations (SQLite here; PostgreSQL later), one conformance suite.
+public protocol RelayStore: Sendable {
+    // MARK: Registry
+    func insertAgency(_ agency: Agency, event: AuditEvent) async throws -> UInt64
+    func updateAgencyStatus(_ id: AgencyID, to status: Agency.Status, event: AuditEvent) async throws -> UInt64
+    func agency(_ id: AgencyID) async throws -> Agency?
+    func agencies() async throws -> [Agency]
+
+    func insertMember(_ member: Member, event: AuditEvent) async throws -> UInt64
+    /// Changes a member's status, role or directory entry (nil leaves a value as it is).
+    func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64
+    func member(_ id: MemberID) async throws -> Member?
+    func members() async throws -> [Member]
+
+    /// Replaces the members of a role address (e.g. `duty@devon-csc`); an empty list removes it.
+    func setRoleAddress(_ address: MemberID, members: [MemberID], event: AuditEvent) async throws -> UInt64
+    func roleAddress(_ address: MemberID) async throws -> [MemberID]?
+
+    // MARK: Packets
+    /// Stores a packet with its acceptance event, or recognises a retry (same id, same digest). Same id with
+    /// other bytes throws `packetConflict`. `linked` changes another packet's state atomically.
+    func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: LinkedTransition?) async throws -> AcceptOutcome
+    func packet(_ id: PacketID) async throws -> PacketRecord?
+    /// The exact bytes, or nil once purged.
+    func packetBytes(_ id: PacketID) async throws -> [UInt8]?
+    /// The members holding a stanza of this packet, with the address that reached each.
+    func deliveries(_ id: PacketID) async throws -> [Delivery]
+    /// Moves a packet to `to` if it is in one of `allowedFrom`.
+    func transition(_ id: PacketID, to: PacketState, allowedFrom: Set<PacketState>, event: AuditEvent) async throws -> UInt64
+    /// Records a member's first fetch (nil if they had fetched it before: nothing is written twice).
+    func recordDelivery(_ id: PacketID, member: MemberID, event: AuditEvent) async throws -> UInt64?
+    /// Stores a member's signed delivery receipt and marks the packet read.
+    func recordReceipt(_ id: PacketID, member: MemberID, receipt: [UInt8], event: AuditEvent) async throws -> UInt64
+    func history(_ id: PacketID) async throws -> [PacketStateChange]
+    /// Packets with a stanza for `member`, newest first (withdrawn and held ones excluded).
+    func inbox(_ member: MemberID) async throws -> [InboxEntry]
+    /// Packets sent by `member`, newest first.
+    func sent(by member: MemberID) async throws -> [PacketRecord]
+    /// Packets whose deadline passed before `now` without a read-back and that were not yet escalated.
+    func overdue(now: Int64) async throws -> [PacketRecord]
+    func markOverdue(_ id: PacketID, event: AuditEvent) async throws -> UInt64
+    /// Confirmed packets whose retention ended before `now` and still hold ciphertext.
+    func purgeable(now: Int64) async throws -> [PacketRecord]
+    /// Deletes the ciphertext (header facts, history and audit leaves stay).
+    func purge(_ id: PacketID, event: AuditEvent) async throws -> UInt64
+
+    // MARK: Audit log
+    func auditSize() async throws -> UInt64
+    /// Leaf data for indices `start..<end`.
+    func auditLeaves(start: UInt64, end: UInt64) async throws -> [[UInt8]]
+    func rootHash(size: UInt64) async throws -> [UInt8]
+    func inclusionProof(index: UInt64, size: UInt64) async throws -> [[UInt8]]
+    func consistencyProof(oldSize: UInt64, newSize: UInt64) async throws -> [[UInt8]]
+}

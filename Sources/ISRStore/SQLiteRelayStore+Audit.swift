@@ -1,0 +1,47 @@
+import Foundation
+import GRDB
+import ISRAudit
+
+extension SQLiteRelayStore {
+    public func auditSize() async throws -> UInt64 {
+        try await read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0) }
+    }
+
+    public func auditLeaves(start: UInt64, end: UInt64) async throws -> [[UInt8]] {
+        guard start <= end, end - start <= 1000 else {
+            throw StoreError(.invalidTransition, "ask for at most 1000 leaves at a time, with start ≤ end")
+        }
+        return try await read { db in
+            try Data.fetchAll(db, sql: "SELECT data FROM audit_leaves WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+                              arguments: [Int64(start), Int64(end)]).map { Array($0) }
+        }
+    }
+
+    public func rootHash(size: UInt64) async throws -> [UInt8] {
+        try await read { db in
+            try Self.checkSize(size, db)
+            return try MerkleLog(store: DatabaseMerkleNodes(db: db)).rootHash(size: size)
+        }
+    }
+
+    public func inclusionProof(index: UInt64, size: UInt64) async throws -> [[UInt8]] {
+        try await read { db in
+            try Self.checkSize(size, db)
+            return try MerkleLog(store: DatabaseMerkleNodes(db: db)).inclusionProof(index: index, size: size)
+        }
+    }
+
+    public func consistencyProof(oldSize: UInt64, newSize: UInt64) async throws -> [[UInt8]] {
+        try await read { db in
+            try Self.checkSize(newSize, db)
+            return try MerkleLog(store: DatabaseMerkleNodes(db: db)).consistencyProof(oldSize: oldSize, newSize: newSize)
+        }
+    }
+
+    static func checkSize(_ size: UInt64, _ db: Database) throws {
+        let current = UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0)
+        guard size <= current else {
+            throw AuditError(.indexOutOfRange, "the audit log has \(current) leaves; a tree of \(size) does not exist yet")
+        }
+    }
+}

@@ -1,0 +1,117 @@
+import Foundation
+import GRDB
+import ISRAudit
+import ISRPacket
+
+extension SQLiteRelayStore {
+    public func insertAgency(_ agency: Agency, event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM agencies WHERE id = ?", arguments: [agency.id.rawValue]) == nil else {
+                throw StoreError(.alreadyExists, "agency \(agency.id) is already registered")
+            }
+            try db.execute(sql: "INSERT INTO agencies (id, name, kind, status, registered_at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [agency.id.rawValue, agency.name, agency.kind, agency.status.rawValue, agency.registeredAt])
+            return try Self.append(event, db)
+        }
+    }
+
+    public func updateAgencyStatus(_ id: AgencyID, to status: Agency.Status, event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            try db.execute(sql: "UPDATE agencies SET status = ? WHERE id = ?", arguments: [status.rawValue, id.rawValue])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "agency \(id) is not registered") }
+            return try Self.append(event, db)
+        }
+    }
+
+    public func agency(_ id: AgencyID) async throws -> Agency? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM agencies WHERE id = ?", arguments: [id.rawValue]).map(Self.agency) }
+    }
+
+    public func agencies() async throws -> [Agency] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM agencies ORDER BY id").map(Self.agency) }
+    }
+
+    public func insertMember(_ member: Member, event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM members WHERE id = ?", arguments: [member.id.rawValue]) == nil else {
+                throw StoreError(.alreadyExists, "member \(member.id) is already enrolled")
+            }
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM agencies WHERE id = ?", arguments: [member.agency.rawValue]) != nil else {
+                throw StoreError(.notFound, "agency \(member.agency) is not registered; register it before enrolling its members")
+            }
+            try db.execute(sql: """
+                INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [member.id.rawValue, member.agency.rawValue, member.displayName, member.role.rawValue, Data(member.signingKey),
+                                 Data(member.encryptionKey), member.certificateFingerprint, member.status.rawValue,
+                                 member.directoryEntry.map { Data($0) }, member.enrolledAt])
+            return try Self.append(event, db)
+        }
+    }
+
+    public func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM members WHERE id = ?", arguments: [id.rawValue]) != nil else {
+                throw StoreError(.notFound, "member \(id) is not enrolled")
+            }
+            if let status { try db.execute(sql: "UPDATE members SET status = ? WHERE id = ?", arguments: [status.rawValue, id.rawValue]) }
+            if let role { try db.execute(sql: "UPDATE members SET role = ? WHERE id = ?", arguments: [role.rawValue, id.rawValue]) }
+            if let directoryEntry { try db.execute(sql: "UPDATE members SET directory_entry = ? WHERE id = ?", arguments: [Data(directoryEntry), id.rawValue]) }
+            return try Self.append(event, db)
+        }
+    }
+
+    public func member(_ id: MemberID) async throws -> Member? {
+        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM members WHERE id = ?", arguments: [id.rawValue]).map(Self.member) }
+    }
+
+    public func members() async throws -> [Member] {
+        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM members ORDER BY id").map(Self.member) }
+    }
+
+    public func setRoleAddress(_ address: MemberID, members: [MemberID], event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM members WHERE id = ?", arguments: [address.rawValue]) == nil else {
+                throw StoreError(.alreadyExists, "\(address) is a member, so it cannot also be a role address")
+            }
+            for member in members {
+                guard try String.fetchOne(db, sql: "SELECT agency_id FROM members WHERE id = ?", arguments: [member.rawValue]) == address.agency.rawValue else {
+                    throw StoreError(.notFound, "\(member) is not an enrolled member of \(address.agency)")
+                }
+            }
+            try db.execute(sql: "DELETE FROM role_members WHERE address = ?", arguments: [address.rawValue])
+            for member in Set(members) {
+                try db.execute(sql: "INSERT INTO role_members (address, member_id) VALUES (?, ?)", arguments: [address.rawValue, member.rawValue])
+            }
+            return try Self.append(event, db)
+        }
+    }
+
+    public func roleAddress(_ address: MemberID) async throws -> [MemberID]? {
+        try await read { db in
+            let ids = try String.fetchAll(db, sql: "SELECT member_id FROM role_members WHERE address = ? ORDER BY member_id", arguments: [address.rawValue])
+            return ids.isEmpty ? nil : try ids.map { text throws in try MemberID(text) }
+        }
+    }
+
+    static func agency(_ row: Row) throws -> Agency {
+        guard let status = Agency.Status(rawValue: try row.decode(String.self, forColumn: "status")) else {
+            throw StoreError(.corrupt, "an agency row has an unknown status")
+        }
+        return Agency(id: try AgencyID(row.decode(String.self, forColumn: "id")), name: try row.decode(String.self, forColumn: "name"),
+                      kind: try row.decode(String.self, forColumn: "kind"), status: status, registeredAt: try row.decode(Int64.self, forColumn: "registered_at"))
+    }
+
+    static func member(_ row: Row) throws -> Member {
+        guard let status = Member.Status(rawValue: try row.decode(String.self, forColumn: "status")),
+              let role = Member.Role(rawValue: try row.decode(String.self, forColumn: "role")) else {
+            throw StoreError(.corrupt, "a member row has an unknown status or role")
+        }
+        return Member(id: try MemberID(row.decode(String.self, forColumn: "id")), displayName: try row.decode(String.self, forColumn: "display_name"),
+                      role: role, signingKey: Array(try row.decode(Data.self, forColumn: "signing_key")),
+                      encryptionKey: Array(try row.decode(Data.self, forColumn: "encryption_key")),
+                      certificateFingerprint: try row.decode(String.self, forColumn: "certificate_fingerprint"), status: status,
+                      directoryEntry: try row.decode(Data?.self, forColumn: "directory_entry").map { Array($0) },
+                      enrolledAt: try row.decode(Int64.self, forColumn: "enrolled_at"))
+    }
+}

@@ -1,0 +1,99 @@
+import Foundation
+import GRDB
+import ISRAudit
+import ISRPacket
+
+/// The embedded store: one SQLite file in WAL mode with fully synchronous commits, so a transaction that
+/// returned is on disk. One writer (GRDB's `DatabasePool`), concurrent readers.
+public final class SQLiteRelayStore: RelayStore {
+    let pool: DatabasePool
+
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    public init(path: String) throws(StoreError) {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(10)
+            configuration.foreignKeysEnabled = true
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // WAL sets synchronous = NORMAL after prepareDatabase; FULL must be set afterwards, on the writer.
+            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            try SQLiteSchema.migrator.migrate(pool)
+        } catch {
+            throw StoreError(.unavailable, "cannot open the relay database at \(path): \(Self.describe(error))")
+        }
+    }
+
+    /// The writer connection's `PRAGMA synchronous` (2 = FULL): exposed so tests can prove durability is set.
+    public func synchronousMode() async throws -> Int {
+        try await pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    /// The journal mode (`wal` expected).
+    public func journalMode() async throws -> String {
+        try await pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    /// Closes the database; later calls fail with `unavailable`.
+    public func close() throws {
+        try pool.close()
+    }
+
+    // MARK: Helpers shared by the operations
+
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.write(body)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    static func storeError(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT {
+            return StoreError(.alreadyExists, "the record already exists or refers to one that does not (\(error.message ?? "constraint"))")
+        }
+        if let error = error as? DatabaseError, error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
+            return StoreError(.corrupt, "the relay database is damaged: \(describe(error))")
+        }
+        if error is AuditError || error is PacketError || error is RowDecodingError {
+            return StoreError(.corrupt, "the relay database holds a record it cannot read back: \(describe(error))")
+        }
+        return StoreError(.unavailable, "the relay database could not complete the operation: \(describe(error))")
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError { return "\(error.resultCode): \(error.message ?? "")" }
+        return String(describing: error)
+    }
+
+    /// Appends `event` as the next audit leaf, with the Merkle nodes it completes, inside the caller's transaction.
+    static func append(_ event: AuditEvent, _ db: Database) throws -> UInt64 {
+        let size = UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0)
+        let data = event.derEncoded()
+        let hash = MerkleHash.leaf(data)
+        try db.execute(sql: "INSERT INTO audit_leaves (leaf_index, data, hash) VALUES (?, ?, ?)", arguments: [Int64(size), Data(data), Data(hash)])
+        for node in try MerkleLog(store: DatabaseMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size) {
+            try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+                           arguments: [node.level, Int64(node.index), Data(node.hash)])
+        }
+        return size
+    }
+}
+
+/// Merkle nodes read inside one database access (a snapshot), so proofs and appends see one consistent tree.
+struct DatabaseMerkleNodes: MerkleNodeStore {
+    let db: Database
+
+    func node(level: Int, index: UInt64) throws -> [UInt8]? {
+        try Data.fetchOne(db, sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(index)]).map { Array($0) }
+    }
+}

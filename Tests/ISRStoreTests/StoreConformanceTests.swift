@@ -1,0 +1,239 @@
+import Foundation
+import ISRAudit
+import ISRCrypto
+import ISRPacket
+import Testing
+@testable import ISRStore
+
+/// The storage protocol's conformance suite: every `RelayStore` implementation must pass it unchanged.
+/// Add a case to `StoreKind` for a new implementation (e.g. PostgreSQL) and the whole suite runs against it.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
+    case sqlite
+
+    var testDescription: String { rawValue }
+
+    func make() throws -> any RelayStore {
+        switch self {
+        case .sqlite:
+            let dir = NSTemporaryDirectory() + "isr-store-" + UUID().uuidString
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            return try SQLiteRelayStore(path: dir + "/relay.sqlite")
+        }
+    }
+}
+
+enum Fixture {
+    static let admin = try! MemberID("admin@devon-la")
+    static let alice = try! MemberID("alice@school-a")
+    static let bob = try! MemberID("bob@devon-csc")
+    static let carol = try! MemberID("carol@devon-csc")
+    static let duty = try! MemberID("duty@devon-csc")
+
+    static func event(_ kind: String, _ actor: MemberID = admin, packet: PacketID? = nil, at time: Int64 = 1_795_000_000_000) -> AuditEvent {
+        AuditEvent(kind: kind, time: time, actor: actor.rawValue, packetID: packet?.bytes)
+    }
+
+    static func member(_ id: MemberID, role: Member.Role = .practitioner) -> Member {
+        Member(id: id, displayName: id.local.capitalized, role: role, signingKey: SHA256.hash(Array("sign \(id)".utf8)),
+               encryptionKey: SHA256.hash(Array("enc \(id)".utf8)), certificateFingerprint: Hex.encode(SHA256.hash(Array("cert \(id)".utf8))), enrolledAt: 1)
+    }
+
+    /// A store with two agencies, three members and the duty role address.
+    static func populated(_ kind: StoreKind) async throws -> any RelayStore {
+        let store = try kind.make()
+        for (id, name, agencyKind) in [("school-a", "School A", "school"), ("devon-csc", "Devon children's social care", "childrens-social-care"),
+                                       ("devon-la", "Devon County Council", "local-authority")] {
+            _ = try await store.insertAgency(Agency(id: try AgencyID(id), name: name, kind: agencyKind, registeredAt: 1), event: event("agency.registered"))
+        }
+        for member in [admin, alice, bob, carol] {
+            _ = try await store.insertMember(Self.member(member, role: member == admin ? .admin : .practitioner), event: event("member.enrolled"))
+        }
+        _ = try await store.setRoleAddress(duty, members: [bob, carol], event: event("role.set"))
+        return store
+    }
+
+    static func packet(_ n: Int, kind: PacketKind = .share, from sender: MemberID = alice, to recipients: [MemberID] = [bob],
+                       deliveries: [(MemberID, MemberID)]? = nil, state: PacketState = .accepted, deadline: Int64? = nil,
+                       inReplyTo: PacketID? = nil, bytes: [UInt8]? = nil) -> NewPacket {
+        let body = bytes ?? Array("packet \(n)".utf8)
+        let id = try! PacketID(bytes: SHA256.hash(Array("id \(n)".utf8)).prefix(16))
+        let record = PacketRecord(id: id, sender: sender, kind: kind, purpose: "child-in-need", recipients: recipients, state: state,
+                                  acceptedAt: 1_795_000_000_000 + Int64(n), deadline: deadline, leafIndex: 0, digest: SHA256.hash(body),
+                                  inReplyTo: inReplyTo, relatesTo: nil, retentionDays: 90)
+        return NewPacket(record: record, bytes: body, deliveries: deliveries?.map { (member: $0.0, via: $0.1) } ?? recipients.map { (member: $0, via: $0) })
+    }
+}
+
+@Suite struct StoreConformanceTests {
+    @Test(arguments: StoreKind.allCases)
+    func registryRoundTripsAndRefusesDuplicatesAndOrphans(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        #expect(try await store.agencies().map(\.id.rawValue) == ["devon-csc", "devon-la", "school-a"])
+        let duplicate = await #expect(throws: StoreError.self) {
+            try await store.insertAgency(Agency(id: try AgencyID("school-a"), name: "Again", kind: "school", registeredAt: 2), event: Fixture.event("agency.registered"))
+        }
+        #expect(duplicate?.code == .alreadyExists)
+        let orphan = await #expect(throws: StoreError.self) {
+            try await store.insertMember(Fixture.member(try MemberID("eve@nowhere")), event: Fixture.event("member.enrolled"))
+        }
+        #expect(orphan?.code == .notFound)
+        #expect(try await store.member(Fixture.alice) == Fixture.member(Fixture.alice))
+        _ = try await store.updateMember(Fixture.alice, status: .revoked, role: .dsl, directoryEntry: [1, 2, 3], event: Fixture.event("member.revoked"))
+        let revoked = try #require(try await store.member(Fixture.alice))
+        #expect(revoked.status == .revoked && revoked.role == .dsl && revoked.directoryEntry == [1, 2, 3])
+        _ = try await store.updateAgencyStatus(try AgencyID("school-a"), to: .suspended, event: Fixture.event("agency.suspended"))
+        #expect(try await store.agency(try AgencyID("school-a"))?.status == .suspended)
+        #expect(try await store.roleAddress(Fixture.duty) == [Fixture.bob, Fixture.carol])
+        // A role address only holds members of its own agency, and never shadows a member id.
+        await #expect(throws: StoreError.self) { try await store.setRoleAddress(Fixture.duty, members: [Fixture.alice], event: Fixture.event("role.set")) }
+        await #expect(throws: StoreError.self) { try await store.setRoleAddress(Fixture.bob, members: [Fixture.carol], event: Fixture.event("role.set")) }
+        // Ten successful registry operations (3 agencies, 4 members, 1 role address, 2 updates), ten leaves;
+        // the four refusals left no trace.
+        #expect(try await store.auditSize() == 10)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func acceptanceIsIdempotentAndConflictsLeaveNoTrace(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let first = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        guard case .accepted(let record) = first else { Issue.record("expected a new acceptance"); return }
+        let size = try await store.auditSize()
+        #expect(record.leafIndex == size - 1)
+        let retry = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        #expect(retry == .duplicate(record))
+        let conflict = await #expect(throws: StoreError.self) {
+            try await store.insertPacket(Fixture.packet(1, bytes: Array("other bytes".utf8)), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        }
+        #expect(conflict?.code == .packetConflict)
+        #expect(try await store.auditSize() == size, "neither the retry nor the conflict wrote a leaf")
+        #expect(try await store.packetBytes(record.id) == Array("packet 1".utf8))
+        #expect(try await store.packet(record.id) == record)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func lifecycleIsRecordedWithTimesAndLinkedStepsAreAtomic(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let share = try await store.insertPacket(Fixture.packet(1, to: [Fixture.duty], deliveries: [(Fixture.bob, Fixture.duty), (Fixture.carol, Fixture.duty)]),
+                                                 event: Fixture.event("packet.accepted", Fixture.alice), linked: nil).record
+        #expect(try await store.deliveries(share.id).map(\.member) == [Fixture.bob, Fixture.carol])
+        #expect(try await store.inbox(Fixture.bob).map(\.packet.id) == [share.id])
+        #expect(try await store.inbox(Fixture.bob).first?.via == Fixture.duty)
+        #expect(try await store.inbox(Fixture.alice).isEmpty)
+        #expect(try await store.recordDelivery(share.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob)) != nil)
+        #expect(try await store.recordDelivery(share.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob)) == nil, "second fetch records nothing")
+        await #expect(throws: StoreError.self) { try await store.recordDelivery(share.id, member: Fixture.alice, event: Fixture.event("packet.delivered", Fixture.alice)) }
+        _ = try await store.recordReceipt(share.id, member: Fixture.bob, receipt: [9, 9], event: Fixture.event("packet.read", Fixture.bob))
+        await #expect(throws: StoreError.self) { try await store.recordReceipt(share.id, member: Fixture.bob, receipt: [9, 9], event: Fixture.event("packet.read", Fixture.bob)) }
+        #expect(try await store.packet(share.id)?.state == .read)
+
+        // A confirm before any read-back is refused, and the confirm packet is not stored either.
+        let sizeBefore = try await store.auditSize()
+        let premature = await #expect(throws: StoreError.self) {
+            try await store.insertPacket(Fixture.packet(2, kind: .confirm, from: Fixture.alice, to: [Fixture.bob], inReplyTo: share.id),
+                                         event: Fixture.event("packet.accepted", Fixture.alice),
+                                         linked: LinkedTransition(packet: share.id, to: .confirmed, allowedFrom: [.acknowledged]))
+        }
+        #expect(premature?.code == .invalidTransition)
+        #expect(try await store.auditSize() == sizeBefore)
+        #expect(try await store.packet(Fixture.packet(2).record.id) == nil)
+
+        let readback = Fixture.packet(3, kind: .readback, from: Fixture.bob, to: [Fixture.alice], inReplyTo: share.id)
+        _ = try await store.insertPacket(readback, event: Fixture.event("packet.accepted", Fixture.bob),
+                                         linked: LinkedTransition(packet: share.id, to: .acknowledged, allowedFrom: [.read, .delivered, .accepted]))
+        _ = try await store.insertPacket(Fixture.packet(4, kind: .confirm, from: Fixture.alice, to: [Fixture.bob], inReplyTo: share.id),
+                                         event: Fixture.event("packet.accepted", Fixture.alice),
+                                         linked: LinkedTransition(packet: share.id, to: .confirmed, allowedFrom: [.acknowledged]))
+        let history = try await store.history(share.id)
+        #expect(history.map(\.state) == ["accepted", "delivered", "read", "acknowledged", "confirmed"])
+        #expect(history.map(\.actor) == ["alice@school-a", "bob@devon-csc", "bob@devon-csc", "bob@devon-csc", "alice@school-a"])
+        #expect(history.map(\.leafIndex) == history.map(\.leafIndex).sorted())
+        #expect(try await store.sent(by: Fixture.alice).map(\.id).contains(share.id))
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func overdueIsEscalatedOnceAndConfirmedPacketsArePurgedAfterRetention(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let late = try await store.insertPacket(Fixture.packet(1, deadline: 1_000), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil).record
+        _ = try await store.insertPacket(Fixture.packet(2, deadline: 5_000), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        #expect(try await store.overdue(now: 2_000).map(\.id) == [late.id])
+        _ = try await store.markOverdue(late.id, event: Fixture.event("packet.overdue"))
+        #expect(try await store.overdue(now: 2_000).isEmpty)
+        await #expect(throws: StoreError.self) { try await store.markOverdue(late.id, event: Fixture.event("packet.overdue")) }
+        #expect(try await store.packet(late.id)?.overdueAt != nil)
+
+        _ = try await store.transition(late.id, to: .acknowledged, allowedFrom: [.accepted], event: Fixture.event("packet.acknowledged", Fixture.bob))
+        _ = try await store.transition(late.id, to: .confirmed, allowedFrom: [.acknowledged], event: Fixture.event("packet.confirmed", Fixture.alice, at: 10_000))
+        #expect(try await store.purgeable(now: 10_000 + 89 * 86_400_000).isEmpty)
+        #expect(try await store.purgeable(now: 10_001 + 90 * 86_400_000).map(\.id) == [late.id])
+        _ = try await store.purge(late.id, event: Fixture.event("packet.purged"))
+        #expect(try await store.packetBytes(late.id) == nil)
+        #expect(try await store.packet(late.id)?.hasCiphertext == false)
+        #expect(try await store.history(late.id).map(\.state).last == "purged")
+        await #expect(throws: StoreError.self) { try await store.purge(late.id, event: Fixture.event("packet.purged")) }
+        let wrong = await #expect(throws: StoreError.self) {
+            try await store.transition(late.id, to: .withdrawn, allowedFrom: [.accepted], event: Fixture.event("packet.withdrawn", Fixture.alice))
+        }
+        #expect(wrong?.message.contains("is confirmed") == true)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func theAuditLogProvesEveryLeafAndStaysConsistentUnderConcurrentWriters(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let start = try await store.auditSize()
+        let startRoot = try await store.rootHash(size: start)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for writer in 0..<8 {
+                group.addTask {
+                    for n in 0..<25 {
+                        _ = try await store.insertPacket(Fixture.packet(1000 + writer * 100 + n), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let size = try await store.auditSize()
+        #expect(size == start + 200)
+        let leaves = try await store.auditLeaves(start: 0, end: size)
+        #expect(leaves.count == Int(size))
+        for leaf in leaves { _ = try AuditEvent(derEncoded: leaf) }
+        let root = try await store.rootHash(size: size)
+        // The stored nodes agree with a tree rebuilt from the leaves alone.
+        let rebuilt = InMemoryMerkleNodes()
+        let log = MerkleLog(store: rebuilt)
+        for (i, leaf) in leaves.enumerated() { rebuilt.insert(try log.nodesForAppend(leafHash: MerkleHash.leaf(leaf), at: UInt64(i))) }
+        #expect(try log.rootHash(size: size) == root)
+        for index in stride(from: UInt64(0), to: size, by: 7) {
+            let proof = try await store.inclusionProof(index: index, size: size)
+            try MerkleVerifier.verifyInclusion(leafHash: MerkleHash.leaf(leaves[Int(index)]), index: index, size: size, proof: proof, root: root)
+        }
+        let consistency = try await store.consistencyProof(oldSize: start, newSize: size)
+        try MerkleVerifier.verifyConsistency(oldSize: start, newSize: size, oldRoot: startRoot, newRoot: root, proof: consistency)
+        await #expect(throws: (any Error).self) { try await store.rootHash(size: size + 1) }
+        await #expect(throws: StoreError.self) { try await store.auditLeaves(start: 0, end: 5000) }
+    }
+}
+
+@Suite struct SQLiteDurabilityTests {
+    @Test func commitsAreFullySynchronousInWALModeAndSurviveReopening() async throws {
+        let dir = NSTemporaryDirectory() + "isr-store-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/relay.sqlite"
+        let store = try SQLiteRelayStore(path: path)
+        #expect(try await store.synchronousMode() == 2, "PRAGMA synchronous = FULL")
+        #expect(try await store.journalMode() == "wal")
+        _ = try await store.insertAgency(Agency(id: try AgencyID("school-a"), name: "School A", kind: "school", registeredAt: 1), event: Fixture.event("agency.registered"))
+        let root = try await store.rootHash(size: 1)
+        try store.close()
+        let reopened = try SQLiteRelayStore(path: path)
+        #expect(try await reopened.agency(try AgencyID("school-a"))?.name == "School A")
+        #expect(try await reopened.rootHash(size: 1) == root)
+        #expect(try await reopened.synchronousMode() == 2)
+    }
+
+    @Test func aFileThatIsNotADatabaseIsAClearError() throws {
+        let path = NSTemporaryDirectory() + "isr-notdb-\(UUID().uuidString)"
+        try Data(repeating: 0x41, count: 8192).write(to: URL(fileURLWithPath: path))
+        let error = #expect(throws: StoreError.self) { try SQLiteRelayStore(path: path) }
+        #expect(error?.message.contains("cannot open the relay database") == true)
+    }
+}
