@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "ISRAudit", targets: ["ISRAudit"]),
         .library(name: "ISRPKI", targets: ["ISRPKI"]),
         .library(name: "ISRStore", targets: ["ISRStore"]),
+        .library(name: "ISRRelay", targets: ["ISRRelay"]),
     ],
     dependencies: [
         // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
@@ -25,6 +26,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // SQLite for the embedded relay store: WAL, migrations, one writer.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // The relay's HTTPS server: Hummingbird 2 over SwiftNIO with swift-nio-ssl for mutual TLS 1.3,
+        // and swift-service-lifecycle for graceful shutdown on SIGTERM/SIGINT.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // libsodium, the only source of cryptographic primitives. Only ISRCrypto imports it.
@@ -61,8 +69,25 @@ let package = Package(
             name: "ISRStore",
             dependencies: ["ISRPacket", "ISRAudit", "ISRCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The relay daemon as a library: configuration, mTLS server, routes, lifecycle rules, escalation.
+        .target(
+            name: "ISRRelay",
+            dependencies: [
+                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRAudit", "ISRPKI", "ISRStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            resources: [.copy("openapi.yaml")]
+        ),
         .executableTarget(name: "isr", dependencies: ["ISRPacket", "ISRPolicy"]),
-        .executableTarget(name: "isr-relay", dependencies: ["ISRPacket", "ISRPolicy"]),
+        .executableTarget(name: "isr-relay", dependencies: ["ISRRelay", "ISRPacket", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
         .testTarget(
             name: "ISRPacketTests",
@@ -72,6 +97,16 @@ let package = Package(
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
         .testTarget(name: "ISRAuditTests", dependencies: ["ISRAudit", "ISRCrypto"]),
         .testTarget(name: "ISRStoreTests", dependencies: ["ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto"]),
+        .testTarget(
+            name: "ISRRelayTests",
+            dependencies: [
+                "ISRRelay", "ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .testTarget(
             name: "ISRPKITests",
             dependencies: ["ISRPKI", "ISRPacket", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]

@@ -1,21 +1,53 @@
-// The relay daemon. The mutual-TLS server, registry, durable store and audit log arrive with the relay issue;
-// until then this executable reports its version and says so, rather than pretending to serve.
-import ISRPacket
-
+// The relay daemon: a thin shell over ISRRelay. Reads --config (default config/relay.toml) and serves until
+// SIGTERM or SIGINT.
 import Foundation
+import ISRPacket
+import ISRRelay
+import Logging
 
-let arguments = Array(CommandLine.arguments.dropFirst())
-switch arguments.first {
-case "--version":
-    print("isr-relay \(ISRVersion.software) (packet format v\(ISRVersion.packetFormat))")
-case "--help", "-h":
-    print("""
-        usage: isr-relay [--config FILE]
+let usage = """
+    usage: isr-relay [--config FILE]
 
-        The relay daemon is not in this build yet: this build holds the core library
-        (packet format, crypto, purpose policy). --version prints the version.
-        """)
-default:
-    FileHandle.standardError.write(Data("isr-relay: error: the relay daemon is not in this build yet; only --version and --help work\n".utf8))
-    exit(2)
+    Serves the ISR relay over mutual TLS 1.3 as configured in FILE (default config/relay.toml). With the
+    shipped configuration on a fresh clone it creates a DEVELOPMENT deployment in certs/ first.
+    Stops gracefully on SIGTERM or SIGINT. Exit codes: 0 stopped cleanly, 1 could not start, 2 usage.
+    """
+
+func fail(_ message: String, code: Int32) -> Never {
+    FileHandle.standardError.write(Data("isr-relay: error: \(message)\n".utf8))
+    exit(code)
+}
+
+var arguments = Array(CommandLine.arguments.dropFirst())
+var configPath = "config/relay.toml"
+while let argument = arguments.first {
+    arguments.removeFirst()
+    switch argument {
+    case "--version":
+        print("isr-relay \(ISRVersion.software) (packet format v\(ISRVersion.packetFormat))")
+        exit(0)
+    case "--help", "-h":
+        print(usage)
+        exit(0)
+    case "--config":
+        guard let value = arguments.first else { fail("--config needs a file", code: 2) }
+        configPath = value
+        arguments.removeFirst()
+    default:
+        fail("unknown argument `\(argument.prefix(80))`; run `isr-relay --help`", code: 2)
+    }
+}
+
+LoggingSystem.bootstrap { label in
+    var handler = StreamLogHandler.standardError(label: label)
+    handler.logLevel = ProcessInfo.processInfo.environment["ISR_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    return handler
+}
+let logger = Logger(label: "isr-relay")
+do {
+    try await RelayServer.run(configPath: configPath, logger: logger)
+} catch let error as ConfigurationError {
+    fail(error.message, code: 1)
+} catch {
+    fail("cannot start: \(error)", code: 1)
 }

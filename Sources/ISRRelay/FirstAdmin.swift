@@ -1,0 +1,25 @@
+import Foundation
+import ISRPacket
+
+/// `first-admin.json`: the deployment's first admin, registered (with their agency) when the relay starts on
+/// an empty store. Written by the development deployment, or by `isr admin init` for production.
+public struct FirstAdmin: Codable, Sendable, Equatable {
+    public var id: String
+    public var displayName: String
+    public var agencyName: String
+    public var agencyKind: String
+    /// Base64 Ed25519 and X25519 public keys.
+    public var signingKey: String
+    public var encryptionKey: String
+    /// SHA-256 of the admin's DER client certificate, lowercase hex.
+    public var certificateFingerprint: String
+
+    static var coders: (JSONEncoder, JSONDecoder) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return (encoder, decoder)
+    }
+}

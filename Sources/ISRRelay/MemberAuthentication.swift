@@ -1,0 +1,65 @@
+
+import Foundation
+import Hummingbird
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRStore
+import NIOSSL
+import X509
+
+/// Establishes who is asking, on every request: the client certificate TLS already verified against the
+/// deployment CA must name an enrolled member (SAN URI), match that member's registered certificate, and both
+/// the member and their agency must be active. A revoked member's still-valid certificate is refused here.
+struct MemberAuthentication: RouterMiddleware {
+    typealias Context = RelayRequestContext
+    let store: any RelayStore
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        context.member = try await authenticate(context)
+        return try await next(request, context)
+    }
+
+    func authenticate(_ context: Context) async throws -> Member {
+        let peer: NIOSSLCertificate?
+        do {
+            peer = try await context.channel.nioSSL_peerCertificate().get()
+        } catch {
+            throw Problem.forbidden("auth.no-certificate", "the connection has no verified client certificate")
+        }
+        guard let peer else { throw Problem.forbidden("auth.no-certificate", "present your ISR client certificate") }
+        let der: [UInt8]
+        let certificate: Certificate
+        do {
+            der = try peer.toDERBytes()
+            certificate = try Certificate(derEncoded: der)
+        } catch {
+            throw Problem.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
+        }
+        let id: MemberID
+        do {
+            id = try MemberIdentity.memberID(in: certificate)
+        } catch {
+            throw Problem.forbidden("auth.no-member-id", error.message)
+        }
+        let member: Member?
+        let agency: Agency?
+        do {
+            member = try await store.member(id)
+            agency = try await store.agency(id.agency)
+        } catch let error as StoreError {
+            throw Problem.store(error)
+        }
+        guard let member, member.certificateFingerprint == Hex.encode(SHA256.hash(der)) else {
+            throw Problem.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate; ask your deployment admin to enrol you")
+        }
+        guard member.status == .active else {
+            throw Problem.forbidden("auth.member-revoked", "\(id) has been revoked; ask your deployment admin")
+        }
+        guard let agency, agency.status == .active else {
+            throw Problem.forbidden("auth.agency-suspended", "agency \(id.agency) is suspended; ask your deployment admin")
+        }
+        return member
+    }
+}

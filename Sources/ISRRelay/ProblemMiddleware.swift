@@ -1,0 +1,31 @@
+import Hummingbird
+import Logging
+
+/// Makes every refusal an RFC 9457 problem: Hummingbird's own errors (no such route, body too large, bad JSON)
+/// are re-expressed, and anything unexpected becomes a logged 500 with no internals in the body.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = RelayRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            throw problem
+        } catch let error as HTTPError {
+            let detail: String = switch error.status {
+            case .notFound: "no route \(request.method) \(request.uri.path); see /v1/openapi.yaml"
+            case .contentTooLarge: "the request body is larger than this route accepts"
+            case .badRequest: "the request could not be read: \(error.body ?? "malformed body or parameters")"
+            case .methodNotAllowed: "\(request.method) is not allowed on \(request.uri.path)"
+            default: error.body ?? error.status.reasonPhrase
+            }
+            throw Problem(error.status, code: "http.\(error.status.code)", title: error.status.reasonPhrase, detail: detail)
+        } catch is DecodingError {
+            throw Problem.badRequest("http.invalid-json", "the JSON body does not have the fields this route needs (see /v1/openapi.yaml)")
+        } catch {
+            logger.error("unexpected error", metadata: ["route": "\(request.method) \(context.endpointPath ?? "?")", "error": "\(String(describing: type(of: error)))"])
+            throw Problem(.internalServerError, code: "relay.internal", title: "Internal error", detail: "the relay failed unexpectedly; the request was not completed")
+        }
+    }
+}

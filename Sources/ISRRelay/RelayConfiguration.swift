@@ -1,0 +1,140 @@
+import Foundation
+import ISRPolicy
+import TOMLKit
+
+/// `relay.toml`: where the relay listens, its certificates and keys, its store, limits, policy and calendar.
+/// Relative paths are resolved against the directory of the configuration file.
+public struct RelayConfiguration: Sendable, Equatable {
+    public var host: String
+    public var port: Int
+    /// Names this relay's audit log in its checkpoints.
+    public var origin: String
+    public var caCertificate: String
+    public var certificate: String
+    public var privateKey: String
+    /// The CA's private key: lets the relay issue members' certificates at enrolment. Optional.
+    public var caPrivateKey: String?
+    public var signingKey: String
+    /// `first-admin.json`: registered in an empty store on start.
+    public var firstAdmin: String?
+    /// If set and this directory holds no deployment, a development deployment is created there.
+    public var developmentDeployment: String?
+    public var policy: String
+    public var storePath: String
+    public var maxPacketBytes: Int
+    public var timeZone: String
+    public var holidays: [String]
+    public var escalationIntervalSeconds: Int
+
+    struct Document: Decodable {
+        struct Server: Decodable {
+            var host: String
+            var port: Int
+            var origin: String
+        }
+        struct TLS: Decodable {
+            var caCertificate: String
+            var certificate: String
+            var privateKey: String
+            var caPrivateKey: String?
+            enum CodingKeys: String, CodingKey {
+                case certificate
+                case caCertificate = "ca_certificate"
+                case privateKey = "private_key"
+                case caPrivateKey = "ca_private_key"
+            }
+        }
+        struct Relay: Decodable {
+            var signingKey: String
+            var firstAdmin: String?
+            var developmentDeployment: String?
+            var policy: String
+            enum CodingKeys: String, CodingKey {
+                case policy
+                case signingKey = "signing_key"
+                case firstAdmin = "first_admin"
+                case developmentDeployment = "development_deployment"
+            }
+        }
+        struct Store: Decodable { var path: String }
+        struct Limits: Decodable {
+            var maxPacketBytes: Int
+            enum CodingKeys: String, CodingKey { case maxPacketBytes = "max_packet_bytes" }
+        }
+        struct Calendar: Decodable {
+            var timeZone: String
+            var holidays: [String]
+            enum CodingKeys: String, CodingKey {
+                case holidays
+                case timeZone = "time_zone"
+            }
+        }
+        struct Escalation: Decodable {
+            var intervalSeconds: Int
+            enum CodingKeys: String, CodingKey { case intervalSeconds = "interval_seconds" }
+        }
+        var server: Server
+        var tls: TLS
+        var relay: Relay
+        var store: Store
+        var limits: Limits
+        var calendar: Calendar
+        var escalation: Escalation
+    }
+
+    /// Loads `path` (at most 64 KiB), refusing unknown keys and out-of-range values with the key named.
+    public static func load(_ path: String) throws(ConfigurationError) -> RelayConfiguration {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ConfigurationError("cannot read \(path); pass --config FILE (default config/relay.toml)")
+        }
+        guard data.count <= 64 * 1024, let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationError("\(path) is not a UTF-8 text file of at most 64 KiB")
+        }
+        let document: Document
+        do {
+            document = try TOMLDecoder(strictDecoding: true).decode(Document.self, from: text)
+        } catch let error as TOMLParseError {
+            throw ConfigurationError("\(path):\(error.source.begin.line): \(error.description)")
+        } catch let error as UnexpectedKeysError {
+            throw ConfigurationError("\(path): unknown key(s) \(error.keys.map { k, p in (p.map(\.stringValue) + [k]).joined(separator: ".") }.sorted().joined(separator: ", "))")
+        } catch let DecodingError.keyNotFound(key, context) {
+            var components = context.codingPath.map(\.stringValue)
+            if components.last != key.stringValue { components.append(key.stringValue) }
+            throw ConfigurationError("\(path): `\(components.joined(separator: "."))` is missing")
+        } catch {
+            throw ConfigurationError("\(path): \(error)")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent()
+        func resolve(_ value: String) -> String {
+            value.hasPrefix("/") ? value : base.appendingPathComponent(value).standardizedFileURL.path
+        }
+        let config = RelayConfiguration(
+            host: document.server.host, port: document.server.port, origin: document.server.origin,
+            caCertificate: resolve(document.tls.caCertificate), certificate: resolve(document.tls.certificate), privateKey: resolve(document.tls.privateKey),
+            caPrivateKey: document.tls.caPrivateKey.map(resolve), signingKey: resolve(document.relay.signingKey),
+            firstAdmin: document.relay.firstAdmin.map(resolve), developmentDeployment: document.relay.developmentDeployment.map(resolve),
+            policy: resolve(document.relay.policy), storePath: resolve(document.store.path), maxPacketBytes: document.limits.maxPacketBytes,
+            timeZone: document.calendar.timeZone, holidays: document.calendar.holidays, escalationIntervalSeconds: document.escalation.intervalSeconds)
+        try config.validate(path)
+        return config
+    }
+
+    func validate(_ path: String) throws(ConfigurationError) {
+        guard (0...65535).contains(port) else { throw ConfigurationError("\(path): server.port must be 0–65535") }
+        guard !host.isEmpty, !origin.isEmpty, origin.utf8.count <= 256 else { throw ConfigurationError("\(path): server.host and server.origin must not be empty") }
+        guard (1024...(1024 * 1024)).contains(maxPacketBytes) else { throw ConfigurationError("\(path): limits.max_packet_bytes must be 1024–1048576") }
+        guard (1...86_400).contains(escalationIntervalSeconds) else { throw ConfigurationError("\(path): escalation.interval_seconds must be 1–86400") }
+        do {
+            _ = try WorkingCalendar(timeZone: timeZone, holidays: holidays)
+        } catch {
+            throw ConfigurationError("\(path): calendar: \(error.message)")
+        }
+    }
+}
+
+/// A configuration the relay cannot start with, said in one line.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Hummingbird
+import ISRPacket
+import ISRStore
+import NIOCore
+import NIOSSL
+
+/// The request context: the TLS channel (to read the verified peer certificate) and, once the
+/// authentication middleware ran, the member every request is made as.
+public struct RelayRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public let channel: any Channel
+    /// Set by `MemberAuthentication` for every route behind it.
+    public var member: Member?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+        member = nil
+    }
+
+    /// Packets and JSON bodies are small; anything larger is refused while being read.
+    public var maxUploadSize: Int { 256 * 1024 }
+
+    public var responseEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return encoder
+    }
+
+    public var requestDecoder: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }
+
+    /// The authenticated member; routes behind `MemberAuthentication` can rely on it.
+    func requireMember() throws -> Member {
+        guard let member else { throw Problem.forbidden("auth.no-member", "this route needs an enrolled member's client certificate") }
+        return member
+    }
+}

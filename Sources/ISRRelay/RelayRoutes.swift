@@ -1,0 +1,155 @@
+import Foundation
+import Hummingbird
+import ISRPacket
+import ISRStore
+import Logging
+import NIOCore
+
+extension AcceptReceipt: ResponseEncodable {}
+extension PacketStatus: ResponseEncodable {}
+extension InboxItem: ResponseEncodable {}
+extension DirectoryMember: ResponseEncodable {}
+extension Enrolment: ResponseEncodable {}
+extension CheckpointBody: ResponseEncodable {}
+extension LeavesBody: ResponseEncodable {}
+extension ProofBody: ResponseEncodable {}
+extension RelayKeyBody: ResponseEncodable {}
+extension Agency: ResponseEncodable {}
+
+/// A base64 signature in a JSON body (delivery receipts, countersignatures).
+public struct SignatureBody: Codable, Sendable {
+    public let signature: String
+}
+
+/// The list wrappers the API returns (a JSON object at the top level, so it can grow).
+public struct ListBody<Item: Codable & Sendable>: Codable, Sendable, ResponseEncodable {
+    public let items: [Item]
+}
+
+public struct Health: Codable, Sendable, ResponseEncodable {
+    public let status: String
+    public let version: String
+}
+
+/// Every route the relay serves. `RelayRoutes.paths` lists them for the OpenAPI check.
+public enum RelayRoutes {
+    public static func router(service: RelayService, policyText: String, openAPI: String) -> Router<RelayRequestContext> {
+        let router = Router(context: RelayRequestContext.self)
+        router.add(middleware: ProblemMiddleware(logger: service.logger))
+        // Reachable with any certificate the deployment CA issued (load balancers, monitoring).
+        router.get("/healthz") { _, _ in Health(status: "ok", version: RelayVersion.software) }
+        router.get("/v1/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+
+        let v1 = router.group("v1").add(middleware: MemberAuthentication(store: service.store))
+        v1.post("packets") { request, context in
+            var request = request
+            let body = try await request.collectBody(upTo: service.limits.maximumPacketBytes)
+            let receipt = try await service.accept(Array(buffer: body), from: try context.requireMember())
+            return EditedResponse(status: receipt.duplicate ? .ok : .created, response: receipt)
+        }
+        v1.get("packets/:id") { _, context in
+            let bytes = try await service.fetch(try packetID(context), as: try context.requireMember())
+            return Response(status: .ok, headers: [.contentType: "application/octet-stream"], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        }
+        v1.get("packets/:id/status") { _, context in try await service.status(try packetID(context), for: try context.requireMember()) }
+        v1.post("packets/:id/receipt") { request, context in
+            try await service.receipt(try packetID(context), signature: try await signature(request, context), from: try context.requireMember())
+        }
+        v1.post("packets/:id/countersign") { request, context in
+            try await service.countersign(try packetID(context), signature: try await signature(request, context), from: try context.requireMember())
+        }
+        v1.post("packets/:id/withdraw") { _, context in try await service.withdraw(try packetID(context), by: try context.requireMember()) }
+        v1.get("inbox") { _, context in ListBody(items: try await service.inbox(for: try context.requireMember())) }
+        v1.get("sent") { _, context in ListBody(items: try await service.sent(by: try context.requireMember())) }
+        v1.get("directory") { _, _ in ListBody(items: try await service.directory()) }
+        v1.get("directory/:member") { _, context in
+            try await service.directoryEntry(try service.memberID(context.parameters.require("member")))
+        }
+        v1.get("roles/:address") { _, context in ListBody(items: try await service.roleAddress(try context.parameters.require("address"))) }
+        v1.get("policy") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/toml"], body: .init(byteBuffer: ByteBuffer(string: policyText)))
+        }
+
+        v1.get("audit/key") { _, _ in service.relayKeyBody }
+        v1.get("audit/checkpoint") { _, _ in try await service.checkpoint() }
+        v1.get("audit/leaves") { request, _ in
+            try await service.leaves(start: try query(request, "start"), end: try query(request, "end"))
+        }
+        v1.get("audit/inclusion") { request, _ in
+            try await service.inclusion(index: try query(request, "index"), size: try query(request, "size"))
+        }
+        v1.get("audit/consistency") { request, _ in
+            try await service.consistency(old: try query(request, "old"), new: try query(request, "new"))
+        }
+
+        v1.post("admin/agencies") { request, context in
+            let body = try await request.decode(as: AgencyRequest.self, context: context)
+            return EditedResponse(status: .created, response: try await service.addAgency(body, by: try context.requireMember()))
+        }
+        v1.post("admin/agencies/:agency/suspend") { _, context in
+            try await service.setAgencyStatus(try context.parameters.require("agency"), to: .suspended, by: try context.requireMember())
+        }
+        v1.post("admin/agencies/:agency/reinstate") { _, context in
+            try await service.setAgencyStatus(try context.parameters.require("agency"), to: .active, by: try context.requireMember())
+        }
+        v1.post("admin/members") { request, context in
+            let body = try await request.decode(as: EnrolmentRequest.self, context: context)
+            return EditedResponse(status: .created, response: try await service.enrol(body, by: try context.requireMember()))
+        }
+        v1.post("admin/members/:member/revoke") { request, context in
+            let body = try await request.decode(as: RevocationRequest.self, context: context)
+            return try await service.revoke(try context.parameters.require("member"), reason: body.reason, by: try context.requireMember())
+        }
+        v1.post("admin/members/:member/role") { request, context in
+            let body = try await request.decode(as: RoleChangeRequest.self, context: context)
+            return try await service.changeRole(try context.parameters.require("member"), to: body.role, by: try context.requireMember())
+        }
+        v1.put("admin/roles/:address") { request, context in
+            let body = try await request.decode(as: RoleAddressRequest.self, context: context)
+            return ListBody(items: try await service.setRoleAddress(try context.parameters.require("address"), members: body.members, by: try context.requireMember()))
+        }
+        return router
+    }
+
+    /// Method and path of every route, as the OpenAPI document must list them.
+    public static let paths: [(method: String, path: String)] = [
+        ("GET", "/healthz"), ("GET", "/v1/openapi.yaml"),
+        ("POST", "/v1/packets"), ("GET", "/v1/packets/{id}"), ("GET", "/v1/packets/{id}/status"), ("POST", "/v1/packets/{id}/receipt"),
+        ("POST", "/v1/packets/{id}/countersign"), ("POST", "/v1/packets/{id}/withdraw"), ("GET", "/v1/inbox"), ("GET", "/v1/sent"),
+        ("GET", "/v1/directory"), ("GET", "/v1/directory/{member}"), ("GET", "/v1/roles/{address}"), ("GET", "/v1/policy"),
+        ("GET", "/v1/audit/key"), ("GET", "/v1/audit/checkpoint"), ("GET", "/v1/audit/leaves"), ("GET", "/v1/audit/inclusion"),
+        ("GET", "/v1/audit/consistency"), ("POST", "/v1/admin/agencies"), ("POST", "/v1/admin/agencies/{agency}/suspend"),
+        ("POST", "/v1/admin/agencies/{agency}/reinstate"), ("POST", "/v1/admin/members"), ("POST", "/v1/admin/members/{member}/revoke"),
+        ("POST", "/v1/admin/members/{member}/role"), ("PUT", "/v1/admin/roles/{address}"),
+    ]
+
+    static func packetID(_ context: RelayRequestContext) throws -> PacketID {
+        do {
+            return try PacketID(hex: try context.parameters.require("id"))
+        } catch let error as PacketError {
+            throw Problem.badRequest("invalid-packet-id", error.message)
+        }
+    }
+
+    static func signature(_ request: Request, _ context: RelayRequestContext) async throws -> [UInt8] {
+        let body = try await request.decode(as: SignatureBody.self, context: context)
+        guard let data = Data(base64Encoded: body.signature), data.count == 64 else {
+            throw Problem.badRequest("invalid-signature", "signature is a base64 64-byte Ed25519 signature")
+        }
+        return Array(data)
+    }
+
+    static func query(_ request: Request, _ name: String) throws -> UInt64 {
+        guard let value = request.uri.queryParameters.get(name, as: UInt64.self) else {
+            throw Problem.badRequest("invalid-query", "query parameter `\(name)` must be a non-negative integer")
+        }
+        return value
+    }
+}
+
+/// The relay's software version (the packet format's version is `ISRVersion.packetFormat`).
+public enum RelayVersion {
+    public static let software = ISRVersion.software
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Hummingbird
+import HummingbirdTLS
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRPolicy
+import ISRStore
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// Assembles the relay from its configuration and runs it until SIGTERM/SIGINT: stop accepting, finish
+/// in-flight requests, then close the store.
+public enum RelayServer {
+    /// Everything the server needs, loaded and checked before it listens.
+    public struct Prepared: Sendable {
+        public let service: RelayService
+        public let tls: TLSConfiguration
+        public let policyText: String
+        public let store: SQLiteRelayStore
+    }
+
+    public static func prepare(_ config: RelayConfiguration, logger: Logger) async throws -> Prepared {
+        if let directory = config.developmentDeployment, !DevelopmentDeployment.exists(in: directory) {
+            try DevelopmentDeployment.create(in: directory, logger: logger)
+        }
+        guard let policyData = FileManager.default.contents(atPath: config.policy), let policyText = String(data: policyData, encoding: .utf8) else {
+            throw ConfigurationError("cannot read the policy file \(config.policy)")
+        }
+        let policy = try Policy(toml: policyText, source: config.policy)
+        let calendar = try WorkingCalendar(timeZone: config.timeZone, holidays: config.holidays)
+        let relayKey = try SigningKeyFile.read(config.signingKey)
+        var ca: DeploymentCA?
+        if let caKey = config.caPrivateKey, FileManager.default.fileExists(atPath: caKey) {
+            ca = try DeploymentCA(certificatePEM: try PEMFile.read(config.caCertificate), privateKeyPEM: try PEMFile.read(caKey))
+        }
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: config.storePath).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        let store = try SQLiteRelayStore(path: config.storePath)
+        let limits = PacketLimits(maximumPacketBytes: config.maxPacketBytes, maximumRecipients: PacketLimits.standard.maximumRecipients,
+                                  maximumStanzas: PacketLimits.standard.maximumStanzas)
+        let service = RelayService(store: store, policy: policy, calendar: calendar, limits: limits, relayKey: relayKey, origin: config.origin,
+                                   certificateAuthority: ca, logger: logger)
+        if let path = config.firstAdmin, FileManager.default.fileExists(atPath: path) {
+            try await registerFirstAdmin(path, service: service)
+        }
+        return Prepared(service: service, tls: try tlsConfiguration(config), policyText: policyText, store: store)
+    }
+
+    /// TLS 1.3 only; a client certificate is required and verified against the deployment CA.
+    public static func tlsConfiguration(_ config: RelayConfiguration) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(config.certificate).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: config.privateKey, format: .pem)),
+            trustRoots: .file(config.caCertificate))
+        tls.minimumTLSVersion = .tlsv13
+        return tls
+    }
+
+    /// Registers the first admin and their agency if the store does not know them yet.
+    static func registerFirstAdmin(_ path: String, service: RelayService) async throws {
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 16 * 1024 else {
+            throw ConfigurationError("cannot read \(path)")
+        }
+        let admin = try FirstAdmin.coders.1.decode(FirstAdmin.self, from: data)
+        let id = try MemberID(admin.id)
+        guard try await service.store.member(id) == nil else { return }
+        guard let signing = Data(base64Encoded: admin.signingKey), signing.count == 32,
+              let encryption = Data(base64Encoded: admin.encryptionKey), encryption.count == 32 else {
+            throw ConfigurationError("\(path): signing_key and encryption_key must be base64 32-byte keys")
+        }
+        if try await service.store.agency(id.agency) == nil {
+            _ = try await service.store.insertAgency(Agency(id: id.agency, name: admin.agencyName, kind: admin.agencyKind, registeredAt: service.clock()),
+                                                     event: service.event("agency.registered", by: "relay", ["agency": id.agency.rawValue, "kind": admin.agencyKind]))
+        }
+        _ = try await service.store.insertMember(
+            Member(id: id, displayName: admin.displayName, role: .admin, signingKey: Array(signing), encryptionKey: Array(encryption),
+                   certificateFingerprint: admin.certificateFingerprint, enrolledAt: service.clock()),
+            event: service.event("member.enrolled", by: "relay", ["member": id.rawValue, "role": "admin"]))
+        service.logger.notice("registered the first admin", metadata: ["member": "\(id)"])
+    }
+
+    /// The Hummingbird application for a prepared relay. `onListening` receives the bound port.
+    public static func application(_ prepared: Prepared, config: RelayConfiguration, logger: Logger,
+                                   onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
+        let router = RelayRoutes.router(service: prepared.service, policyText: prepared.policyText, openAPI: OpenAPIDocument.text)
+        return Application(
+            router: router,
+            server: try .tls(.http1(), tlsConfiguration: prepared.tls),
+            configuration: .init(address: .hostname(config.host, port: config.port), serverName: "isr-relay"),
+            services: [EscalationService(service: prepared.service, interval: .seconds(config.escalationIntervalSeconds))],
+            onServerRunning: { channel in onListening(channel.localAddress?.port ?? config.port) },
+            logger: logger)
+    }
+
+    /// Loads `configPath`, runs the relay until a shutdown signal, then closes the store.
+    public static func run(configPath: String, logger: Logger) async throws {
+        let config = try RelayConfiguration.load(configPath)
+        let prepared = try await prepare(config, logger: logger)
+        let app = try application(prepared, config: config, logger: logger) { port in
+            FileHandle.standardOutput.write(Data("isr-relay: listening on https://\(config.host):\(port)\n".utf8))
+        }
+        try await app.runService()
+        try prepared.store.close()
+        logger.notice("relay stopped; store closed")
+    }
+}

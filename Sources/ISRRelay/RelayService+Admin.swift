@@ -1,0 +1,211 @@
+import Crypto
+import Foundation
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRStore
+import X509
+
+/// A member as the directory shows them: enough for a sender to check they have the right individual.
+public struct DirectoryMember: Codable, Sendable, Equatable {
+    public let id: String
+    public let displayName: String
+    public let role: String
+    public let agency: String
+    public let agencyName: String
+    public let agencyKind: String
+    public let status: String
+    /// Base64 Ed25519 and X25519 public keys.
+    public let signingKey: String
+    public let encryptionKey: String
+    public let signingKeyFingerprint: String
+    /// Base64 entry signed by the deployment admin, if one was provided at enrolment.
+    public let directoryEntry: String?
+}
+
+/// What an admin gets back from enrolling a member: the certificate to hand to them, and the CA to trust.
+public struct Enrolment: Codable, Sendable, Equatable {
+    public let member: DirectoryMember
+    public let certificate: String
+    public let caCertificate: String
+}
+
+/// Admin requests, as JSON bodies.
+public struct AgencyRequest: Codable, Sendable {
+    public let id: String
+    public let name: String
+    public let kind: String
+}
+
+public struct EnrolmentRequest: Codable, Sendable {
+    /// The member's PEM certificate signing request, made with a key that never left their machine.
+    public let certificateRequest: String
+    public let displayName: String
+    public let role: String
+    /// Base64 Ed25519 and X25519 public keys from the member's keygen.
+    public let signingKey: String
+    public let encryptionKey: String
+    public let directoryEntry: String?
+}
+
+public struct RevocationRequest: Codable, Sendable {
+    public let reason: String
+}
+
+public struct RoleChangeRequest: Codable, Sendable {
+    public let role: String
+}
+
+public struct RoleAddressRequest: Codable, Sendable {
+    public let members: [String]
+}
+
+extension RelayService {
+    func requireAdmin(_ member: Member) throws {
+        guard member.role == .admin else { throw Problem.forbidden("admin.required", "this is an admin operation; you are \(member.role.rawValue)") }
+    }
+
+    public func addAgency(_ request: AgencyRequest, by admin: Member) async throws -> Agency {
+        try requireAdmin(admin)
+        let id: AgencyID
+        do { id = try AgencyID(request.id) } catch { throw Problem.badRequest("admin.invalid-agency-id", error.message) }
+        guard policy.agencyKinds.contains(request.kind) else {
+            throw Problem.badRequest("admin.invalid-agency-kind", "agency kind `\(request.kind)` is not one of \(policy.agencyKinds.joined(separator: ", "))")
+        }
+        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(name.count) else { throw Problem.badRequest("admin.invalid-name", "an agency name is 1–200 characters") }
+        let agency = Agency(id: id, name: name, kind: request.kind, registeredAt: clock())
+        _ = try await stored {
+            try await store.insertAgency(agency, event: event("agency.registered", by: admin.id.rawValue, ["agency": id.rawValue, "kind": request.kind]))
+        }
+        return agency
+    }
+
+    public func setAgencyStatus(_ raw: String, to status: Agency.Status, by admin: Member) async throws -> Agency {
+        try requireAdmin(admin)
+        let id: AgencyID
+        do { id = try AgencyID(raw) } catch { throw Problem.badRequest("admin.invalid-agency-id", error.message) }
+        _ = try await stored {
+            try await store.updateAgencyStatus(id, to: status, event: event(status == .suspended ? "agency.suspended" : "agency.reinstated", by: admin.id.rawValue, ["agency": id.rawValue]))
+        }
+        guard let agency = try await stored({ try await store.agency(id) }) else { throw Problem.notFound("agency \(id) is not registered") }
+        return agency
+    }
+
+    /// Enrols a member from their certificate request: the relay's CA issues their client certificate.
+    public func enrol(_ request: EnrolmentRequest, by admin: Member) async throws -> Enrolment {
+        try requireAdmin(admin)
+        guard let ca = certificateAuthority else {
+            throw Problem(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
+        }
+        let csr: MemberCertificateRequest
+        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw Problem.badRequest(error.code.rawValue, error.message) }
+        guard let role = Member.Role(rawValue: request.role) else {
+            throw Problem.badRequest("admin.invalid-role", "role `\(request.role)` is not one of \(Member.Role.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let signing = Data(base64Encoded: request.signingKey), signing.count == 32,
+              let encryption = Data(base64Encoded: request.encryptionKey), encryption.count == 32 else {
+            throw Problem.badRequest("admin.invalid-keys", "signing_key and encryption_key are base64 32-byte public keys from `isr keygen`")
+        }
+        let name = request.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...200).contains(name.count) else { throw Problem.badRequest("admin.invalid-name", "a display name is 1–200 characters") }
+        var entry: [UInt8]?
+        if let text = request.directoryEntry {
+            guard let data = Data(base64Encoded: text), data.count <= 4096 else { throw Problem.badRequest("admin.invalid-entry", "directory_entry is base64, at most 4 KiB") }
+            entry = Array(data)
+        }
+        guard let agency = try await stored({ try await store.agency(csr.member.agency) }), agency.status == .active else {
+            throw Problem.unprocessable("admin.agency", "agency \(csr.member.agency) is not registered and active; add it first")
+        }
+        let certificate: Certificate
+        let der: [UInt8]
+        do {
+            certificate = try ca.issueClientCertificate(for: csr)
+            der = try certificate.serializeAsPEM().derBytes
+        } catch {
+            throw Problem.unprocessable("admin.issuance", "the certificate could not be issued")
+        }
+        let member = Member(id: csr.member, displayName: name, role: role, signingKey: Array(signing), encryptionKey: Array(encryption),
+                            certificateFingerprint: Hex.encode(ISRCrypto.SHA256.hash(der)), directoryEntry: entry, enrolledAt: clock())
+        _ = try await stored {
+            try await store.insertMember(member, event: event("member.enrolled", by: admin.id.rawValue, ["member": member.id.rawValue, "role": role.rawValue]))
+        }
+        do {
+            return Enrolment(member: directoryMember(member, agency), certificate: try certificate.serializeAsPEM().pemString,
+                             caCertificate: try ca.certificate.serializeAsPEM().pemString)
+        } catch {
+            throw Problem.unprocessable("admin.issuance", "the certificate could not be written as PEM")
+        }
+    }
+
+    public func revoke(_ raw: String, reason: String, by admin: Member) async throws -> DirectoryMember {
+        try requireAdmin(admin)
+        let id = try memberID(raw)
+        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard (1...500).contains(trimmed.count) else { throw Problem.badRequest("admin.reason", "give a reason for the revocation (1–500 characters)") }
+        _ = try await stored {
+            try await store.updateMember(id, status: .revoked, role: nil, directoryEntry: nil,
+                                         event: event("member.revoked", by: admin.id.rawValue, ["member": id.rawValue, "reason": trimmed]))
+        }
+        return try await directoryEntry(id)
+    }
+
+    public func changeRole(_ raw: String, to roleText: String, by admin: Member) async throws -> DirectoryMember {
+        try requireAdmin(admin)
+        let id = try memberID(raw)
+        guard let role = Member.Role(rawValue: roleText) else { throw Problem.badRequest("admin.invalid-role", "role `\(roleText)` is unknown") }
+        _ = try await stored {
+            try await store.updateMember(id, status: nil, role: role, directoryEntry: nil,
+                                         event: event("member.role-changed", by: admin.id.rawValue, ["member": id.rawValue, "role": role.rawValue]))
+        }
+        return try await directoryEntry(id)
+    }
+
+    public func setRoleAddress(_ raw: String, members: [String], by admin: Member) async throws -> [String] {
+        try requireAdmin(admin)
+        let address = try memberID(raw)
+        let ids = try members.map { try memberID($0) }
+        guard ids.count <= 64 else { throw Problem.badRequest("admin.role-size", "a role address has at most 64 members") }
+        _ = try await stored {
+            try await store.setRoleAddress(address, members: ids, event: event("role.set", by: admin.id.rawValue,
+                                                                                ["address": address.rawValue, "members": ids.map(\.rawValue).sorted().joined(separator: ",")]))
+        }
+        return ids.map(\.rawValue).sorted()
+    }
+
+    // MARK: Directory (any member)
+
+    public func directory() async throws -> [DirectoryMember] {
+        let agencies = Dictionary(uniqueKeysWithValues: try await stored { try await store.agencies() }.map { ($0.id, $0) })
+        return try await stored { try await store.members() }.compactMap { member in agencies[member.agency].map { directoryMember(member, $0) } }
+    }
+
+    public func directoryEntry(_ id: MemberID) async throws -> DirectoryMember {
+        guard let member = try await stored({ try await store.member(id) }), let agency = try await stored({ try await store.agency(id.agency) }) else {
+            if let role = try await stored({ try await store.roleAddress(id) }) {
+                throw Problem(.notFound, code: "directory.role-address", title: "Role address", detail: "\(id) is a role address for \(role.map(\.rawValue).joined(separator: ", "))")
+            }
+            throw Problem.notFound("\(id) is not in the directory")
+        }
+        return directoryMember(member, agency)
+    }
+
+    public func roleAddress(_ raw: String) async throws -> [String] {
+        let address = try memberID(raw)
+        guard let members = try await stored({ try await store.roleAddress(address) }) else { throw Problem.notFound("\(address) is not a role address") }
+        return members.map(\.rawValue)
+    }
+
+    func directoryMember(_ member: Member, _ agency: Agency) -> DirectoryMember {
+        DirectoryMember(id: member.id.rawValue, displayName: member.displayName, role: member.role.rawValue, agency: agency.id.rawValue,
+                        agencyName: agency.name, agencyKind: agency.kind,
+                        status: member.status == .active && agency.status == .active ? "active" : (member.status == .revoked ? "revoked" : "suspended"),
+                        signingKey: Data(member.signingKey).base64EncodedString(), encryptionKey: Data(member.encryptionKey).base64EncodedString(),
+                        signingKeyFingerprint: (try? SigningPublicKey(bytes: member.signingKey).fingerprint) ?? "",
+                        directoryEntry: member.directoryEntry.map { Data($0).base64EncodedString() })
+    }
+
+    func memberID(_ raw: String) throws -> MemberID {
+        do { return try MemberID(raw) } catch { throw Problem.badRequest("invalid-member-id", error.message) }
+    }
+}
