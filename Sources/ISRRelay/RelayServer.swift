@@ -22,7 +22,9 @@ public enum RelayServer {
         public let store: SQLiteRelayStore
     }
 
-    public static func prepare(_ config: RelayConfiguration, logger: Logger) async throws -> Prepared {
+    /// `clock` (Unix milliseconds) is injectable so tests can move time past deadlines.
+    public static func prepare(_ config: RelayConfiguration, logger: Logger,
+                               clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) async throws -> Prepared {
         if let directory = config.developmentDeployment, !DevelopmentDeployment.exists(in: directory) {
             try DevelopmentDeployment.create(in: directory, logger: logger)
         }
@@ -41,7 +43,7 @@ public enum RelayServer {
         let limits = PacketLimits(maximumPacketBytes: config.maxPacketBytes, maximumRecipients: PacketLimits.standard.maximumRecipients,
                                   maximumStanzas: PacketLimits.standard.maximumStanzas)
         let service = RelayService(store: store, policy: policy, calendar: calendar, limits: limits, relayKey: relayKey, origin: config.origin,
-                                   certificateAuthority: ca, logger: logger)
+                                   certificateAuthority: ca, clock: clock, logger: logger)
         if let path = config.firstAdmin, FileManager.default.fileExists(atPath: path) {
             try await registerFirstAdmin(path, service: service)
         }

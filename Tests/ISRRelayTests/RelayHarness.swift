@@ -1,0 +1,187 @@
+import Crypto
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import ISRAudit
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRPolicy
+import ISRRelay
+import ISRStore
+import Logging
+import NIOCore
+import NIOSSL
+import Synchronization
+import Testing
+import X509
+
+/// A practitioner as a test drives them: their ISR keys and their TLS client certificate.
+struct Person: Sendable {
+    let id: MemberID
+    let keys: PractitionerKeys
+    let tlsKeyPEM: String
+    let certificatePEM: String
+}
+
+/// A relay on a temporary development deployment, served in-process over real mutual TLS on an ephemeral port.
+final class RelayHarness: Sendable {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    let directory: String
+    let config: RelayConfiguration
+    let prepared: RelayServer.Prepared
+    let port: Int
+    let admin: Person
+    let clock = TestClock()
+    private let task: Task<Void, any Error>
+
+    var service: RelayService { prepared.service }
+
+    /// Writes a deployment and config into a fresh directory and starts the relay.
+    static func start(policy edit: (String) -> String = { $0 }) async throws -> RelayHarness {
+        let directory = NSTemporaryDirectory() + "isr-relay-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let policy = try String(contentsOf: repository.appendingPathComponent("config/policy.toml"), encoding: .utf8)
+        try edit(policy).write(toFile: directory + "/policy.toml", atomically: true, encoding: .utf8)
+        try Self.configText(port: 0).write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
+        return try await RelayHarness(directory: directory)
+    }
+
+    static func configText(port: Int, host: String = "127.0.0.1") -> String {
+        """
+        [server]
+        host = "\(host)"
+        port = \(port)
+        origin = "test.localhost"
+        [tls]
+        ca_certificate = "certs/ca.pem"
+        certificate = "certs/relay.pem"
+        private_key = "certs/relay.key"
+        ca_private_key = "certs/ca.key"
+        [relay]
+        signing_key = "certs/relay-signing.key"
+        first_admin = "certs/first-admin.json"
+        development_deployment = "certs"
+        policy = "policy.toml"
+        [store]
+        path = "data/relay.sqlite"
+        [limits]
+        max_packet_bytes = 65536
+        [calendar]
+        time_zone = "Europe/London"
+        holidays = []
+        [escalation]
+        interval_seconds = 3600
+        """
+    }
+
+    private init(directory: String) async throws {
+        self.directory = directory
+        config = try RelayConfiguration.load(directory + "/relay.toml")
+        let clock = self.clock
+        var logger = Logger(label: "relay-test")
+        logger.logLevel = .warning
+        prepared = try await RelayServer.prepare(config, logger: logger, clock: { clock.now })
+        let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = try RelayServer.application(prepared, config: config, logger: logger) { port in continuation.yield(port) }
+        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        var bound = 0
+        for await port in stream {
+            bound = port
+            break
+        }
+        port = bound
+        let certs = directory + "/certs/"
+        let passphrase = try String(contentsOfFile: certs + "admin-passphrase.txt", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        admin = Person(id: try MemberID(DevelopmentDeployment.adminID),
+                       keys: try IdentityFile.load(from: certs + "admin-identity.json").unlock(passphrase: SecretBytes(utf8: passphrase)),
+                       tlsKeyPEM: try String(contentsOfFile: certs + "admin.key", encoding: .utf8),
+                       certificatePEM: try String(contentsOfFile: certs + "admin.pem", encoding: .utf8))
+    }
+
+    func stop() async {
+        task.cancel()
+        _ = await task.result
+    }
+
+    /// Moves the relay's clock forward.
+    func advance(byHours hours: Double) {
+        clock.advance(by: Int64(hours * 3_600_000))
+    }
+
+    var caPEM: String { (try? String(contentsOfFile: directory + "/certs/ca.pem", encoding: .utf8)) ?? "" }
+
+    // MARK: Requests
+
+    func tls(for person: Person) throws -> TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
+        tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(person.certificatePEM.utf8)).map { .certificate($0) }
+        tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(person.tlsKeyPEM.utf8), format: .pem))
+        tls.minimumTLSVersion = .tlsv13
+        return tls
+    }
+
+    struct Reply {
+        let status: HTTPResponse.Status
+        let contentType: String?
+        let body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+
+        func json<T: Decodable>(_ type: T.Type) throws -> T {
+            let decoder = JSONDecoder()
+            decoder.keyDecodingStrategy = .convertFromSnakeCase
+            return try decoder.decode(type, from: Data(body))
+        }
+
+        /// The RFC 9457 problem code, for refusals.
+        var problemCode: String? {
+            (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["code"] as? String
+        }
+    }
+
+    func request(_ person: Person, _ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil, contentType: String? = nil) async throws -> Reply {
+        let configuration = TestClient.Configuration(tlsConfiguration: try tls(for: person), timeout: .seconds(20), serverName: "localhost")
+        return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration) { client in
+            var headers = HTTPFields()
+            if let contentType { headers[.contentType] = contentType }
+            let response = try await client.execute(.init(path, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(bytes: $0) }))
+            return Reply(status: response.status, contentType: response.headers[.contentType],
+                         body: response.body.map { Array(buffer: $0) } ?? [])
+        }
+    }
+
+    func json(_ person: Person, _ method: HTTPRequest.Method, _ path: String, _ object: [String: Any]) async throws -> Reply {
+        try await request(person, method, path, body: Array(try JSONSerialization.data(withJSONObject: object)), contentType: "application/json")
+    }
+
+    // MARK: Registry set-up through the admin API
+
+    func addAgency(_ id: String, kind: String) async throws {
+        let reply = try await json(admin, .post, "/v1/admin/agencies", ["id": id, "name": id.capitalized, "kind": kind])
+        #expect(reply.status == .created, "\(reply.text)")
+    }
+
+    func enrol(_ raw: String, role: String = "practitioner") async throws -> Person {
+        let id = try MemberID(raw)
+        let keys = PractitionerKeys.generate()
+        let tlsKey = P256.Signing.PrivateKey()
+        let request = try MemberCertificateRequest(member: id, privateKey: tlsKey)
+        let reply = try await json(admin, .post, "/v1/admin/members", [
+            "certificate_request": try request.pem(), "display_name": id.local.capitalized, "role": role,
+            "signing_key": Data(keys.signing.publicKey.bytes).base64EncodedString(),
+            "encryption_key": Data(keys.encryption.publicKey.bytes).base64EncodedString(),
+        ])
+        #expect(reply.status == .created, "\(reply.text)")
+        let enrolment = try reply.json(Enrolment.self)
+        return Person(id: id, keys: keys, tlsKeyPEM: tlsKey.pemRepresentation, certificatePEM: enrolment.certificate)
+    }
+}
+
+/// A clock tests can move; starts at the real time.
+final class TestClock: Sendable {
+    private let value = Mutex(Int64(Date().timeIntervalSince1970 * 1000))
+    var now: Int64 { value.withLock { $0 } }
+    func advance(by milliseconds: Int64) { value.withLock { $0 += milliseconds } }
+}
