@@ -30,6 +30,7 @@ public struct SealedPacket: Sendable, Equatable {
             throw PacketError(.tooLarge, "the packet is \(bytes.count) bytes; the limit is \(limits.maximumPacketBytes): shorten the items or split the share")
         }
         guard !bytes.isEmpty else { throw PacketError(.truncated, "the packet is empty") }
+        guard bytes[0] == 0x30 else { throw PacketError(.malformed, "this is not an ISR packet: it does not start with a DER SEQUENCE") }
         typealias Parts = (header: [UInt8], stanzas: [RecipientStanza], stanzasDER: ArraySlice<UInt8>, body: [UInt8], signature: [UInt8])
         let parts: Parts = try DERFields.decoding("packet") {
             try DER.sequence(try DER.parse(bytes), identifier: .sequence) { nodes in

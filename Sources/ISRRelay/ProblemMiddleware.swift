@@ -21,6 +21,10 @@ struct ProblemMiddleware: RouterMiddleware {
             default: error.body ?? error.status.reasonPhrase
             }
             throw Problem(error.status, code: "http.\(error.status.code)", title: error.status.reasonPhrase, detail: detail)
+        } catch let error as any HTTPResponseError {
+            // Other framework errors that carry a status (e.g. NIO's too-many-bytes is 413).
+            let detail = error.status == .contentTooLarge ? "the request body is larger than this route accepts" : error.status.reasonPhrase
+            throw Problem(error.status, code: "http.\(error.status.code)", title: error.status.reasonPhrase, detail: detail)
         } catch is DecodingError {
             throw Problem.badRequest("http.invalid-json", "the JSON body does not have the fields this route needs (see /v1/openapi.yaml)")
         } catch {

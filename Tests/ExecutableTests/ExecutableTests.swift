@@ -58,8 +58,13 @@ import Testing
         let result = try Self.run("isr", ["send", "--to", "bob@x"])
         #expect(result.status == 2)
         #expect(result.stderr.hasPrefix("isr: error: unknown command `send --to bob@x`\nisr: hint: run `isr --help`"))
-        let relay = try Self.run("isr-relay", ["--config", "config/relay.toml"])
+        let relay = try Self.run("isr-relay", ["--frobnicate"])
         #expect(relay.status == 2)
-        #expect(relay.stderr.contains("not in this build yet"))
+        #expect(relay.stderr == "isr-relay: error: unknown argument `--frobnicate`; run `isr-relay --help`\n")
+        let missing = try Self.run("isr-relay", ["--config"])
+        #expect(missing.status == 2)
+        let unreadable = try Self.run("isr-relay", ["--config", "/nonexistent/relay.toml"])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.stderr == "isr-relay: error: cannot read /nonexistent/relay.toml; pass --config FILE (default config/relay.toml)\n")
     }
 }
