@@ -101,6 +101,8 @@ let package = Package(
             name: "ISRRelayTests",
             dependencies: [
                 "ISRRelay", "ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
+                // The end-to-end tests run the real daemon; depending on it makes `swift test` build it.
+                "isr-relay",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),

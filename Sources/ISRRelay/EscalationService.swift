@@ -18,11 +18,15 @@ public struct EscalationService: Service {
     }
 
     public func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                await runOnce()
-                try await Task.sleep(for: interval)
+        do {
+            try await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await runOnce()
+                    try await Task.sleep(for: interval)
+                }
             }
+        } catch is CancellationError {
+            // Graceful shutdown cancelled the wait between passes: a normal end.
         }
     }
 

@@ -24,6 +24,13 @@ import Testing
         process.standardOutput = out
         process.standardError = err
         try process.run()
+        // Bounded: a process that has not finished in 60 s is killed and the test fails, rather than hanging CI.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        if process.isRunning {
+            process.terminate()
+            Issue.record("\(product) \(arguments.joined(separator: " ")) did not finish within 60 s")
+        }
         let stdout = out.fileHandleForReading.readDataToEndOfFile()
         let stderr = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()

@@ -6,7 +6,7 @@ import ISRRelay
 import Testing
 
 /// Builds and opens real packets the way the CLI will: recipients' keys come from the relay's directory.
-extension RelayHarness {
+extension RelayEndpoint {
     func keys(for addresses: [MemberID], as person: Person) async throws -> [MemberID: [MemberID: EncryptionPublicKey]] {
         let directory = try await request(person, .get, "/v1/directory").json(ListBody<DirectoryMember>.self).items
         func key(_ id: MemberID) throws -> EncryptionPublicKey {
@@ -36,8 +36,8 @@ extension RelayHarness {
     /// A packet from `sender` that obeys the shipped policy unless the caller changes it.
     func build(_ kind: PacketKind, from sender: Person, to recipients: [MemberID], purpose: String = "child-in-need", basis: String? = "public-task",
                consent: ConsentStatus? = nil, urgency: Urgency = .routine, body: PacketBody? = nil, inReplyTo: PacketID? = nil,
-               relatesTo: PacketID? = nil, id: PacketID = .random()) async throws -> SealedPacket {
-        let policy = service.policy
+               relatesTo: PacketID? = nil, id: PacketID = .random(),
+               keys known: [MemberID: [MemberID: EncryptionPublicKey]]? = nil) async throws -> SealedPacket {
         let body = body ?? Self.body(for: kind, purpose: purpose)
         let header = PacketHeader(
             id: id, kind: kind, sender: sender.id, recipients: recipients, purpose: purpose,
@@ -47,7 +47,9 @@ extension RelayHarness {
             subjectReference: purpose == "anonymous-consultation" ? nil : "CASE-7", inReplyTo: inReplyTo, relatesTo: relatesTo,
             retentionDays: policy.purposes[purpose]?.retentionDays ?? 30)
         #expect(policy.check(header: header, body: body).isEmpty || body.statement == "deliberately off-policy", "\(policy.check(header: header, body: body))")
-        return try PacketSealer.seal(header: header, body: body, keys: try await keys(for: recipients, as: sender), signer: sender.keys.signing)
+        let keys: [MemberID: [MemberID: EncryptionPublicKey]]
+        if let known { keys = known } else { keys = try await self.keys(for: recipients, as: sender) }
+        return try PacketSealer.seal(header: header, body: body, keys: keys, signer: sender.keys.signing)
     }
 
     static func body(for kind: PacketKind, purpose: String) -> PacketBody {

@@ -25,7 +25,7 @@ struct Person: Sendable {
 }
 
 /// A relay on a temporary development deployment, served in-process over real mutual TLS on an ephemeral port.
-final class RelayHarness: Sendable {
+final class RelayHarness: RelayEndpoint, Sendable {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     let directory: String
@@ -37,6 +37,7 @@ final class RelayHarness: Sendable {
     private let task: Task<Void, any Error>
 
     var service: RelayService { prepared.service }
+    var policy: Policy { prepared.service.policy }
 
     /// Writes a deployment and config into a fresh directory and starts the relay.
     static func start(policy edit: (String) -> String = { $0 }) async throws -> RelayHarness {
@@ -110,6 +111,37 @@ final class RelayHarness: Sendable {
         clock.advance(by: Int64(hours * 3_600_000))
     }
 
+}
+
+/// A relay's answer as a test reads it.
+struct Reply {
+    let status: HTTPResponse.Status
+    let contentType: String?
+    let body: [UInt8]
+    var text: String { String(decoding: body, as: UTF8.self) }
+
+    func json<T: Decodable>(_ type: T.Type) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return try decoder.decode(type, from: Data(body))
+    }
+
+    /// The RFC 9457 problem code, for refusals.
+    var problemCode: String? {
+        (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["code"] as? String
+    }
+}
+
+/// What tests need to talk to a relay, in-process or a spawned `isr-relay`: where it listens, the CA to trust,
+/// the first admin, and the policy it enforces. Request helpers are shared by both.
+protocol RelayEndpoint: Sendable {
+    var directory: String { get }
+    var port: Int { get }
+    var admin: Person { get }
+    var policy: Policy { get }
+}
+
+extension RelayEndpoint {
     var caPEM: String { (try? String(contentsOfFile: directory + "/certs/ca.pem", encoding: .utf8)) ?? "" }
 
     // MARK: Requests
@@ -123,23 +155,7 @@ final class RelayHarness: Sendable {
         return tls
     }
 
-    struct Reply {
-        let status: HTTPResponse.Status
-        let contentType: String?
-        let body: [UInt8]
-        var text: String { String(decoding: body, as: UTF8.self) }
 
-        func json<T: Decodable>(_ type: T.Type) throws -> T {
-            let decoder = JSONDecoder()
-            decoder.keyDecodingStrategy = .convertFromSnakeCase
-            return try decoder.decode(type, from: Data(body))
-        }
-
-        /// The RFC 9457 problem code, for refusals.
-        var problemCode: String? {
-            (try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])?["code"] as? String
-        }
-    }
 
     func request(_ person: Person, _ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil, contentType: String? = nil) async throws -> Reply {
         let configuration = TestClient.Configuration(tlsConfiguration: try tls(for: person), timeout: .seconds(20), serverName: "localhost")

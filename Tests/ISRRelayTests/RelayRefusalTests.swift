@@ -12,7 +12,7 @@ import X509
 
 /// Every refusal is a 4xx `application/problem+json` with a stable code, and leaves nothing behind.
 @Suite(.serialized) struct RelayRefusalTests {
-    func expectProblem(_ reply: RelayHarness.Reply, _ status: HTTPResponse.Status, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectProblem(_ reply: Reply, _ status: HTTPResponse.Status, _ code: String, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(reply.status == status, "\(reply.text)", sourceLocation: sourceLocation)
         #expect(reply.contentType == "application/problem+json", sourceLocation: sourceLocation)
         #expect(reply.problemCode == code, "\(reply.text)", sourceLocation: sourceLocation)
@@ -89,7 +89,7 @@ import X509
         let (alice, _, bob, _) = try await relay.standardCast()
         let good = try await relay.build(.share, from: alice, to: [bob.id])
         let before = try await relay.service.store.auditSize()
-        func post(_ bytes: [UInt8]) async throws -> RelayHarness.Reply {
+        func post(_ bytes: [UInt8]) async throws -> Reply {
             try await relay.request(alice, .post, "/v1/packets", body: bytes, contentType: "application/octet-stream")
         }
         expectProblem(try await post(Array("not a packet".utf8)), .badRequest, "packet.malformed")
