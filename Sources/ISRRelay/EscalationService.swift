@@ -48,11 +48,14 @@ extension RelayService {
         var count = 0
         for packet in try await stored({ try await store.overdue(now: now) }) {
             let notified = try await escalationRecipients(for: packet)
+            let notice = EscalationNotice(packetID: packet.id.bytes, sender: packet.sender.rawValue, deadline: packet.deadline ?? 0, overdueAt: now,
+                                          notified: notified.map(\.rawValue)).signed(with: relayKey)
             do {
-                _ = try await store.markOverdue(packet.id, event: event("packet.overdue", by: "relay", packet: packet.id, [
+                _ = try await store.markOverdue(packet.id, notices: notified.map { ($0, notice) }, event: event("packet.overdue", by: "relay", packet: packet.id, [
                     "deadline": "\(packet.deadline ?? 0)", "notified": notified.map(\.rawValue).joined(separator: ","),
                 ]))
                 count += 1
+                RelayMetrics.packetOverdue()
                 logger.notice("packet overdue; escalated", metadata: ["packet": "\(packet.id)", "notified": "\(notified.count)"])
             } catch let error as StoreError where error.code == .invalidTransition {
                 continue // another relay instance escalated it first
@@ -89,5 +92,26 @@ extension RelayService {
             }
         }
         return count
+    }
+}
+
+/// One escalation notice as a member fetches it: readable fields, and the signed bytes to verify.
+public struct NoticeBody: Codable, Sendable, Equatable {
+    public let packet: String
+    public let sender: String
+    public let deadline: Int64
+    public let overdueAt: Int64
+    public let notified: [String]
+    /// Base64 `SignedNotice`; verify it with the relay key (`/v1/audit/key`).
+    public let signed: String
+}
+
+extension RelayService {
+    public func notices(for member: Member) async throws -> [NoticeBody] {
+        try await stored { try await store.notices(for: member.id) }.compactMap { stored in
+            guard let notice = try? EscalationNotice.verified(stored.body, relayKey: relayKey.publicKey) else { return nil }
+            return NoticeBody(packet: stored.packetID.hex, sender: notice.sender, deadline: notice.deadline, overdueAt: notice.overdueAt,
+                              notified: notice.notified, signed: Data(stored.body).base64EncodedString())
+        }
     }
 }

@@ -4,6 +4,7 @@ import ISRPacket
 import ISRStore
 import Logging
 import NIOCore
+import Prometheus
 
 extension AcceptReceipt: ResponseEncodable {}
 extension PacketStatus: ResponseEncodable {}
@@ -31,13 +32,18 @@ public struct Health: Codable, Sendable, ResponseEncodable {
     public let version: String
 }
 
-/// Every route the relay serves. `RelayRoutes.paths` lists them for the OpenAPI check.
+/// Every route the relay serves; `openapi.yaml` documents each one (a test holds the two together).
 public enum RelayRoutes {
     public static func router(service: RelayService, policyText: String, openAPI: String) -> Router<RelayRequestContext> {
         let router = Router(context: RelayRequestContext.self)
+        let registry = RelayMetrics.registry
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(logger: service.logger))
         // Reachable with any certificate the deployment CA issued (load balancers, monitoring).
         router.get("/healthz") { _, _ in Health(status: "ok", version: RelayVersion.software) }
+        router.get("/metrics") { _, _ in
+            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+        }
         router.get("/v1/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
@@ -63,6 +69,7 @@ public enum RelayRoutes {
         v1.post("packets/:id/withdraw") { _, context in try await service.withdraw(try packetID(context), by: try context.requireMember()) }
         v1.get("inbox") { _, context in ListBody(items: try await service.inbox(for: try context.requireMember())) }
         v1.get("sent") { _, context in ListBody(items: try await service.sent(by: try context.requireMember())) }
+        v1.get("notices") { _, context in ListBody(items: try await service.notices(for: try context.requireMember())) }
         v1.get("directory") { _, _ in ListBody(items: try await service.directory()) }
         v1.get("directory/:member") { _, context in
             try await service.directoryEntry(try service.memberID(context.parameters.require("member")))
@@ -112,18 +119,6 @@ public enum RelayRoutes {
         }
         return router
     }
-
-    /// Method and path of every route, as the OpenAPI document must list them.
-    public static let paths: [(method: String, path: String)] = [
-        ("GET", "/healthz"), ("GET", "/v1/openapi.yaml"),
-        ("POST", "/v1/packets"), ("GET", "/v1/packets/{id}"), ("GET", "/v1/packets/{id}/status"), ("POST", "/v1/packets/{id}/receipt"),
-        ("POST", "/v1/packets/{id}/countersign"), ("POST", "/v1/packets/{id}/withdraw"), ("GET", "/v1/inbox"), ("GET", "/v1/sent"),
-        ("GET", "/v1/directory"), ("GET", "/v1/directory/{member}"), ("GET", "/v1/roles/{address}"), ("GET", "/v1/policy"),
-        ("GET", "/v1/audit/key"), ("GET", "/v1/audit/checkpoint"), ("GET", "/v1/audit/leaves"), ("GET", "/v1/audit/inclusion"),
-        ("GET", "/v1/audit/consistency"), ("POST", "/v1/admin/agencies"), ("POST", "/v1/admin/agencies/{agency}/suspend"),
-        ("POST", "/v1/admin/agencies/{agency}/reinstate"), ("POST", "/v1/admin/members"), ("POST", "/v1/admin/members/{member}/revoke"),
-        ("POST", "/v1/admin/members/{member}/role"), ("PUT", "/v1/admin/roles/{address}"),
-    ]
 
     static func packetID(_ context: RelayRequestContext) throws -> PacketID {
         do {

@@ -82,6 +82,7 @@ extension RelayService {
         let outcome = try await stored { try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries), event: event, linked: linked) }
         let checkpoint = try await signedCheckpoint()
         if case .accepted = outcome {
+            RelayMetrics.packetAccepted(kind: header.kind.rawValue, state: state.rawValue)
             logger.info("packet accepted", metadata: ["packet": "\(header.id)", "kind": "\(header.kind.rawValue)", "state": "\(state.rawValue)"])
         }
         let stored = outcome.record

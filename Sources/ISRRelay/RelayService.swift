@@ -40,6 +40,8 @@ public struct RelayService: Sendable {
 
     /// Runs a store call, turning its errors into problems.
     func stored<T>(_ body: () async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        defer { RelayMetrics.storeDuration(ContinuousClock.now - start) }
         do {
             return try await body()
         } catch let error as StoreError {

@@ -123,3 +123,12 @@ public struct Delivery: Sendable, Equatable {
     public var deliveredAt: Int64?
     public var readAt: Int64?
 }
+
+/// A signed escalation notice as stored for one addressee.
+public struct StoredNotice: Sendable, Equatable {
+    public var recipient: MemberID
+    public var packetID: PacketID
+    /// The relay-signed notice bytes.
+    public var body: [UInt8]
+    public var createdAt: Int64
+}

@@ -60,7 +60,10 @@ public protocol RelayStore: Sendable {
     func sent(by member: MemberID) async throws -> [PacketRecord]
     /// Packets whose deadline passed before `now` without a read-back and that were not yet escalated.
     func overdue(now: Int64) async throws -> [PacketRecord]
-    func markOverdue(_ id: PacketID, event: AuditEvent) async throws -> UInt64
+    /// Marks a packet overdue (once) and stores the signed notice for each address notified, atomically.
+    func markOverdue(_ id: PacketID, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64
+    /// Notices for `member`: addressed to them, or to a role address they belong to; newest first.
+    func notices(for member: MemberID) async throws -> [StoredNotice]
     /// Confirmed packets whose retention ended before `now` and still hold ciphertext.
     func purgeable(now: Int64) async throws -> [PacketRecord]
     /// Deletes the ciphertext (header facts, history and audit leaves stay).

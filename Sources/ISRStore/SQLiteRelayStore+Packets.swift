@@ -135,13 +135,31 @@ extension SQLiteRelayStore {
         }
     }
 
-    public func markOverdue(_ id: PacketID, event: AuditEvent) async throws -> UInt64 {
+    public func markOverdue(_ id: PacketID, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64 {
         try await write { db in
             try db.execute(sql: "UPDATE packets SET overdue_at = ? WHERE id = ? AND overdue_at IS NULL", arguments: [event.time, Data(id.bytes)])
             guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or was already escalated") }
             let leaf = try Self.append(event, db)
+            for notice in notices {
+                try db.execute(sql: "INSERT INTO notices (recipient, packet_id, body, created_at) VALUES (?, ?, ?, ?)",
+                               arguments: [notice.recipient.rawValue, Data(id.bytes), Data(notice.body), event.time])
+            }
             try Self.recordState(id: id, state: "overdue", at: event.time, actor: event.actor, leaf: leaf, db)
             return leaf
+        }
+    }
+
+    public func notices(for member: MemberID) async throws -> [StoredNotice] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT recipient, packet_id, body, created_at FROM notices
+                WHERE recipient = ? OR recipient IN (SELECT address FROM role_members WHERE member_id = ?)
+                ORDER BY id DESC LIMIT 500
+                """, arguments: [member.rawValue, member.rawValue]).map { row in
+                StoredNotice(recipient: try MemberID(row.decode(String.self, forColumn: "recipient")),
+                             packetID: try PacketID(bytes: row.decode(Data.self, forColumn: "packet_id")),
+                             body: Array(try row.decode(Data.self, forColumn: "body")), createdAt: try row.decode(Int64.self, forColumn: "created_at"))
+            }
         }
     }
 

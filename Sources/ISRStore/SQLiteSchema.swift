@@ -90,6 +90,18 @@ enum SQLiteSchema {
                 ) STRICT, WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2-escalation-notices") { db in
+            try db.execute(sql: """
+                CREATE TABLE notices (
+                    id INTEGER PRIMARY KEY,
+                    recipient TEXT NOT NULL,
+                    packet_id BLOB NOT NULL REFERENCES packets(id),
+                    body BLOB NOT NULL,
+                    created_at INTEGER NOT NULL
+                ) STRICT;
+                CREATE INDEX notices_by_recipient ON notices(recipient, id);
+                """)
+        }
         return migrator
     }
 }

@@ -56,7 +56,7 @@ final class RelayProcess: RelayEndpoint, Sendable {
         let process = Process()
         process.executableURL = try Self.executable
         process.arguments = ["--config", directory + "/relay.toml"]
-        process.environment = ["ISR_LOG_LEVEL": "notice", "PATH": "/usr/bin:/bin"]
+        process.environment = ["ISR_LOG_LEVEL": "debug", "PATH": "/usr/bin:/bin"]
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

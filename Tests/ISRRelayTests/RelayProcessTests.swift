@@ -44,6 +44,15 @@ import Testing
         #expect(healthStatus == 0 && health == #"{"status":"ok","version":"0.1.0"}"#, "\(health)")
         let (openAPIStatus, openAPI) = try curl(relay, "/v1/openapi.yaml")
         #expect(openAPIStatus == 0 && openAPI.hasPrefix("openapi: 3"), "\(openAPI.prefix(200))")
+        let (_, metrics) = try curl(relay, "/metrics")
+        #expect(metrics.contains("isr_packets_accepted_total{kind=\"share\",state=\"accepted\"} 1"), "\(metrics)")
+        #expect(metrics.contains("hb_requests"), "requests by route and status")
+        #expect(metrics.contains("isr_store_duration_seconds"), "store latency")
+        // Logs (at debug level here) never carry packet content, field values or subject references.
+        for secret in ["Sam Example", "2015-03-12", "CASE-7", "Attendance 62%", "withdrawn"] {
+            #expect(!relay.stderr.contains(secret), "the log leaked \(secret)")
+        }
+        #expect(relay.stderr.contains("packet accepted"), "debug logging was on")
 
         #expect(relay.stop(signal: SIGTERM) == 0, "a clean exit on SIGTERM")
         #expect(relay.stderr.contains("relay stopped; store closed"), "\(relay.stderr)")

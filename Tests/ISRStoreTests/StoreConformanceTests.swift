@@ -156,9 +156,12 @@ enum Fixture {
         let late = try await store.insertPacket(Fixture.packet(1, deadline: 1_000), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil).record
         _ = try await store.insertPacket(Fixture.packet(2, deadline: 5_000), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
         #expect(try await store.overdue(now: 2_000).map(\.id) == [late.id])
-        _ = try await store.markOverdue(late.id, event: Fixture.event("packet.overdue"))
+        _ = try await store.markOverdue(late.id, notices: [(Fixture.alice, [1]), (Fixture.duty, [2])], event: Fixture.event("packet.overdue"))
         #expect(try await store.overdue(now: 2_000).isEmpty)
-        await #expect(throws: StoreError.self) { try await store.markOverdue(late.id, event: Fixture.event("packet.overdue")) }
+        await #expect(throws: StoreError.self) { try await store.markOverdue(late.id, notices: [(Fixture.alice, [3])], event: Fixture.event("packet.overdue")) }
+        #expect(try await store.notices(for: Fixture.alice).map(\.body) == [[1]], "the refused second escalation stored no notice")
+        #expect(try await store.notices(for: Fixture.carol).map(\.body) == [[2]], "a role member sees the role's notices")
+        #expect(try await store.notices(for: Fixture.admin).isEmpty)
         #expect(try await store.packet(late.id)?.overdueAt != nil)
 
         _ = try await store.transition(late.id, to: .acknowledged, allowedFrom: [.accepted], event: Fixture.event("packet.acknowledged", Fixture.bob))
