@@ -42,10 +42,15 @@ public enum DevelopmentDeployment {
         try IdentityFile.seal(identity: adminID, keys: keys, passphrase: SecretBytes(utf8: passphrase), kdf: .interactive())
             .save(to: directory + "/admin-identity.json")
 
+        let agencyName = "ISR development deployment"
+        let entry = DirectoryEntry(member: admin, displayName: "Development admin", agencyName: agencyName, agencyKind: "local-authority",
+                                   signingKey: keys.signing.publicKey, encryptionKey: keys.encryption.publicKey,
+                                   issuedAt: Int64(Date().timeIntervalSince1970 * 1000)).signed(by: admin, key: keys.signing)
         let firstAdmin = FirstAdmin(
-            id: adminID, displayName: "Development admin", agencyName: "ISR development deployment", agencyKind: "local-authority",
+            id: adminID, displayName: "Development admin", agencyName: agencyName, agencyKind: "local-authority",
             signingKey: Data(keys.signing.publicKey.bytes).base64EncodedString(), encryptionKey: Data(keys.encryption.publicKey.bytes).base64EncodedString(),
-            certificateFingerprint: Hex.encode(ISRCrypto.SHA256.hash(try certificate.serializeAsPEM().derBytes)))
+            certificateFingerprint: Hex.encode(ISRCrypto.SHA256.hash(try certificate.serializeAsPEM().derBytes)),
+            directoryEntry: Data(entry).base64EncodedString())
         try PEMFile.write(String(decoding: try FirstAdmin.coders.0.encode(firstAdmin), as: UTF8.self) + "\n", to: directory + "/first-admin.json", secret: false)
         logger.warning("""
             created a DEVELOPMENT deployment in \(directory): CA, relay certificate for \(hosts.joined(separator: ", ")), \

@@ -13,6 +13,8 @@ public struct FirstAdmin: Codable, Sendable, Equatable {
     public var encryptionKey: String
     /// SHA-256 of the admin's DER client certificate, lowercase hex.
     public var certificateFingerprint: String
+    /// Base64 `SignedDirectoryEntry` the admin signed for themselves: the key clients pin.
+    public var directoryEntry: String
 
     static var coders: (JSONEncoder, JSONDecoder) {
         let encoder = JSONEncoder()

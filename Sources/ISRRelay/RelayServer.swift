@@ -78,7 +78,8 @@ public enum RelayServer {
         }
         _ = try await service.store.insertMember(
             Member(id: id, displayName: admin.displayName, role: .admin, signingKey: Array(signing), encryptionKey: Array(encryption),
-                   certificateFingerprint: admin.certificateFingerprint, enrolledAt: service.clock()),
+                   certificateFingerprint: admin.certificateFingerprint, directoryEntry: Data(base64Encoded: admin.directoryEntry).map { Array($0) },
+                   enrolledAt: service.clock()),
             event: service.event("member.enrolled", by: "relay", ["member": id.rawValue, "role": "admin"]))
         service.logger.notice("registered the first admin", metadata: ["member": "\(id)"])
     }

@@ -19,7 +19,7 @@ public struct DirectoryMember: Codable, Sendable, Equatable {
     public let signingKey: String
     public let encryptionKey: String
     public let signingKeyFingerprint: String
-    /// Base64 entry signed by the deployment admin, if one was provided at enrolment.
+    /// Base64 `SignedDirectoryEntry` from the admin who enrolled them: verify it with the pinned admin key.
     public let directoryEntry: String?
 }
 
@@ -45,7 +45,8 @@ public struct EnrolmentRequest: Codable, Sendable {
     /// Base64 Ed25519 and X25519 public keys from the member's keygen.
     public let signingKey: String
     public let encryptionKey: String
-    public let directoryEntry: String?
+    /// Base64 `SignedDirectoryEntry` for this member, signed by the enrolling admin.
+    public let directoryEntry: String
 }
 
 public struct RevocationRequest: Codable, Sendable {
@@ -109,13 +110,24 @@ extension RelayService {
         }
         let name = request.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...200).contains(name.count) else { throw Problem.badRequest("admin.invalid-name", "a display name is 1–200 characters") }
-        var entry: [UInt8]?
-        if let text = request.directoryEntry {
-            guard let data = Data(base64Encoded: text), data.count <= 4096 else { throw Problem.badRequest("admin.invalid-entry", "directory_entry is base64, at most 4 KiB") }
-            entry = Array(data)
+        guard let entryData = Data(base64Encoded: request.directoryEntry) else {
+            throw Problem.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }
+        let entry = Array(entryData)
         guard let agency = try await stored({ try await store.agency(csr.member.agency) }), agency.status == .active else {
             throw Problem.unprocessable("admin.agency", "agency \(csr.member.agency) is not registered and active; add it first")
+        }
+        // The entry must be signed by this admin and vouch for exactly the person and keys being enrolled.
+        let vouched: DirectoryEntry
+        do {
+            vouched = try DirectoryEntry.verified(entry, adminKey: try registeredKey(of: admin))
+        } catch let error as PKIError {
+            throw Problem.unprocessable("admin.entry-signature", "the directory entry must be signed by your admin key: \(error.message)")
+        }
+        guard try DirectoryEntry.signer(of: entry) == admin.id, vouched.member == csr.member, vouched.displayName == name,
+              vouched.signingKey.bytes == Array(signing), vouched.encryptionKey.bytes == Array(encryption),
+              vouched.agencyName == agency.name, vouched.agencyKind == agency.kind else {
+            throw Problem.unprocessable("admin.entry-mismatch", "the directory entry does not match the member, name, agency or keys being enrolled")
         }
         let certificate: Certificate
         let der: [UInt8]

@@ -174,6 +174,9 @@ extension RelayEndpoint {
 
     // MARK: Registry set-up through the admin API
 
+    /// The kinds `standardCast` and the tests register agencies as.
+    var agencyKinds: [String: String] { ["school-a": "school", "devon-csc": "childrens-social-care", "health-a": "health", "police-a": "police"] }
+
     func addAgency(_ id: String, kind: String) async throws {
         let reply = try await json(admin, .post, "/v1/admin/agencies", ["id": id, "name": id.capitalized, "kind": kind])
         #expect(reply.status == .created, "\(reply.text)")
@@ -184,7 +187,11 @@ extension RelayEndpoint {
         let keys = PractitionerKeys.generate()
         let tlsKey = P256.Signing.PrivateKey()
         let request = try MemberCertificateRequest(member: id, privateKey: tlsKey)
+        let entry = DirectoryEntry(member: id, displayName: id.local.capitalized, agencyName: id.agency.rawValue.capitalized,
+                                   agencyKind: agencyKinds[id.agency.rawValue] ?? "school", signingKey: keys.signing.publicKey,
+                                   encryptionKey: keys.encryption.publicKey, issuedAt: 1).signed(by: admin.id, key: admin.keys.signing)
         let reply = try await json(admin, .post, "/v1/admin/members", [
+            "directory_entry": Data(entry).base64EncodedString(),
             "certificate_request": try request.pem(), "display_name": id.local.capitalized, "role": role,
             "signing_key": Data(keys.signing.publicKey.bytes).base64EncodedString(),
             "encryption_key": Data(keys.encryption.publicKey.bytes).base64EncodedString(),

@@ -14,7 +14,7 @@ final class RelayProcess: RelayEndpoint, Sendable {
     /// Set after the first start created the deployment's admin files.
     private let adminBox = Mutex<Person?>(nil)
     var admin: Person { adminBox.withLock { $0! } }
-    private let state = Mutex<(process: Process?, port: Int, stderr: String)>((nil, 0, ""))
+    private let state = Mutex<(process: Process?, port: Int, stderr: String, errorPipe: Pipe?)>((nil, 0, "", nil))
 
     var port: Int { state.withLock { $0.port } }
     var stderr: String { state.withLock { $0.stderr } }
@@ -60,7 +60,7 @@ final class RelayProcess: RelayEndpoint, Sendable {
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
-        state.withLock { $0 = (process, 0, "") }
+        state.withLock { $0 = (process, 0, "", err) }
         out.fileHandleForReading.readabilityHandler = { [weak self] handle in
             let text = String(decoding: handle.availableData, as: UTF8.self)
             if let range = text.range(of: #"listening on https://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
@@ -90,7 +90,12 @@ final class RelayProcess: RelayEndpoint, Sendable {
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        Thread.sleep(forTimeInterval: 0.1) // let the stderr handler drain
+        // Drain what the process wrote last (the reader may not have been called for it yet).
+        if let handle = state.withLock({ $0.errorPipe?.fileHandleForReading }) {
+            handle.readabilityHandler = nil
+            let rest = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            state.withLock { $0.stderr += rest }
+        }
         state.withLock { $0.port = 0 }
         return process.terminationStatus
     }

@@ -130,7 +130,7 @@ import X509
         expectProblem(try await relay.json(relay.admin, .post, "/v1/admin/agencies", ["id": "school-a", "name": "Again", "kind": "school"]), .conflict, "store.already-exists")
         expectProblem(try await relay.json(alice, .post, "/v1/admin/agencies", ["id": "school-b", "name": "B", "kind": "school"]), .forbidden, "admin.required")
         expectProblem(try await relay.json(relay.admin, .post, "/v1/admin/members", ["certificate_request": "nonsense", "display_name": "X", "role": "practitioner",
-                                                                                     "signing_key": "", "encryption_key": ""]), .badRequest, "pki.invalid-pem")
+                                                                                     "signing_key": "", "encryption_key": "", "directory_entry": ""]), .badRequest, "pki.invalid-pem")
         expectProblem(try await relay.request(alice, .get, "/v1/no-such-route"), .notFound, "http.404")
         expectProblem(try await relay.request(alice, .get, "/v1/packets/not-hex"), .badRequest, "invalid-packet-id")
         expectProblem(try await relay.request(alice, .get, "/v1/packets/\(PacketID.random().hex)"), .notFound, "not-found")
