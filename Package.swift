@@ -110,6 +110,7 @@ let package = Package(
                 // The end-to-end tests run the real daemon; depending on it makes `swift test` build it.
                 "isr-relay",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -75,10 +75,10 @@ extension RelayService {
         let record = PacketRecord(id: header.id, sender: member.id, kind: header.kind, purpose: header.purpose, recipients: header.recipients,
                                   state: state, acceptedAt: now, deadline: deadline, leafIndex: 0, digest: digest,
                                   inReplyTo: header.inReplyTo, relatesTo: header.relatesTo, retentionDays: header.retentionDays)
-        let event = AuditEvent(kind: "packet.accepted", time: now, actor: member.id.rawValue, packetID: header.id.bytes, attributes: [
-            "kind": header.kind.rawValue, "purpose": header.purpose, "recipients": header.recipients.map(\.rawValue).joined(separator: ","),
-            "state": state.rawValue, "digest": Hex.encode(digest),
-        ])
+        var attributes = ["kind": header.kind.rawValue, "purpose": header.purpose, "recipients": header.recipients.map(\.rawValue).joined(separator: ","),
+                          "state": state.rawValue, "digest": Hex.encode(digest)]
+        if let linked { attributes["target"] = linked.packet.hex }
+        let event = AuditEvent(kind: header.kind.auditEventKind, time: now, actor: member.id.rawValue, packetID: header.id.bytes, attributes: attributes)
         let outcome = try await stored { try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries), event: event, linked: linked) }
         let checkpoint = try await signedCheckpoint()
         if case .accepted = outcome {
@@ -145,7 +145,13 @@ extension RelayService {
         case .confirm, .clarify:
             guard isSender else { throw refuse("only the sender of packet \(targetID) can confirm a read-back or ask for clarification") }
             guard Set(header.recipients).isSubset(of: holders.union(target.recipients)) else { throw refuse("send it to the recipients of packet \(targetID)") }
-            return LinkedTransition(packet: targetID, to: header.kind == .confirm ? .confirmed : .clarificationRequested, allowedFrom: [.acknowledged])
+            if header.kind == .confirm {
+                return LinkedTransition(packet: targetID, to: .confirmed, allowedFrom: [.acknowledged])
+            }
+            // A clarification asks for a new read-back, due by the purpose's rule from now.
+            let due = policy.acknowledgementDeadline(purpose: target.purpose, urgency: .routine, sentAt: Date(timeIntervalSince1970: Double(clock()) / 1000),
+                                                     calendar: calendar).map { Int64($0.timeIntervalSince1970 * 1000) }
+            return LinkedTransition(packet: targetID, to: .clarificationRequested, allowedFrom: [.acknowledged], newDeadline: due)
         case .decline:
             guard isRecipient, target.kind == .request else { throw refuse("only a recipient of a request can decline it") }
             guard header.recipients == [target.sender] else { throw refuse("a decline goes to the requester, \(target.sender), so they are told") }
@@ -180,6 +186,19 @@ extension RelayService {
 }
 
 extension PacketKind {
+    /// The audit event that records a packet of this kind being accepted: each step of the lifecycle is its own event.
+    var auditEventKind: String {
+        switch self {
+        case .share, .request, .consultation, .outcome: "packet.accepted"
+        case .readback: "packet.readback"
+        case .confirm: "packet.confirmed"
+        case .clarify: "packet.clarified"
+        case .decline: "packet.declined"
+        case .decision: "packet.decision-not-to-share"
+        case .correction: "packet.corrected"
+        }
+    }
+
     /// Kinds that start a deadline: a read-back (or, for a request, an answer) is expected.
     var expectsAnswer: Bool {
         switch self {

@@ -8,11 +8,14 @@ public struct LinkedTransition: Sendable, Equatable {
     public var to: PacketState
     /// The states the target may be in; anything else refuses the whole operation.
     public var allowedFrom: Set<PacketState>
+    /// A new acknowledgement deadline for the target (a clarification asks for a new read-back); clears its overdue mark.
+    public var newDeadline: Int64?
 
-    public init(packet: PacketID, to: PacketState, allowedFrom: Set<PacketState>) {
+    public init(packet: PacketID, to: PacketState, allowedFrom: Set<PacketState>, newDeadline: Int64? = nil) {
         self.packet = packet
         self.to = to
         self.allowedFrom = allowedFrom
+        self.newDeadline = newDeadline
     }
 }
 

@@ -30,7 +30,12 @@ extension SQLiteRelayStore {
                 try db.execute(sql: "INSERT INTO packet_recipients (packet_id, member_id, via) VALUES (?, ?, ?)", arguments: [id, member.rawValue, via.rawValue])
             }
             try Self.recordState(id: record.id, state: record.state.rawValue, at: event.time, actor: event.actor, leaf: leaf, db)
-            if let linked { try Self.applyTransition(linked.packet, to: linked.to, at: event.time, actor: event.actor, leaf: leaf, db) }
+            if let linked {
+                try Self.applyTransition(linked.packet, to: linked.to, at: event.time, actor: event.actor, leaf: leaf, db)
+                if let deadline = linked.newDeadline {
+                    try db.execute(sql: "UPDATE packets SET deadline = ?, overdue_at = NULL WHERE id = ?", arguments: [deadline, Data(linked.packet.bytes)])
+                }
+            }
             return .accepted(record)
         }
     }

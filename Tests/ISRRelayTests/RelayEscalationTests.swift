@@ -38,6 +38,16 @@ import Testing
             #expect(notice.packetID == lateID.bytes)
         }
         #expect(try await relay.request(relay.admin, .get, "/v1/notices").json(ListBody<NoticeBody>.self).items.isEmpty)
+
+        // A late read-back, then a clarification: a new read-back is due, and missing it escalates again.
+        _ = try await relay.fetchAndOpen(lateID, as: bob, from: alice.id)
+        _ = try await relay.send(try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: lateID), as: bob)
+        _ = try await relay.send(try await relay.build(.clarify, from: alice, to: [bob.id], inReplyTo: lateID), as: alice)
+        let clarified = try await relay.status(lateID, as: alice)
+        #expect(clarified.state == "clarification-requested" && !clarified.overdue && (clarified.deadline ?? 0) > relay.clock.now)
+        relay.advance(byHours: 24 * 7)
+        #expect(try await relay.service.escalateOverdue() == 1)
+        #expect(try await relay.request(alice, .get, "/v1/notices").json(ListBody<NoticeBody>.self).items.count == 2)
     }
 
     @Test func ciphertextIsPurgedWhenRetentionEndsAfterConfirmationButTheRecordStays() async throws {

@@ -12,6 +12,7 @@ import ISRStore
 import Logging
 import NIOCore
 import NIOSSL
+import ServiceLifecycle
 import Synchronization
 import Testing
 import X509
@@ -35,6 +36,7 @@ final class RelayHarness: RelayEndpoint, Sendable {
     let admin: Person
     let clock = TestClock()
     private let task: Task<Void, any Error>
+    private let group: ServiceGroup
 
     var service: RelayService { prepared.service }
     var policy: Policy { prepared.service.policy }
@@ -86,7 +88,9 @@ final class RelayHarness: RelayEndpoint, Sendable {
         prepared = try await RelayServer.prepare(config, logger: logger, clock: { clock.now })
         let (stream, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = try RelayServer.application(prepared, config: config, logger: logger) { port in continuation.yield(port) }
-        task = Task { try await app.runService(gracefulShutdownSignals: []) }
+        let group = ServiceGroup(services: [app], gracefulShutdownSignals: [], logger: logger)
+        self.group = group
+        task = Task { try await group.run() }
         var bound = 0
         for await port in stream {
             bound = port
@@ -101,8 +105,9 @@ final class RelayHarness: RelayEndpoint, Sendable {
                        certificatePEM: try String(contentsOfFile: certs + "admin.pem", encoding: .utf8))
     }
 
+    /// Stops the relay as SIGTERM would: graceful shutdown, in-flight requests finish.
     func stop() async {
-        task.cancel()
+        await group.triggerGracefulShutdown()
         _ = await task.result
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import ISRAudit
+import ISRStore
 import ISRCrypto
 import ISRPacket
 import ISRRelay
@@ -60,6 +61,11 @@ import Testing
         _ = try await relay.send(try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: id), as: bob)
         #expect(try await relay.send(try await relay.build(.confirm, from: alice, to: [bob.id], inReplyTo: id), as: alice).status == .created)
         #expect(try await relay.status(id, as: alice).history.map(\.state) == ["accepted", "delivered", "acknowledged", "clarification-requested", "acknowledged", "confirmed"])
+        // Each step is its own audit event, naming the packet it changed.
+        let size = try await relay.service.store.auditSize()
+        let events = try await relay.service.store.auditLeaves(start: 0, end: size).map { try AuditEvent(derEncoded: $0) }
+        let steps = events.filter { $0.attributes.contains { $0.key == "target" && $0.value == id.hex } }.map(\.kind)
+        #expect(steps == ["packet.readback", "packet.clarified", "packet.readback", "packet.confirmed"])
     }
 
     @Test func aDeclinedRequestReachesTheRequesterWithReasons() async throws {

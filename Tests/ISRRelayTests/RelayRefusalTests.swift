@@ -4,7 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import ISRCrypto
 import ISRPKI
-import ISRPacket
+@testable import ISRPacket
 import ISRRelay
 import NIOSSL
 import Testing
@@ -114,6 +114,15 @@ import X509
         let ghost = try PacketSealer.seal(header: unknownHeader, body: RelayHarness.body(for: .share, purpose: "x"),
                                           keys: [try MemberID("ghost@school-a"): [bob.id: bob.keys.encryption.publicKey]], signer: alice.keys.signing)
         expectProblem(try await relay.send(ghost, as: alice), .unprocessableContent, "recipient.unknown")
+        // A correctly signed header with an unknown kind: refused after verification, when the header is parsed.
+        let valid = PacketHeader(kind: .share, sender: alice.id, recipients: [bob.id], purpose: "child-in-need", lawfulBasis: "public-task",
+                                 consent: .refused, createdAt: 1, fieldNames: RelayHarness.body(for: .share, purpose: "x").fieldNames,
+                                 subjectReference: "CASE-7", retentionDays: 90)
+        let renamed = try valid.derEncoded().replacing([0x0c, 0x05] + Array("share".utf8), with: [0x0c, 0x05] + Array("rumor".utf8))
+        let unknownKind = try PacketSealer.sealUnchecked(header: valid, bodyBytes: RelayHarness.body(for: .share, purpose: "x").derEncoded(),
+                                                         members: [bob.id: bob.keys.encryption.publicKey], signer: alice.keys.signing,
+                                                         limits: .standard, headerBytes: renamed)
+        expectProblem(try await relay.send(unknownKind, as: alice), .unprocessableContent, "packet.invalid-header")
         #expect(try await relay.service.store.auditSize() == before, "no refusal left a record")
         #expect(try await relay.request(bob, .get, "/v1/inbox").json(ListBody<InboxItem>.self).items.isEmpty)
     }
