@@ -89,11 +89,8 @@ public struct IdentityFile: Sendable, Equatable {
             encryptionPublicKey: Data(encryptionPublicKey.bytes).base64EncodedString(),
             kdf: .init(algorithm: Self.kdfAlgorithm, opsLimit: kdf.opsLimit, memLimit: kdf.memLimit, salt: Data(kdf.salt).base64EncodedString()),
             cipher: .init(algorithm: Self.cipherAlgorithm, sealedSecrets: Data(sealedSecrets).base64EncodedString()))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
         // Encoding plain strings and integers cannot fail.
-        return Array((try? encoder.encode(document)) ?? Data()) + [0x0a]
+        return Array((try? ISRJSON.encoder(pretty: true).encode(document)) ?? Data()) + [0x0a]
     }
 
     /// Parses and validates an identity file; every field is checked before any key is derived.
@@ -101,9 +98,7 @@ public struct IdentityFile: Sendable, Equatable {
         guard bytes.count <= Self.maximumFileBytes else {
             throw CryptoError(.identityFileTooLarge, "an identity file is at most \(Self.maximumFileBytes) bytes; this one is \(bytes.count)")
         }
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        guard let document = try? decoder.decode(Document.self, from: Data(bytes)) else {
+        guard let document = try? ISRJSON.decoder().decode(Document.self, from: Data(bytes)) else {
             throw CryptoError(.identityFileInvalid, "this is not an ISR identity file (expected JSON with format `\(Self.format)`)")
         }
         guard document.format == Self.format else {

@@ -1,4 +1,5 @@
 import Foundation
+import ISRCrypto
 import ISRPacket
 
 /// `first-admin.json`: the deployment's first admin, registered (with their agency) when the relay starts on
@@ -16,12 +17,5 @@ public struct FirstAdmin: Codable, Sendable, Equatable {
     /// Base64 `SignedDirectoryEntry` the admin signed for themselves: the key clients pin.
     public var directoryEntry: String
 
-    static var coders: (JSONEncoder, JSONDecoder) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return (encoder, decoder)
-    }
+    static var coders: (JSONEncoder, JSONDecoder) { (ISRJSON.encoder(pretty: true), ISRJSON.decoder()) }
 }

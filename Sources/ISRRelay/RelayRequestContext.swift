@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ISRCrypto
 import ISRPacket
 import ISRStore
 import NIOCore
@@ -22,18 +23,8 @@ public struct RelayRequestContext: RequestContext {
     /// Packets and JSON bodies are small; anything larger is refused while being read.
     public var maxUploadSize: Int { 256 * 1024 }
 
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return encoder
-    }
-
-    public var requestDecoder: JSONDecoder {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }
+    public var responseEncoder: JSONEncoder { ISRJSON.encoder() }
+    public var requestDecoder: JSONDecoder { ISRJSON.decoder() }
 
     /// The authenticated member; routes behind `MemberAuthentication` can rely on it.
     func requireMember() throws -> Member {

@@ -68,14 +68,7 @@ import Testing
         }
     }
 
-    static func coder() -> (JSONEncoder, JSONDecoder) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return (encoder, decoder)
-    }
+    static func coder() -> (JSONEncoder, JSONDecoder) { (ISRJSON.encoder(pretty: true), ISRJSON.decoder()) }
 
     static func outcome(of vector: Vector) -> Expected {
         let opener = Cast.all.first { $0.id.rawValue == vector.openAs }!

@@ -93,6 +93,16 @@ extension RelayEndpoint {
         try await request(person, .get, "/v1/packets/\(id.hex)/status").json(PacketStatus.self)
     }
 
+    /// A share from `sender` that `recipient` has fetched and read back: the usual start of a lifecycle test.
+    func acknowledgedShare(from sender: Person, to recipient: Person) async throws -> (id: PacketID, packet: SealedPacket) {
+        let share = try await build(.share, from: sender, to: [recipient.id])
+        let id = try PacketHeader(derEncoded: share.headerBytes).id
+        #expect(try await send(share, as: sender).status == .created)
+        _ = try await fetchAndOpen(id, as: recipient, from: sender.id)
+        #expect(try await send(try await build(.readback, from: recipient, to: [sender.id], inReplyTo: id), as: recipient).status == .created)
+        return (id, share)
+    }
+
     /// Two agencies' practitioners, a DSL, a duty role: the cast most tests need.
     func standardCast() async throws -> (alice: Person, dsl: Person, bob: Person, carol: Person) {
         try await addAgency("school-a", kind: "school")

@@ -13,11 +13,7 @@ import Testing
         let late = try await relay.build(.share, from: alice, to: [bob.id])
         let lateID = try PacketHeader(derEncoded: late.headerBytes).id
         _ = try await relay.send(late, as: alice)
-        let answered = try await relay.build(.share, from: alice, to: [bob.id])
-        let answeredID = try PacketHeader(derEncoded: answered.headerBytes).id
-        _ = try await relay.send(answered, as: alice)
-        _ = try await relay.fetchAndOpen(answeredID, as: bob, from: alice.id)
-        _ = try await relay.send(try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: answeredID), as: bob)
+        let answeredID = try await relay.acknowledgedShare(from: alice, to: bob).id
 
         #expect(try await relay.service.escalateOverdue() == 0, "nothing is due yet")
         relay.advance(byHours: 24 * 7) // child-in-need: 3 working days
@@ -54,11 +50,7 @@ import Testing
         let relay = try await RelayHarness.start()
         defer { Task { await relay.stop() } }
         let (alice, _, bob, _) = try await relay.standardCast()
-        let share = try await relay.build(.share, from: alice, to: [bob.id])
-        let id = try PacketHeader(derEncoded: share.headerBytes).id
-        _ = try await relay.send(share, as: alice)
-        _ = try await relay.fetchAndOpen(id, as: bob, from: alice.id)
-        _ = try await relay.send(try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: id), as: bob)
+        let id = try await relay.acknowledgedShare(from: alice, to: bob).id
         _ = try await relay.send(try await relay.build(.confirm, from: alice, to: [bob.id], inReplyTo: id), as: alice)
         relay.advance(byHours: 24 * 89)
         #expect(try await relay.service.purgeExpired() == 0)

@@ -126,9 +126,7 @@ struct Reply {
     var text: String { String(decoding: body, as: UTF8.self) }
 
     func json<T: Decodable>(_ type: T.Type) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return try decoder.decode(type, from: Data(body))
+        try ISRJSON.decoder().decode(type, from: Data(body))
     }
 
     /// The RFC 9457 problem code, for refusals.

@@ -47,11 +47,7 @@ import Testing
         let relay = try await RelayHarness.start()
         defer { Task { await relay.stop() } }
         let (alice, _, bob, _) = try await relay.standardCast()
-        let share = try await relay.build(.share, from: alice, to: [bob.id])
-        let id = try PacketHeader(derEncoded: share.headerBytes).id
-        _ = try await relay.send(share, as: alice)
-        _ = try await relay.fetchAndOpen(id, as: bob, from: alice.id)
-        _ = try await relay.send(try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: id), as: bob)
+        let id = try await relay.acknowledgedShare(from: alice, to: bob).id
         let clarify = try await relay.send(try await relay.build(.clarify, from: alice, to: [bob.id], inReplyTo: id), as: alice)
         #expect(clarify.status == .created, "\(clarify.text)")
         #expect(try await relay.status(id, as: bob).state == "clarification-requested")
