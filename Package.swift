@@ -15,6 +15,8 @@ let package = Package(
         .library(name: "ISRPKI", targets: ["ISRPKI"]),
         .library(name: "ISRStore", targets: ["ISRStore"]),
         .library(name: "ISRRelay", targets: ["ISRRelay"]),
+        .library(name: "ISRClient", targets: ["ISRClient"]),
+        .library(name: "ISRRelayAPI", targets: ["ISRRelayAPI"]),
     ],
     dependencies: [
         // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
@@ -37,6 +39,9 @@ let package = Package(
         // swift-prometheus as its backend and exposition format.
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        // The CLI: argument parsing, and an HTTPS client that presents the practitioner's certificate.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // libsodium, the only source of cryptographic primitives. Only ISRCrypto imports it.
@@ -73,11 +78,13 @@ let package = Package(
             name: "ISRStore",
             dependencies: ["ISRPacket", "ISRAudit", "ISRCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The relay API's JSON bodies, shared by the relay and its clients.
+        .target(name: "ISRRelayAPI"),
         // The relay daemon as a library: configuration, mTLS server, routes, lifecycle rules, escalation.
         .target(
             name: "ISRRelay",
             dependencies: [
-                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRAudit", "ISRPKI", "ISRStore",
+                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRAudit", "ISRPKI", "ISRStore", "ISRRelayAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -92,7 +99,28 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml")]
         ),
-        .executableTarget(name: "isr", dependencies: ["ISRPacket", "ISRPolicy"]),
+        // What the CLI stands on: the practitioner's home (keys, certificate, pinned admin key) and the mTLS relay client.
+        .target(
+            name: "ISRClient",
+            dependencies: [
+                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRPKI", "ISRAudit", "ISRRelayAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .executableTarget(
+            name: "isr",
+            dependencies: [
+                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRPKI", "ISRRelayAPI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
         .executableTarget(name: "isr-relay", dependencies: ["ISRRelay", "ISRPacket", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
         .testTarget(
@@ -106,7 +134,7 @@ let package = Package(
         .testTarget(
             name: "ISRRelayTests",
             dependencies: [
-                "ISRRelay", "ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
+                "ISRRelay", "ISRRelayAPI", "ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
                 // The end-to-end tests run the real daemon; depending on it makes `swift test` build it.
                 "isr-relay",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -120,7 +148,8 @@ let package = Package(
             name: "ISRPKITests",
             dependencies: ["ISRPKI", "ISRPacket", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "ISRCrypto"]),
     ]
 )

@@ -11,14 +11,16 @@ public struct IdentityFile: Sendable, Equatable {
     public static let maximumFileBytes = 16 * 1024
     static let kdfAlgorithm = "argon2id13"
     static let cipherAlgorithm = "xchacha20poly1305-ietf"
+    /// Ed25519 seed and X25519 secret; a TLS key adds 32 more.
     static let secretsByteCount = 64
+    static let secretsWithTLSByteCount = 96
 
     /// Whose keys these are (a member id such as `alice@school-a`): 1–128 printable ASCII characters.
     public let identity: String
     public let signingPublicKey: SigningPublicKey
     public let encryptionPublicKey: EncryptionPublicKey
     public let kdf: PassphraseKDF
-    /// `nonce(24) || ciphertext(64) || tag(16)` of `ed25519-seed || x25519-secret`.
+    /// `nonce(24) || ciphertext(64 or 96) || tag(16)` of `ed25519-seed || x25519-secret [|| tls-key]`.
     let sealedSecrets: [UInt8]
 
     /// Encrypts `keys` under `passphrase`. The derived key and the plaintext are zeroed before returning.
@@ -28,9 +30,13 @@ public struct IdentityFile: Sendable, Equatable {
             throw CryptoError(.wrongPassphrase, "the passphrase is empty; choose a passphrase (a long phrase is best)")
         }
         let fileKey = try ContentKey(kdf.deriveKey(from: passphrase))
-        let plaintext = SecretBytes(count: secretsByteCount) { out in
+        if let tls = keys.tlsKey, tls.count != 32 {
+            throw CryptoError(.invalidKeyLength, "a TLS private key scalar is 32 bytes, got \(tls.count)")
+        }
+        let plaintext = SecretBytes(count: keys.tlsKey == nil ? secretsByteCount : secretsWithTLSByteCount) { out in
             keys.signing.seed.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[0..<32]).copyMemory(from: $0) }
             keys.encryption.secretKey.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32..<64]).copyMemory(from: $0) }
+            keys.tlsKey?.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[64..<96]).copyMemory(from: $0) }
         }
         let ad = associatedData(identity: identity, signing: keys.signing.publicKey, encryption: keys.encryption.publicKey, kdf: kdf)
         return IdentityFile(identity: identity, signingPublicKey: keys.signing.publicKey, encryptionPublicKey: keys.encryption.publicKey,
@@ -47,12 +53,14 @@ public struct IdentityFile: Sendable, Equatable {
         } catch {
             throw CryptoError(.wrongPassphrase, "the passphrase does not unlock the identity `\(identity)` (or the file was altered); check ISR_PASSPHRASE or --passphrase-file")
         }
-        guard secrets.count == Self.secretsByteCount else {
-            throw CryptoError(.identityFileInvalid, "the identity file holds \(secrets.count) secret bytes, expected 64")
+        guard secrets.count == Self.secretsByteCount || secrets.count == Self.secretsWithTLSByteCount else {
+            throw CryptoError(.identityFileInvalid, "the identity file holds \(secrets.count) secret bytes, expected 64 or 96")
         }
-        let seed = SecretBytes(count: 32) { out in secrets.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<32])) } }
-        let scalar = SecretBytes(count: 32) { out in secrets.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[32..<64])) } }
-        let keys = PractitionerKeys(signing: try SigningKeyPair(seed: seed), encryption: try EncryptionKeyPair(secretKey: scalar))
+        func slice(_ range: Range<Int>) -> SecretBytes {
+            SecretBytes(count: 32) { out in secrets.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) } }
+        }
+        let keys = PractitionerKeys(signing: try SigningKeyPair(seed: slice(0..<32)), encryption: try EncryptionKeyPair(secretKey: slice(32..<64)),
+                                    tlsKey: secrets.count == Self.secretsWithTLSByteCount ? slice(64..<96) : nil)
         // Authenticated above, so a mismatch means the file was written by something that is not ISR.
         guard keys.signing.publicKey == signingPublicKey, keys.encryption.publicKey == encryptionPublicKey else {
             throw CryptoError(.identityFileInvalid, "the identity file's public keys do not match its secret keys")
@@ -117,7 +125,8 @@ public struct IdentityFile: Sendable, Equatable {
         let kdf = PassphraseKDF(opsLimit: document.kdf.opsLimit, memLimit: document.kdf.memLimit, salt: try decode(document.kdf.salt, "kdf.salt"))
         try kdf.validate()
         let sealed = try decode(document.cipher.sealedSecrets, "cipher.sealed_secrets")
-        guard sealed.count == ContentKey.nonceByteCount + Self.secretsByteCount + ContentKey.tagByteCount else {
+        let overhead = ContentKey.nonceByteCount + ContentKey.tagByteCount
+        guard sealed.count == overhead + Self.secretsByteCount || sealed.count == overhead + Self.secretsWithTLSByteCount else {
             throw CryptoError(.identityFileInvalid, "identity file field `cipher.sealed_secrets` has the wrong length")
         }
         self.init(identity: document.identity,

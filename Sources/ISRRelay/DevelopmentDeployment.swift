@@ -3,6 +3,7 @@ import Foundation
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import Logging
 import X509
 

@@ -1,6 +1,7 @@
 import Foundation
 import ISRAudit
 import ISRPacket
+import ISRRelayAPI
 import ISRStore
 import Logging
 import ServiceLifecycle
@@ -93,17 +94,6 @@ extension RelayService {
         }
         return count
     }
-}
-
-/// One escalation notice as a member fetches it: readable fields, and the signed bytes to verify.
-public struct NoticeBody: Codable, Sendable, Equatable {
-    public let packet: String
-    public let sender: String
-    public let deadline: Int64
-    public let overdueAt: Int64
-    public let notified: [String]
-    /// Base64 `SignedNotice`; verify it with the relay key (`/v1/audit/key`).
-    public let signed: String
 }
 
 extension RelayService {

@@ -4,6 +4,7 @@ import Hummingbird
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import ISRStore
 import NIOSSL
 import X509

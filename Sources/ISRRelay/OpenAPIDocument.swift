@@ -1,4 +1,5 @@
 import Foundation
+import ISRRelayAPI
 
 /// The relay's HTTP API as an OpenAPI 3 document, served at `/v1/openapi.yaml` (the file `openapi.yaml` in this module).
 public enum OpenAPIDocument {

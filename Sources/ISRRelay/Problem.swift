@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ISRPacket
+import ISRRelayAPI
 import ISRPolicy
 import ISRStore
 

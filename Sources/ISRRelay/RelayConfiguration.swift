@@ -1,4 +1,5 @@
 import Foundation
+import ISRRelayAPI
 import ISRPolicy
 import TOMLKit
 

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import ISRCrypto
 import ISRPacket
+import ISRRelayAPI
 import ISRStore
 import NIOCore
 import NIOSSL

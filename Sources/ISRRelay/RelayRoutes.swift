@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import ISRPacket
+import ISRRelayAPI
 import ISRStore
 import Logging
 import NIOCore
@@ -15,22 +16,10 @@ extension CheckpointBody: ResponseEncodable {}
 extension LeavesBody: ResponseEncodable {}
 extension ProofBody: ResponseEncodable {}
 extension RelayKeyBody: ResponseEncodable {}
-extension Agency: ResponseEncodable {}
-
-/// A base64 signature in a JSON body (delivery receipts, countersignatures).
-public struct SignatureBody: Codable, Sendable {
-    public let signature: String
-}
-
-/// The list wrappers the API returns (a JSON object at the top level, so it can grow).
-public struct ListBody<Item: Codable & Sendable>: Codable, Sendable, ResponseEncodable {
-    public let items: [Item]
-}
-
-public struct Health: Codable, Sendable, ResponseEncodable {
-    public let status: String
-    public let version: String
-}
+extension AgencyBody: ResponseEncodable {}
+extension NoticeBody: ResponseEncodable {}
+extension ListBody: ResponseEncodable {}
+extension Health: ResponseEncodable {}
 
 /// Every route the relay serves; `openapi.yaml` documents each one (a test holds the two together).
 public enum RelayRoutes {
@@ -70,6 +59,7 @@ public enum RelayRoutes {
         v1.get("inbox") { _, context in ListBody(items: try await service.inbox(for: try context.requireMember())) }
         v1.get("sent") { _, context in ListBody(items: try await service.sent(by: try context.requireMember())) }
         v1.get("notices") { _, context in ListBody(items: try await service.notices(for: try context.requireMember())) }
+        v1.get("agencies") { _, _ in ListBody(items: try await service.agencies()) }
         v1.get("directory") { _, _ in ListBody(items: try await service.directory()) }
         v1.get("directory/:member") { _, context in
             try await service.directoryEntry(try service.memberID(context.parameters.require("member")))

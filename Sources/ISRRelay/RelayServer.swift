@@ -4,6 +4,7 @@ import HummingbirdTLS
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import ISRPolicy
 import ISRStore
 import Logging

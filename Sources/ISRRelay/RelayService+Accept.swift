@@ -2,21 +2,9 @@ import Foundation
 import ISRAudit
 import ISRCrypto
 import ISRPacket
+import ISRRelayAPI
 import ISRPolicy
 import ISRStore
-
-/// The relay's answer to an accepted packet: its state, its audit leaf and a signed checkpoint that includes it.
-public struct AcceptReceipt: Codable, Sendable, Equatable {
-    public let id: String
-    public let state: String
-    public let leafIndex: UInt64
-    /// Unix milliseconds by which a read-back is due, if one is.
-    public let deadline: Int64?
-    /// Base64 `SignedCheckpoint` whose tree includes `leafIndex`.
-    public let checkpoint: String
-    /// True when this exact packet had been accepted before (an idempotent retry).
-    public let duplicate: Bool
-}
 
 extension RelayService {
     /// Accepts a packet from the authenticated `member`: verify the signature with their registered key, then

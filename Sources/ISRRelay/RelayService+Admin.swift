@@ -3,70 +3,16 @@ import Foundation
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import ISRStore
 import X509
-
-/// A member as the directory shows them: enough for a sender to check they have the right individual.
-public struct DirectoryMember: Codable, Sendable, Equatable {
-    public let id: String
-    public let displayName: String
-    public let role: String
-    public let agency: String
-    public let agencyName: String
-    public let agencyKind: String
-    public let status: String
-    /// Base64 Ed25519 and X25519 public keys.
-    public let signingKey: String
-    public let encryptionKey: String
-    public let signingKeyFingerprint: String
-    /// Base64 `SignedDirectoryEntry` from the admin who enrolled them: verify it with the pinned admin key.
-    public let directoryEntry: String?
-}
-
-/// What an admin gets back from enrolling a member: the certificate to hand to them, and the CA to trust.
-public struct Enrolment: Codable, Sendable, Equatable {
-    public let member: DirectoryMember
-    public let certificate: String
-    public let caCertificate: String
-}
-
-/// Admin requests, as JSON bodies.
-public struct AgencyRequest: Codable, Sendable {
-    public let id: String
-    public let name: String
-    public let kind: String
-}
-
-public struct EnrolmentRequest: Codable, Sendable {
-    /// The member's PEM certificate signing request, made with a key that never left their machine.
-    public let certificateRequest: String
-    public let displayName: String
-    public let role: String
-    /// Base64 Ed25519 and X25519 public keys from the member's keygen.
-    public let signingKey: String
-    public let encryptionKey: String
-    /// Base64 `SignedDirectoryEntry` for this member, signed by the enrolling admin.
-    public let directoryEntry: String
-}
-
-public struct RevocationRequest: Codable, Sendable {
-    public let reason: String
-}
-
-public struct RoleChangeRequest: Codable, Sendable {
-    public let role: String
-}
-
-public struct RoleAddressRequest: Codable, Sendable {
-    public let members: [String]
-}
 
 extension RelayService {
     func requireAdmin(_ member: Member) throws {
         guard member.role == .admin else { throw Problem.forbidden("admin.required", "this is an admin operation; you are \(member.role.rawValue)") }
     }
 
-    public func addAgency(_ request: AgencyRequest, by admin: Member) async throws -> Agency {
+    public func addAgency(_ request: AgencyRequest, by admin: Member) async throws -> AgencyBody {
         try requireAdmin(admin)
         let id: AgencyID
         do { id = try AgencyID(request.id) } catch { throw Problem.badRequest("admin.invalid-agency-id", error.message) }
@@ -79,10 +25,10 @@ extension RelayService {
         _ = try await stored {
             try await store.insertAgency(agency, event: event("agency.registered", by: admin.id.rawValue, ["agency": id.rawValue, "kind": request.kind]))
         }
-        return agency
+        return agency.body
     }
 
-    public func setAgencyStatus(_ raw: String, to status: Agency.Status, by admin: Member) async throws -> Agency {
+    public func setAgencyStatus(_ raw: String, to status: Agency.Status, by admin: Member) async throws -> AgencyBody {
         try requireAdmin(admin)
         let id: AgencyID
         do { id = try AgencyID(raw) } catch { throw Problem.badRequest("admin.invalid-agency-id", error.message) }
@@ -90,7 +36,7 @@ extension RelayService {
             try await store.updateAgencyStatus(id, to: status, event: event(status == .suspended ? "agency.suspended" : "agency.reinstated", by: admin.id.rawValue, ["agency": id.rawValue]))
         }
         guard let agency = try await stored({ try await store.agency(id) }) else { throw Problem.notFound("agency \(id) is not registered") }
-        return agency
+        return agency.body
     }
 
     /// Enrols a member from their certificate request: the relay's CA issues their client certificate.
@@ -187,6 +133,10 @@ extension RelayService {
 
     // MARK: Directory (any member)
 
+    public func agencies() async throws -> [AgencyBody] {
+        try await stored { try await store.agencies() }.map(\.body)
+    }
+
     public func directory() async throws -> [DirectoryMember] {
         let agencies = Dictionary(uniqueKeysWithValues: try await stored { try await store.agencies() }.map { ($0.id, $0) })
         return try await stored { try await store.members() }.compactMap { member in agencies[member.agency].map { directoryMember(member, $0) } }
@@ -220,4 +170,8 @@ extension RelayService {
     func memberID(_ raw: String) throws -> MemberID {
         do { return try MemberID(raw) } catch { throw Problem.badRequest("invalid-member-id", error.message) }
     }
+}
+
+extension Agency {
+    var body: AgencyBody { AgencyBody(id: id.rawValue, name: name, kind: kind, status: status.rawValue, registeredAt: registeredAt) }
 }

@@ -1,36 +1,8 @@
 import Foundation
+import ISRRelayAPI
 import ISRAudit
 import ISRCrypto
 import ISRStore
-
-/// The latest checkpoint, readable and as the signed bytes clients verify.
-public struct CheckpointBody: Codable, Sendable, Equatable {
-    public let origin: String
-    public let size: UInt64
-    /// Base64 root hash.
-    public let root: String
-    public let time: Int64
-    /// Base64 `SignedCheckpoint`: verify it with the relay key before trusting the fields above.
-    public let signed: String
-}
-
-public struct LeavesBody: Codable, Sendable, Equatable {
-    public let start: UInt64
-    /// Base64 DER `AuditEvent`s.
-    public let leaves: [String]
-}
-
-public struct ProofBody: Codable, Sendable, Equatable {
-    /// Base64 hashes, in RFC 9162 order.
-    public let proof: [String]
-}
-
-public struct RelayKeyBody: Codable, Sendable, Equatable {
-    public let origin: String
-    /// Base64 Ed25519 public key that signs checkpoints and escalation notices.
-    public let signingKey: String
-    public let fingerprint: String
-}
 
 extension RelayService {
     public func checkpoint() async throws -> CheckpointBody {

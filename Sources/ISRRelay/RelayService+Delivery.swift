@@ -2,55 +2,8 @@ import Foundation
 import ISRAudit
 import ISRCrypto
 import ISRPacket
+import ISRRelayAPI
 import ISRStore
-
-/// One line of a member's inbox.
-public struct InboxItem: Codable, Sendable, Equatable {
-    public let id: String
-    public let kind: String
-    public let sender: String
-    public let purpose: String
-    public let state: String
-    /// The address that reached this member: their own id, or a role address such as `duty@devon-csc`.
-    public let via: String
-    public let acceptedAt: Int64
-    public let deadline: Int64?
-    public let deliveredAt: Int64?
-    public let readAt: Int64?
-    public let inReplyTo: String?
-    public let relatesTo: String?
-}
-
-/// Everything the relay knows about a packet's progress, for its sender, recipients and the sender's dsl/managers.
-public struct PacketStatus: Codable, Sendable, Equatable {
-    public struct Step: Codable, Sendable, Equatable {
-        public let state: String
-        public let at: Int64
-        public let actor: String
-        public let leafIndex: UInt64
-    }
-
-    public struct Recipient: Codable, Sendable, Equatable {
-        public let member: String
-        public let via: String
-        public let deliveredAt: Int64?
-        public let readAt: Int64?
-    }
-
-    public let id: String
-    public let kind: String
-    public let sender: String
-    public let purpose: String
-    public let recipients: [String]
-    public let state: String
-    public let acceptedAt: Int64
-    public let deadline: Int64?
-    public let overdue: Bool
-    public let overdueAt: Int64?
-    public let ciphertextHeld: Bool
-    public let history: [Step]
-    public let deliveries: [Recipient]
-}
 
 extension RelayService {
     /// The exact packet bytes for its sender or one of its stanza holders; a recipient's first fetch is recorded.

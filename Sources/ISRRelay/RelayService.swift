@@ -3,6 +3,7 @@ import ISRAudit
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import ISRPolicy
 import ISRStore
 import Logging

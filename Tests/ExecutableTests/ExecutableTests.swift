@@ -12,13 +12,19 @@ import Testing
     }
 
     /// The built products sit beside the test bundle.
-    static func run(_ product: String, _ arguments: [String]) throws -> Run {
+    static func executable(_ product: String) throws -> URL {
         let products = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
         let candidates = [products, products.deletingLastPathComponent()].map { $0.appendingPathComponent(product) }
-        let executable = try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "\(product) is built")
+        return try #require(candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }, "\(product) is built")
+    }
+
+    static func run(_ product: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Run {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = try executable(product)
         process.arguments = arguments
+        // Only what the test sets (plus PATH): no stray ISR_HOME or ISR_PASSPHRASE from the developer's shell.
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { a, _ in a }
+        process.standardInput = FileHandle.nullDevice
         process.currentDirectoryURL = root
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -62,9 +68,9 @@ import Testing
     }
 
     @Test func unknownCommandsAreUsageErrors() throws {
-        let result = try Self.run("isr", ["send", "--to", "bob@x"])
+        let result = try Self.run("isr", ["frobnicate"])
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("isr: error: unknown command `send --to bob@x`\nisr: hint: run `isr --help`"))
+        #expect(result.stderr == "isr: error: Unexpected argument 'frobnicate'\nisr: hint: usage: isr <subcommand>\n", "\(result.stderr)")
         let relay = try Self.run("isr-relay", ["--frobnicate"])
         #expect(relay.status == 2)
         #expect(relay.stderr == "isr-relay: error: unknown argument `--frobnicate`; run `isr-relay --help`\n")

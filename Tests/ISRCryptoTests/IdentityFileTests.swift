@@ -29,6 +29,19 @@ import Testing
         #expect(text.contains("\"ops_limit\"") && text.contains("\"argon2id13\""), "KDF parameters are recorded in the file")
     }
 
+    @Test func aTLSKeyTravelsUnderTheSamePassphrase() throws {
+        let tls = SecretBytes.random(count: 32)
+        let keys = PractitionerKeys(signing: .generate(), encryption: .generate(), tlsKey: tls)
+        let file = try IdentityFile.seal(identity: "erin@school-a", keys: keys, passphrase: passphrase, kdf: .interactive())
+        let reread = try IdentityFile(encoded: file.encoded())
+        #expect(try reread.unlock(passphrase: passphrase).tlsKey?.constantTimeEquals(tls) == true)
+        #expect(try IdentityFile.seal(identity: "x@y", keys: .generate(), passphrase: passphrase, kdf: .interactive()).unlock(passphrase: passphrase).tlsKey == nil)
+        #expect(throws: CryptoError.self) {
+            try IdentityFile.seal(identity: "x@y", keys: PractitionerKeys(signing: .generate(), encryption: .generate(), tlsKey: .random(count: 31)),
+                                  passphrase: passphrase, kdf: .interactive())
+        }
+    }
+
     @Test func wrongPassphraseIsAClearErrorAndWritesNothing() throws {
         let dir = try temporaryDirectory()
         let path = dir + "/identity.json"

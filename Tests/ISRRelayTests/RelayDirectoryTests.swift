@@ -4,6 +4,7 @@ import ISRAudit
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import ISRRelay
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import ISRAudit
 import ISRCrypto
 import ISRPacket
+import ISRRelayAPI
 import ISRRelay
 import Testing
 

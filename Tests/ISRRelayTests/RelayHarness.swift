@@ -6,6 +6,7 @@ import ISRAudit
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import ISRPolicy
 import ISRRelay
 import ISRStore

@@ -3,6 +3,7 @@ import ISRAudit
 import ISRStore
 import ISRCrypto
 import ISRPacket
+import ISRRelayAPI
 import ISRRelay
 import Testing
 

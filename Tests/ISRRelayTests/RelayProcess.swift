@@ -1,6 +1,7 @@
 import Foundation
 import ISRCrypto
 import ISRPacket
+import ISRRelayAPI
 import ISRPolicy
 import ISRRelay
 import Synchronization

@@ -5,6 +5,7 @@ import NIOCore
 import ISRAudit
 import ISRCrypto
 import ISRPacket
+import ISRRelayAPI
 import ISRRelay
 import Synchronization
 import Testing

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import ISRCrypto
 import ISRPKI
 @testable import ISRPacket
+import ISRRelayAPI
 import ISRRelay
 import NIOSSL
 import Testing

@@ -17,5 +17,17 @@ public struct FirstAdmin: Codable, Sendable, Equatable {
     /// Base64 `SignedDirectoryEntry` the admin signed for themselves: the key clients pin.
     public var directoryEntry: String
 
-    static var coders: (JSONEncoder, JSONDecoder) { (ISRJSON.encoder(pretty: true), ISRJSON.decoder()) }
+    public init(id: String, displayName: String, agencyName: String, agencyKind: String, signingKey: String, encryptionKey: String,
+                certificateFingerprint: String, directoryEntry: String) {
+        self.id = id
+        self.displayName = displayName
+        self.agencyName = agencyName
+        self.agencyKind = agencyKind
+        self.signingKey = signingKey
+        self.encryptionKey = encryptionKey
+        self.certificateFingerprint = certificateFingerprint
+        self.directoryEntry = directoryEntry
+    }
+
+    public static var coders: (JSONEncoder, JSONDecoder) { (ISRJSON.encoder(pretty: true), ISRJSON.decoder()) }
 }

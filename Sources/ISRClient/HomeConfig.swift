@@ -1,0 +1,20 @@
+import Foundation
+
+/// `config.json` in a practitioner's home: who they are, which relay they use, and the admin key they pinned at enrolment.
+public struct HomeConfig: Codable, Sendable, Equatable {
+    public var member: String
+    public var displayName: String
+    /// e.g. `https://localhost:8443`
+    public var relayUrl: String
+    /// Set by `isr enrol`: the admin who vouched for the directory, and their Ed25519 key (base64).
+    public var adminId: String?
+    public var adminKey: String?
+
+    public init(member: String, displayName: String, relayUrl: String, adminId: String? = nil, adminKey: String? = nil) {
+        self.member = member
+        self.displayName = displayName
+        self.relayUrl = relayUrl
+        self.adminId = adminId
+        self.adminKey = adminKey
+    }
+}

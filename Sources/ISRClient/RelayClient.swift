@@ -1,0 +1,126 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import ISRCrypto
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// HTTPS to the relay as this practitioner: TLS 1.3, the deployment CA as the only trust root, and the
+/// practitioner's client certificate. Problem documents become `refused` errors with the relay's own words.
+public final class RelayClient: Sendable {
+    let http: HTTPClient
+    public let baseURL: String
+
+    public struct Reply: Sendable {
+        public let status: Int
+        public let body: [UInt8]
+
+        public func decode<T: Decodable>(_ type: T.Type) throws(ClientError) -> T {
+            do {
+                return try ISRJSON.decoder().decode(type, from: Data(body))
+            } catch {
+                throw ClientError(.refused, "the relay's answer could not be read as \(type); is this an ISR relay of the same version?")
+            }
+        }
+    }
+
+    /// A client for `home`, presenting its certificate with the TLS key from the unlocked identity.
+    public convenience init(home: ISRHome, keys: PractitionerKeys) throws(ClientError) {
+        let config = try home.config()
+        guard let scalar = keys.tlsKey else { throw ClientError(.local, "this identity has no TLS key; make a new one with `isr keygen`") }
+        let key: P256.Signing.PrivateKey
+        do {
+            key = try scalar.withUnsafeBytes { try P256.Signing.PrivateKey(rawRepresentation: $0) }
+        } catch {
+            throw ClientError(.local, "the identity's TLS key is damaged")
+        }
+        let certificate = try home.text(home.certificatePath, missing: "no client certificate in \(home.path); run `isr enrol ENROLMENT_FILE` first")
+        let ca = try home.text(home.caPath, missing: "no deployment CA in \(home.path); run `isr keygen` with --ca first")
+        try self.init(relayUrl: config.relayUrl, caPEM: ca, certificatePEM: certificate, privateKeyPEM: key.pemRepresentation)
+    }
+
+    public init(relayUrl: String, caPEM: String, certificatePEM: String, privateKeyPEM: String) throws(ClientError) {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        do {
+            tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem))
+        } catch {
+            throw ClientError(.local, "the certificate, key or CA in the ISR home cannot be used for TLS")
+        }
+        tls.minimumTLSVersion = .tlsv13
+        var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
+        configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
+        http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        baseURL = relayUrl.hasSuffix("/") ? String(relayUrl.dropLast()) : relayUrl
+    }
+
+    public func shutdown() async {
+        try? await http.shutdown()
+    }
+
+    public func get(_ path: String) async throws(ClientError) -> Reply {
+        try await send(path, method: .GET, body: nil, contentType: nil)
+    }
+
+    public func post(_ path: String, json object: some Encodable & Sendable) async throws(ClientError) -> Reply {
+        let data = (try? ISRJSON.encoder().encode(object)) ?? Data()
+        return try await send(path, method: .POST, body: Array(data), contentType: "application/json")
+    }
+
+    public func put(_ path: String, json object: some Encodable & Sendable) async throws(ClientError) -> Reply {
+        let data = (try? ISRJSON.encoder().encode(object)) ?? Data()
+        return try await send(path, method: .PUT, body: Array(data), contentType: "application/json")
+    }
+
+    public func post(_ path: String, bytes: [UInt8]) async throws(ClientError) -> Reply {
+        try await send(path, method: .POST, body: bytes, contentType: "application/octet-stream")
+    }
+
+    /// Sends one request; 2xx is returned, a problem document becomes `refused`, no connection `network`.
+    func send(_ path: String, method: HTTPMethod, body: [UInt8]?, contentType: String?) async throws(ClientError) -> Reply {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+        let status: Int
+        let bytes: [UInt8]
+        do {
+            let response = try await http.execute(request, timeout: .seconds(30))
+            status = Int(response.status.code)
+            bytes = Array(buffer: try await response.body.collect(upTo: 2 * 1024 * 1024))
+        } catch {
+            throw ClientError(.network, "cannot reach the relay at \(baseURL) (\(Self.describe(error))); check that it is running and that your certificate is from its deployment")
+        }
+        guard (200..<300).contains(status) else {
+            throw ClientError(.refused, Self.problemText(status: status, body: bytes))
+        }
+        return Reply(status: status, body: bytes)
+    }
+
+    /// The problem's detail, and each violated rule on its own line, as the relay worded them.
+    static func problemText(status: Int, body: [UInt8]) -> String {
+        struct Problem: Decodable {
+            struct Violation: Decodable { let message: String }
+            let detail: String?
+            let code: String?
+            let violations: [Violation]?
+        }
+        guard let problem = try? JSONDecoder().decode(Problem.self, from: Data(body)), let detail = problem.detail else {
+            return "the relay answered HTTP \(status)"
+        }
+        if let violations = problem.violations, violations.count > 1 {
+            return violations.map(\.message).joined(separator: "\n")
+        }
+        return detail
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let text = String(describing: error)
+        if text.contains("certificate required") || text.contains("handshake") || text.contains("CERTIFICATE") { return "TLS handshake failed" }
+        if text.contains("connectTimeout") || text.contains("Timeout") { return "timed out" }
+        if text.contains("connection refused") || text.contains("connectionRefused") || text.contains("Connection refused") { return "connection refused" }
+        return "connection failed"
+    }
+}

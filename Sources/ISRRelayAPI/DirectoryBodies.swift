@@ -1,0 +1,121 @@
+import Foundation
+
+/// Registry and directory JSON bodies of the relay API.
+/// A member as the directory shows them: enough for a sender to check they have the right individual.
+public struct DirectoryMember: Codable, Sendable, Equatable {
+    public let id: String
+    public let displayName: String
+    public let role: String
+    public let agency: String
+    public let agencyName: String
+    public let agencyKind: String
+    public let status: String
+    /// Base64 Ed25519 and X25519 public keys.
+    public let signingKey: String
+    public let encryptionKey: String
+    public let signingKeyFingerprint: String
+    /// Base64 `SignedDirectoryEntry` from the admin who enrolled them: verify it with the pinned admin key.
+    public let directoryEntry: String?
+
+    public init(id: String, displayName: String, role: String, agency: String, agencyName: String, agencyKind: String, status: String, signingKey: String, encryptionKey: String, signingKeyFingerprint: String, directoryEntry: String?) {
+        self.id = id
+        self.displayName = displayName
+        self.role = role
+        self.agency = agency
+        self.agencyName = agencyName
+        self.agencyKind = agencyKind
+        self.status = status
+        self.signingKey = signingKey
+        self.encryptionKey = encryptionKey
+        self.signingKeyFingerprint = signingKeyFingerprint
+        self.directoryEntry = directoryEntry
+    }
+}
+
+/// What an admin gets back from enrolling a member: the certificate to hand to them, and the CA to trust.
+public struct Enrolment: Codable, Sendable, Equatable {
+    public let member: DirectoryMember
+    public let certificate: String
+    public let caCertificate: String
+
+    public init(member: DirectoryMember, certificate: String, caCertificate: String) {
+        self.member = member
+        self.certificate = certificate
+        self.caCertificate = caCertificate
+    }
+}
+
+/// Admin requests, as JSON bodies.
+public struct AgencyRequest: Codable, Sendable {
+    public let id: String
+    public let name: String
+    public let kind: String
+
+    public init(id: String, name: String, kind: String) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+    }
+}
+
+public struct EnrolmentRequest: Codable, Sendable {
+    /// The member's PEM certificate signing request, made with a key that never left their machine.
+    public let certificateRequest: String
+    public let displayName: String
+    public let role: String
+    /// Base64 Ed25519 and X25519 public keys from the member's keygen.
+    public let signingKey: String
+    public let encryptionKey: String
+    /// Base64 `SignedDirectoryEntry` for this member, signed by the enrolling admin.
+    public let directoryEntry: String
+
+    public init(certificateRequest: String, displayName: String, role: String, signingKey: String, encryptionKey: String, directoryEntry: String) {
+        self.certificateRequest = certificateRequest
+        self.displayName = displayName
+        self.role = role
+        self.signingKey = signingKey
+        self.encryptionKey = encryptionKey
+        self.directoryEntry = directoryEntry
+    }
+}
+
+public struct RevocationRequest: Codable, Sendable {
+    public let reason: String
+
+    public init(reason: String) {
+        self.reason = reason
+    }
+}
+
+public struct RoleChangeRequest: Codable, Sendable {
+    public let role: String
+
+    public init(role: String) {
+        self.role = role
+    }
+}
+
+public struct RoleAddressRequest: Codable, Sendable {
+    public let members: [String]
+
+    public init(members: [String]) {
+        self.members = members
+    }
+}
+
+/// An agency as the API shows it.
+public struct AgencyBody: Codable, Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let kind: String
+    public let status: String
+    public let registeredAt: Int64
+
+    public init(id: String, name: String, kind: String, status: String, registeredAt: Int64) {
+        self.id = id
+        self.name = name
+        self.kind = kind
+        self.status = status
+        self.registeredAt = registeredAt
+    }
+}

@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import ISRClient
+import ISRCrypto
+import ISRPKI
+import ISRRelayAPI
+
+/// `isr directory [QUERY]`: members, each checked against the admin key pinned at enrolment.
+struct Directory: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List members (optionally matching QUERY), each verified against your pinned admin key.")
+    @Argument(help: "Part of a member id, name or agency.") var query: String?
+    @OptionGroup var global: GlobalOptions
+
+    struct Entry: Encodable {
+        let id: String
+        let displayName: String
+        let role: String
+        let agency: String
+        let agencyKind: String
+        let status: String
+        let fingerprint: String
+        let verified: Bool
+    }
+
+    func run() async throws {
+        let (client, _) = try global.client()
+        let (_, adminKey) = try global.isrHome.pinnedAdminKey()
+        let reply: RelayClient.Reply
+        do {
+            reply = try await client.get("/v1/directory")
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        await client.shutdown()
+        let members = try reply.decode(ListBody<DirectoryMember>.self).items
+        let needle = query?.lowercased()
+        let entries = members.filter { member in
+            guard let needle else { return true }
+            return [member.id, member.displayName, member.agency, member.agencyName].contains { $0.lowercased().contains(needle) }
+        }.map { member in
+            Entry(id: member.id, displayName: member.displayName, role: member.role, agency: member.agency, agencyKind: member.agencyKind, status: member.status,
+                  fingerprint: member.signingKeyFingerprint, verified: Self.verify(member, adminKey: adminKey))
+        }
+        guard !entries.isEmpty || query == nil else { throw ClientError(.refused, "no member matches `\(query ?? "")`") }
+        Terminal.emit(entries, json: global.json, human: Terminal.table(
+            ["MEMBER", "NAME", "ROLE", "AGENCY", "STATUS", "KEY", "VERIFIED"],
+            entries.map { [$0.id, $0.displayName, $0.role, "\($0.agency) (\($0.agencyKind))", $0.status, $0.fingerprint, $0.verified ? "yes" : "NO - do not send"] }))
+    }
+
+    /// True only if the admin signed an entry for exactly these keys and this person.
+    static func verify(_ member: DirectoryMember, adminKey: SigningPublicKey) -> Bool {
+        guard let text = member.directoryEntry, let data = Data(base64Encoded: text),
+              let entry = try? DirectoryEntry.verified(Array(data), adminKey: adminKey) else { return false }
+        return entry.member.rawValue == member.id && entry.displayName == member.displayName
+            && Data(entry.signingKey.bytes).base64EncodedString() == member.signingKey
+            && Data(entry.encryptionKey.bytes).base64EncodedString() == member.encryptionKey
+    }
+}

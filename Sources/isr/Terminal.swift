@@ -1,0 +1,34 @@
+import Foundation
+import ISRCrypto
+
+/// Output for people and scripts: readable text, or one JSON object with `--json`; errors on stderr.
+enum Terminal {
+    static func error(_ message: String, hint: String? = nil) {
+        var text = ""
+        for (index, line) in message.split(separator: "\n", omittingEmptySubsequences: true).enumerated() {
+            text += (index == 0 ? "isr: error: " : "isr: error: ") + line + "\n"
+        }
+        if let hint { text += "isr: hint: \(hint)\n" }
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// Prints `value` as JSON when `json`, else `human`.
+    static func emit(_ value: some Encodable, json: Bool, human: @autoclosure () -> String) {
+        if json {
+            let data = (try? ISRJSON.encoder().encode(value)) ?? Data("{}".utf8)
+            print(String(decoding: data, as: UTF8.self))
+        } else {
+            print(human())
+        }
+    }
+
+    /// Left-aligned columns for human tables.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) }
+                .joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+}

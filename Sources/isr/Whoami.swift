@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+import ISRClient
+import ISRCrypto
+
+/// `isr whoami`: who this home is, which relay it uses, and the admin key it pinned (no passphrase needed).
+struct Whoami: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show this home's identity, relay and pinned admin.")
+    @OptionGroup var global: GlobalOptions
+
+    struct Result: Encodable {
+        let member: String
+        let displayName: String
+        let relay: String
+        let signingKeyFingerprint: String
+        let encryptionKeyFingerprint: String
+        let enrolled: Bool
+        let admin: String?
+    }
+
+    func run() async throws {
+        let home = global.isrHome
+        let config = try home.config()
+        let identity: IdentityFile
+        do { identity = try IdentityFile.load(from: home.identityPath) } catch { throw ClientError(.local, error.message) }
+        let enrolled = config.adminKey != nil && FileManager.default.fileExists(atPath: home.certificatePath)
+        let result = Result(member: config.member, displayName: config.displayName, relay: config.relayUrl,
+                            signingKeyFingerprint: identity.signingPublicKey.fingerprint, encryptionKeyFingerprint: identity.encryptionPublicKey.fingerprint,
+                            enrolled: enrolled, admin: config.adminId)
+        Terminal.emit(result, json: global.json, human: """
+            \(config.member) (\(config.displayName))
+              relay:        \(config.relayUrl)
+              signing key:  \(result.signingKeyFingerprint)
+              enrolled:     \(enrolled ? "yes, admin \(config.adminId ?? "?") pinned" : "no — run `isr enrol FILE`")
+            """)
+    }
+}
