@@ -87,7 +87,7 @@ extension RelayService {
             id: record.id.hex, kind: record.kind.rawValue, sender: record.sender.rawValue, purpose: record.purpose,
             recipients: record.recipients.map(\.rawValue), state: record.state.rawValue, acceptedAt: record.acceptedAt, deadline: record.deadline,
             overdue: record.overdueAt != nil || (record.deadline.map { $0 < now } ?? false) && waiting.contains(record.state),
-            overdueAt: record.overdueAt, ciphertextHeld: record.hasCiphertext,
+            overdueAt: record.overdueAt, ciphertextHeld: record.hasCiphertext, digest: Hex.encode(record.digest),
             history: history.map { PacketStatus.Step(state: $0.state, at: $0.at, actor: $0.actor, leafIndex: $0.leafIndex) },
             deliveries: deliveries.map { PacketStatus.Recipient(member: $0.member.rawValue, via: $0.via.rawValue, deliveredAt: $0.deliveredAt, readAt: $0.readAt) })
     }

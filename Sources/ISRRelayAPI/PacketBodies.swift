@@ -96,11 +96,13 @@ public struct PacketStatus: Codable, Sendable, Equatable {
     public let overdue: Bool
     public let overdueAt: Int64?
     public let ciphertextHeld: Bool
+    /// SHA-256 of the packet's bytes (hex): what receipts and countersignatures sign.
+    public let digest: String
     public let history: [Step]
     public let deliveries: [Recipient]
 
     public init(id: String, kind: String, sender: String, purpose: String, recipients: [String], state: String, acceptedAt: Int64, deadline: Int64?,
-                overdue: Bool, overdueAt: Int64?, ciphertextHeld: Bool, history: [Step], deliveries: [Recipient]) {
+                overdue: Bool, overdueAt: Int64?, ciphertextHeld: Bool, digest: String, history: [Step], deliveries: [Recipient]) {
         self.id = id
         self.kind = kind
         self.sender = sender
@@ -112,6 +114,7 @@ public struct PacketStatus: Codable, Sendable, Equatable {
         self.overdue = overdue
         self.overdueAt = overdueAt
         self.ciphertextHeld = ciphertextHeld
+        self.digest = digest
         self.history = history
         self.deliveries = deliveries
     }

@@ -12,10 +12,10 @@ struct ISR: AsyncParsableCommand {
         discussion: """
             Exit codes: 0 ok; 1 refused by the policy or the relay, or a local problem (no identity, wrong passphrase);
             2 usage; 3 the relay could not be reached or TLS failed; 4 a signature, key or certificate did not verify.
-            Sending, reading and acknowledging packets are not in this build yet.
             """,
         version: "isr \(ISRVersion.software) (packet format v\(ISRVersion.packetFormat))",
-        subcommands: [Keygen.self, Enrol.self, Whoami.self, Directory.self, Purposes.self, Admin.self, PolicyCommand.self])
+        subcommands: [Keygen.self, Enrol.self, Whoami.self, Directory.self, Purposes.self, Send.self, Inbox.self, Read.self, Ack.self, Confirm.self,
+                      Clarify.self, Decline.self, Status.self, Admin.self, PolicyCommand.self])
 
     static func main() async {
         do {

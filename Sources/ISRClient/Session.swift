@@ -1,0 +1,142 @@
+import Foundation
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRPolicy
+import ISRRelayAPI
+
+/// One command's connection to the relay as an enrolled practitioner: unlocked keys, the mTLS client, the pinned
+/// admin key, and what sending and reading need (verified directory, the relay's policy, the local record).
+public final class Session: Sendable {
+    public let home: ISRHome
+    public let keys: PractitionerKeys
+    public let me: MemberID
+    public let client: RelayClient
+    public let adminKey: SigningPublicKey
+    public var record: LocalRecord { LocalRecord(home: home) }
+
+    public init(home: ISRHome, passphrase: PassphraseSource) throws(ClientError) {
+        self.home = home
+        let config = try home.config()
+        keys = try home.unlock(passphrase)
+        (_, adminKey) = try home.pinnedAdminKey()
+        do { me = try MemberID(config.member) } catch { throw ClientError(.local, "config.json names an invalid member") }
+        client = try RelayClient(home: home, keys: keys)
+    }
+
+    public func close() async { await client.shutdown() }
+
+    public func policy() async throws(ClientError) -> Policy {
+        let reply = try await client.get("/v1/policy")
+        do {
+            return try Policy(toml: String(decoding: reply.body, as: UTF8.self), source: "the relay's policy")
+        } catch {
+            throw ClientError(.verification, "the relay's policy cannot be read: \(error.message)")
+        }
+    }
+
+    /// What the sender says, before it becomes a packet.
+    public struct Draft: Sendable {
+        public var kind: PacketKind
+        public var to: [MemberID]
+        public var purpose: String
+        public var basis: String?
+        public var consent: ConsentStatus
+        public var urgency: Urgency = .routine
+        public var body: PacketBody
+        public var subjectReference: String?
+        public var inReplyTo: PacketID?
+        public var relatesTo: PacketID?
+
+        public init(kind: PacketKind, to: [MemberID], purpose: String, basis: String?, consent: ConsentStatus, urgency: Urgency = .routine, body: PacketBody,
+                    subjectReference: String? = nil, inReplyTo: PacketID? = nil, relatesTo: PacketID? = nil) {
+            self.kind = kind
+            self.to = to
+            self.purpose = purpose
+            self.basis = basis
+            self.consent = consent
+            self.urgency = urgency
+            self.body = body
+            self.subjectReference = subjectReference
+            self.inReplyTo = inReplyTo
+            self.relatesTo = relatesTo
+        }
+    }
+
+    /// A packet ready to send: sealed only to verified keys, checked against the relay's policy.
+    public struct Prepared: Sendable {
+        public let packet: SealedPacket
+        public let header: PacketHeader
+        public let body: PacketBody
+        public let recipients: [MemberID: [VerifiedMember]]
+    }
+
+    /// Resolves and verifies recipients, applies the policy to header and body (every violation at once), seals and signs.
+    public func prepare(_ draft: Draft) async throws(ClientError) -> Prepared {
+        let policy = try await policy()
+        let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
+        var reached: [MemberID: [VerifiedMember]] = [:]
+        var kinds: [MemberID: String] = [:]
+        for address in draft.to {
+            let members = try await directory.reach(address, client: client)
+            reached[address] = members
+            kinds[address] = members.first?.agencyKind
+        }
+        let header = PacketHeader(kind: draft.kind, sender: me, recipients: draft.to, purpose: draft.purpose, lawfulBasis: draft.basis, consent: draft.consent,
+                                  urgency: draft.urgency, createdAt: Int64(Date().timeIntervalSince1970), fieldNames: draft.body.fieldNames,
+                                  subjectReference: draft.subjectReference, inReplyTo: draft.inReplyTo, relatesTo: draft.relatesTo,
+                                  retentionDays: policy.purposes[draft.purpose]?.retentionDays ?? 0)
+        let violations = policy.check(header: header, body: draft.body, recipientAgencyKinds: kinds)
+        guard violations.isEmpty else { throw ClientError(.refused, violations.map(\.message).joined(separator: "\n")) }
+        do {
+            let keys = reached.mapValues { members in Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.encryptionKey) }) }
+            let packet = try PacketSealer.seal(header: header, body: draft.body, keys: keys, signer: self.keys.signing)
+            return Prepared(packet: packet, header: header, body: draft.body, recipients: reached)
+        } catch {
+            throw ClientError(.refused, error.message)
+        }
+    }
+
+    /// Posts a prepared packet and records it locally once the relay accepted it.
+    public func send(_ prepared: Prepared) async throws(ClientError) -> AcceptReceipt {
+        let receipt = try await client.post("/v1/packets", bytes: prepared.packet.bytes).decode(AcceptReceipt.self)
+        try record.save(LocalRecord.Entry(
+            direction: "sent", id: prepared.header.id.hex, kind: prepared.header.kind.rawValue, sender: me.rawValue,
+            recipients: prepared.header.recipients.map(\.rawValue), purpose: prepared.header.purpose, recordedAt: Int64(Date().timeIntervalSince1970 * 1000),
+            packet: Data(prepared.packet.bytes).base64EncodedString(), body: Data((try? prepared.body.derEncoded()) ?? []).base64EncodedString(),
+            state: receipt.state, leafIndex: receipt.leafIndex), keys: keys)
+        return receipt
+    }
+
+    /// Fetches, verifies (sender's key from the verified directory) and opens a packet, then records it locally.
+    public func open(_ id: PacketID) async throws(ClientError) -> OpenedPacket {
+        let bytes = try await client.get("/v1/packets/\(id.hex)").body
+        let unverified: PacketHeader
+        do {
+            // The claimed sender is read only to look up whose key must verify the signature.
+            unverified = try PacketHeader(derEncoded: try SealedPacket(encoded: bytes).headerBytes)
+        } catch {
+            throw ClientError(.verification, "packet \(id) is not a well-formed ISR packet: \(error.message)")
+        }
+        let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
+        guard let sender = directory.members[unverified.sender] else {
+            throw ClientError(.verification, "the sender \(unverified.sender) is not in your verified directory; do not rely on this packet")
+        }
+        let opened: OpenedPacket
+        do {
+            opened = try PacketOpener.open(bytes, as: me, keys: keys.encryption, senderKey: sender.signingKey, expectedSender: sender.id)
+        } catch {
+            throw ClientError(.verification, "packet \(id) does not verify: \(error.message)")
+        }
+        try record.save(LocalRecord.Entry(
+            direction: "received", id: id.hex, kind: opened.header.kind.rawValue, sender: opened.header.sender.rawValue,
+            recipients: opened.header.recipients.map(\.rawValue), purpose: opened.header.purpose, recordedAt: Int64(Date().timeIntervalSince1970 * 1000),
+            packet: Data(bytes).base64EncodedString(), body: Data((try? opened.body.derEncoded()) ?? []).base64EncodedString(), state: nil, leafIndex: nil),
+            keys: keys)
+        return opened
+    }
+
+    public func status(_ id: PacketID) async throws(ClientError) -> PacketStatus {
+        try await client.get("/v1/packets/\(id.hex)/status").decode(PacketStatus.self)
+    }
+}

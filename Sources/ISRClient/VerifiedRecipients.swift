@@ -1,0 +1,70 @@
+import Foundation
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRRelayAPI
+
+/// A recipient as the sender confirms them: checked against the admin key pinned at enrolment.
+public struct VerifiedMember: Sendable, Equatable {
+    public let id: MemberID
+    public let displayName: String
+    public let role: String
+    public let agency: String
+    public let agencyName: String
+    public let agencyKind: String
+    public let signingKey: SigningPublicKey
+    public let encryptionKey: EncryptionPublicKey
+}
+
+/// Resolves addresses (members or role addresses) to members whose directory entries the pinned admin signed.
+/// Unknown, revoked, suspended or unverifiable recipients are refused with the reason: nothing is sealed to
+/// a key the admin did not vouch for.
+public struct VerifiedDirectory: Sendable {
+    public let members: [MemberID: VerifiedMember]
+    let statuses: [String: String]
+
+    public static func load(_ client: RelayClient, adminKey: SigningPublicKey) async throws(ClientError) -> VerifiedDirectory {
+        let listed = try await client.get("/v1/directory").decode(ListBody<DirectoryMember>.self).items
+        var members: [MemberID: VerifiedMember] = [:]
+        var statuses: [String: String] = [:]
+        for member in listed {
+            statuses[member.id] = member.status
+            guard let text = member.directoryEntry, let data = Data(base64Encoded: text),
+                  let entry = try? DirectoryEntry.verified(Array(data), adminKey: adminKey), entry.member.rawValue == member.id,
+                  Data(entry.signingKey.bytes).base64EncodedString() == member.signingKey,
+                  Data(entry.encryptionKey.bytes).base64EncodedString() == member.encryptionKey else { continue }
+            members[entry.member] = VerifiedMember(id: entry.member, displayName: entry.displayName, role: member.role, agency: member.agency,
+                                                  agencyName: entry.agencyName, agencyKind: entry.agencyKind, signingKey: entry.signingKey,
+                                                  encryptionKey: entry.encryptionKey)
+        }
+        return VerifiedDirectory(members: members, statuses: statuses)
+    }
+
+    /// The active, verified member `id`, or a refusal saying why not.
+    public func member(_ id: MemberID) throws(ClientError) -> VerifiedMember {
+        guard let status = statuses[id.rawValue] else {
+            throw ClientError(.refused, "\(id) is not in the directory; check the address with `isr directory`")
+        }
+        guard status == "active" else { throw ClientError(.refused, "\(id) is \(status) and cannot receive packets") }
+        guard let member = members[id] else {
+            throw ClientError(.verification, "\(id)'s directory entry does not verify against your pinned admin key: do not send to them, and tell your admin")
+        }
+        return member
+    }
+
+    /// The members `address` reaches: itself, or each active member of a role address.
+    public func reach(_ address: MemberID, client: RelayClient) async throws(ClientError) -> [VerifiedMember] {
+        if statuses[address.rawValue] != nil { return [try member(address)] }
+        let role: [String]
+        do {
+            role = try await client.get("/v1/roles/\(address.rawValue)").decode(ListBody<String>.self).items
+        } catch where error.code == .refused {
+            throw ClientError(.refused, "\(address) is neither a member nor a role address; check it with `isr directory`")
+        }
+        let reached = role.compactMap { try? MemberID($0) }.filter { statuses[$0.rawValue] == "active" }
+        guard !reached.isEmpty else { throw ClientError(.refused, "role address \(address) has no active member") }
+        var result: [VerifiedMember] = []
+        for id in reached { result.append(try member(id)) }
+        return result
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import ISRClient
+import ISRPacket
+
+/// Runs `body` in an enrolled practitioner's session and always closes it.
+func withSession<T>(_ global: GlobalOptions, _ body: (Session) async throws -> T) async throws -> T {
+    let session = try Session(home: global.isrHome, passphrase: global.passphrase)
+    do {
+        let result = try await body(session)
+        await session.close()
+        return result
+    } catch {
+        await session.close()
+        throw error
+    }
+}
+
+/// A packet id argument, or a usage error.
+func packetID(_ text: String) throws(ClientError) -> PacketID {
+    do { return try PacketID(hex: text) } catch { throw ClientError(.usage, error.message) }
+}
+
+/// Member ids from `--to a,b`, or a usage error.
+func memberIDs(_ text: String) throws(ClientError) -> [MemberID] {
+    var ids: [MemberID] = []
+    for part in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !part.isEmpty {
+        do { ids.append(try MemberID(part)) } catch { throw ClientError(.usage, error.message) }
+    }
+    guard !ids.isEmpty else { throw ClientError(.usage, "name at least one recipient") }
+    return ids
+}
+
+/// Human times for tables (local time zone).
+func timeText(_ milliseconds: Int64?) -> String {
+    guard let milliseconds else { return "-" }
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyy-MM-dd HH:mm"
+    return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+}
+
+/// What the sender is told once the relay accepted a packet.
+struct SentResult: Encodable {
+    let id: String
+    let state: String
+    let kind: String
+    let leafIndex: UInt64
+    let deadline: Int64?
+}
