@@ -51,7 +51,9 @@ import Testing
         }
     }
 
-    @Test func adminInitEnrolmentDirectoryAndTheirFailures() throws {
+    /// `isr admin init`, the relay started on it, two agencies, practitioners enrolled through keygen → member add → enrol,
+    /// and duty@devon-csc set to `duty`.
+    func deploy(_ people: [(String, String, String)], duty: [String]) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let port = Self.freePort()
         let policy = ExecutableTests.root.appendingPathComponent("config/policy.toml").path
@@ -59,21 +61,25 @@ import Testing
                         "--port", "\(port)", "--admin", "admin@devon-la", "--policy", policy], home: "admin"),
                exit: 0, "Deployment created")
         let relay = try startRelay(root + "/deployment/relay.toml")
-        defer { relay.terminate(); relay.waitUntilExit() }
-
         expect(try isr(["admin", "agency", "add", "school-a", "--name", "School A", "--kind", "school"], home: "admin"), exit: 0, "Registered agency school-a")
         expect(try isr(["admin", "agency", "add", "devon-csc", "--name", "Devon CSC", "--kind", "childrens-social-care"], home: "admin"), exit: 0, "devon-csc")
         let ca = root + "/deployment/ca.pem"
         let url = "https://localhost:\(port)"
-        for (id, name, role) in [("alice@school-a", "Alice Smith", "practitioner"), ("dina@school-a", "Dina Patel", "dsl"),
-                                 ("bob@devon-csc", "Bob Jones", "practitioner")] {
+        for (id, name, role) in people {
             let local = String(id.prefix { $0 != "@" })
             expect(try isr(["keygen", id, "--name", name, "--relay", url, "--ca", ca, "--out", root + "/\(local)-request.json"], home: local), exit: 0, "Give ")
             expect(try isr(["admin", "member", "add", root + "/\(local)-request.json", "--role", role, "--out", root + "/\(local)-enrol.json"], home: "admin"),
                    exit: 0, "Enrolled \(id)")
             expect(try isr(["enrol", root + "/\(local)-enrol.json"], home: local), exit: 0, "Pinned admin admin@devon-la")
         }
-        expect(try isr(["admin", "role", "set", "duty@devon-csc", "--members", "bob@devon-csc"], home: "admin"), exit: 0, "duty@devon-csc now reaches bob@devon-csc")
+        expect(try isr(["admin", "role", "set", "duty@devon-csc", "--members", duty.joined(separator: ",")], home: "admin"), exit: 0, "duty@devon-csc now reaches")
+        return (relay, port, url, ca, policy)
+    }
+
+    @Test func adminInitEnrolmentDirectoryAndTheirFailures() throws {
+        let (relay, port, url, ca, policy) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("dina@school-a", "Dina Patel", "dsl"),
+                                                         ("bob@devon-csc", "Bob Jones", "practitioner")], duty: ["bob@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
         expect(try isr(["whoami"], home: "alice"), exit: 0, "enrolled:     yes, admin admin@devon-la pinned")
 
         let directory = try isr(["directory", "--json"], home: "alice")
@@ -130,5 +136,108 @@ import Testing
         relay.terminate()
         relay.waitUntilExit()
         expect(try isr(["directory"], home: "alice"), exit: 3, "connection refused")
+    }
+
+    /// The JSON a command printed.
+    func json(_ run: ExecutableTests.Run) throws -> [String: Any] {
+        #expect(run.status == 0, "\(run.stderr)")
+        return try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+    }
+
+    func inboxIDs(_ home: String) throws -> [String] {
+        let run = try isr(["inbox", "--json"], home: home)
+        #expect(run.status == 0, "\(run.stderr)")
+        return (try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+    }
+
+    @Test func sendReadAcknowledgeConfirmAndEveryOtherStepThroughTheCLI() throws {
+        let (relay, _, _, _, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("dina@school-a", "Dina Patel", "dsl"),
+                                              ("bob@devon-csc", "Bob Jones", "practitioner"), ("carol@devon-csc", "Carol White", "practitioner")],
+                                             duty: ["bob@devon-csc", "carol@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        let share = ["--purpose", "child-in-need", "--basis", "public-task", "--consent", "refused",
+                     "--consent-reason", "Mother refused on 17 November; risk of significant harm (neglect); agreed with the DSL",
+                     "--informed", "no", "--informed-reason", "Telling the family could increase the risk",
+                     "--statement", "Child-in-need assessment: attendance and presentation", "--fact", "Attendance 62% this term",
+                     "--opinion", "Increasingly withdrawn", "--reported", "Says there is no food at weekends", "--source", "class teacher",
+                     "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12", "--subject-ref", "CASE-7", "--yes"]
+
+        // Share with consent refused and the override recorded → read → ack → confirm.
+        let sent = try json(try isr(["send", "--to", "bob@devon-csc"] + share + ["--json"], home: "alice"))
+        let id = try #require(sent["id"] as? String)
+        #expect(sent["state"] as? String == "accepted")
+        #expect(try inboxIDs("bob") == [id])
+        let read = try isr(["read", id], home: "bob")
+        expect(read, exit: 0, "[FACT] Attendance 62% this term  — class teacher")
+        #expect(read.stdout.contains("[OPINION] Increasingly withdrawn") && read.stdout.contains("[REPORTED] Says there is no food at weekends"))
+        #expect(read.stdout.contains("consent: Mother refused") && read.stdout.contains("subject informed: no — Telling the family"))
+        expect(try isr(["ack", id, "--understood", "Attendance 62% is fact; withdrawn is the teacher's opinion; food at weekends reported", "--concern", "medium"],
+                       home: "bob"), exit: 0, "Read-back")
+        expect(try isr(["confirm", id], home: "alice"), exit: 0, "Confirmed \(id)")
+        let status = try json(try isr(["status", id, "--json"], home: "alice"))
+        #expect((status["history"] as? [[String: Any]])?.compactMap { $0["state"] as? String } == ["accepted", "delivered", "read", "acknowledged", "confirmed"])
+
+        // Clarification → a second read-back.
+        let second = try #require(try json(try isr(["send", "--to", "bob@devon-csc"] + share + ["--json"], home: "alice"))["id"] as? String)
+        expect(try isr(["read", second], home: "bob"), exit: 0, "verified")
+        expect(try isr(["ack", second, "--understood", "Attendance is fine", "--concern", "low"], home: "bob"), exit: 0, "Read-back")
+        expect(try isr(["clarify", second, "--note", "Attendance is 62%, well below expected; please read again"], home: "alice"), exit: 0, "new read-back is due")
+        expect(try isr(["ack", second, "--understood", "Attendance 62%, well below expected", "--concern", "medium"], home: "bob"), exit: 0, "Read-back")
+        expect(try isr(["confirm", second], home: "alice"), exit: 0, "Confirmed")
+        expect(try isr(["status", second], home: "alice"), exit: 0, "clarification-requested")
+
+        // Request → decline: the requester sees the reasons.
+        let request = try #require(try json(try isr(["request", "--to", "alice@school-a", "--purpose", "child-in-need", "--basis", "public-task",
+                                                     "--ask", "What does the school know about attendance?", "--json"], home: "bob"))["id"] as? String)
+        expect(try isr(["read", request], home: "alice"), exit: 0, "What does the school know")
+        expect(try isr(["decline", request, "--reason", "The family already shared the attendance record with you"], home: "alice"), exit: 0, "Declined")
+        expect(try isr(["status", request], home: "bob"), exit: 0, "declined")
+        let decline = try #require(try inboxIDs("bob").first)
+        expect(try isr(["read", decline], home: "bob"), exit: 0, "The family already shared the attendance record")
+
+        // An anonymous consultation with an NHS number is refused before anything leaves the machine.
+        let before = try inboxIDs("bob").count
+        expect(try isr(["send", "--to", "bob@devon-csc", "--purpose", "anonymous-consultation", "--basis", "public-task", "--consent", "not-sought",
+                        "--statement", "Advice please", "--reported", "Pupil 943 476 5919 is left alone at night", "--source", "teaching assistant",
+                        "--field", "concern_category=neglect", "--yes"], home: "alice"), exit: 1, "looks like an NHS number")
+        #expect(try inboxIDs("bob").count == before)
+
+        // A role address reaches both members; one acknowledges, and the record names who.
+        let toDuty = try #require(try json(try isr(["send", "--to", "duty@devon-csc"] + share + ["--json"], home: "alice"))["id"] as? String)
+        let (carolInbox, bobInbox) = (try inboxIDs("carol"), try inboxIDs("bob"))
+        #expect(carolInbox.contains(toDuty) && bobInbox.contains(toDuty))
+        expect(try isr(["read", toDuty], home: "carol"), exit: 0, "verified")
+        expect(try isr(["ack", toDuty, "--understood", "Attendance and withdrawal concerns", "--concern", "medium"], home: "carol"), exit: 0, "Read-back")
+        let dutyStatus = try isr(["status", toDuty], home: "alice")
+        expect(dutyStatus, exit: 0, "acknowledged")
+        #expect(dutyStatus.stdout.split(separator: "\n").contains { $0.contains(" acknowledged ") && $0.hasSuffix("carol@devon-csc") }, "\(dutyStatus.stdout)")
+
+        // A child protection enquiry is held until the DSL countersigns.
+        let enquiry = try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "safeguarding", "--consent", "not-sought",
+                                        "--consent-reason", "Seeking consent could put the child at risk", "--informed", "no", "--informed-reason", "Risk of harm",
+                                        "--statement", "Section 47 enquiry", "--fact", "Bruising seen on both arms", "--source", "class teacher",
+                                        "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12", "--field", "concern_category=physical",
+                                        "--yes", "--json"], home: "alice"))
+        let held = try #require(enquiry["id"] as? String)
+        #expect(enquiry["state"] as? String == "held")
+        #expect(!(try inboxIDs("bob").contains(held)))
+        expect(try isr(["countersign", held], home: "alice"), exit: 1, "only a dsl or manager of school-a can countersign")
+        expect(try isr(["countersign", held], home: "dina"), exit: 0, "Countersigned")
+        #expect(try inboxIDs("bob").contains(held))
+
+        // A decision not to share is recorded; a packet nobody fetched can be withdrawn.
+        expect(try isr(["decide", "--not-share", "--purpose", "early-help", "--reason", "The family is already working with early help"], home: "alice"),
+               exit: 0, "Decision not to share recorded")
+        let withdrawn = try #require(try json(try isr(["send", "--to", "bob@devon-csc"] + share + ["--json"], home: "alice"))["id"] as? String)
+        expect(try isr(["withdraw", withdrawn], home: "alice"), exit: 0, "Withdrew")
+        #expect(!(try inboxIDs("bob").contains(withdrawn)))
+
+        // Without a terminal, everything missing is listed at once; the recipients must be confirmed with --yes.
+        let missing = try isr(["send", "--to", "bob@devon-csc"], home: "alice")
+        expect(missing, exit: 2, "missing: --purpose")
+        #expect(missing.stderr.contains("--consent") && missing.stderr.contains("--statement") && missing.stderr.contains("--fact"))
+        expect(try isr(["send", "--to", "bob@devon-csc"] + share.dropLast(), home: "alice"), exit: 2, "confirm the recipients with --yes")
+        expect(try isr(["send", "--to", "nobody@devon-csc"] + share, home: "alice"), exit: 1, "neither a member nor a role address")
+        expect(try isr(["status", "--overdue"], home: "alice"), exit: 0, "Nothing you sent is overdue")
     }
 }
