@@ -89,11 +89,12 @@ extension Policy {
         }
 
         struct Deadline: Decodable {
+            var seconds: Int?
             var hours: Int?
             var workingDays: Int?
             var nextWorkingDayAt: String?
             enum CodingKeys: String, CodingKey {
-                case hours
+                case seconds, hours
                 case workingDays = "working_days"
                 case nextWorkingDayAt = "next_working_day_at"
             }
@@ -186,21 +187,24 @@ extension Policy {
 
 extension Policy.Document.Deadline {
     func rule(path: String, fail: (String, String) -> PolicyError) throws(PolicyError) -> DeadlineRule {
-        switch (hours, workingDays, nextWorkingDayAt) {
-        case (let n?, nil, nil):
+        switch (seconds, hours, workingDays, nextWorkingDayAt) {
+        case (let n?, nil, nil, nil):
+            guard (1...86_400).contains(n) else { throw fail(path, "seconds must be 1 to 86400 (for test policies)") }
+            return .seconds(n)
+        case (nil, let n?, nil, nil):
             guard (1...720).contains(n) else { throw fail(path, "hours must be 1 to 720") }
             return .hours(n)
-        case (nil, let n?, nil):
+        case (nil, nil, let n?, nil):
             guard (1...30).contains(n) else { throw fail(path, "working_days must be 1 to 30") }
             return .workingDays(n)
-        case (nil, nil, let time?):
+        case (nil, nil, nil, let time?):
             let parts = time.split(separator: ":")
             guard time.count == 5, parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0...23).contains(h), (0...59).contains(m) else {
                 throw fail(path, "next_working_day_at must be a time HH:MM, e.g. \"08:30\"")
             }
             return .nextWorkingDayAt(hour: h, minute: m)
         default:
-            throw fail(path, "set exactly one of hours, working_days or next_working_day_at")
+            throw fail(path, "set exactly one of hours, working_days or next_working_day_at (or seconds, in test policies)")
         }
     }
 }

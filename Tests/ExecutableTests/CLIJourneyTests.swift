@@ -53,13 +53,24 @@ import Testing
 
     /// `isr admin init`, the relay started on it, two agencies, practitioners enrolled through keygen → member add → enrol,
     /// and duty@devon-csc set to `duty`.
-    func deploy(_ people: [(String, String, String)], duty: [String]) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
+    func deploy(_ people: [(String, String, String)], duty: [String], drill: Bool = false) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let port = Self.freePort()
-        let policy = ExecutableTests.root.appendingPathComponent("config/policy.toml").path
+        var policy = ExecutableTests.root.appendingPathComponent("config/policy.toml").path
+        if drill {
+            // A drill policy: child-in-need read-backs are due within 2 seconds.
+            let text = try String(contentsOfFile: policy, encoding: .utf8).replacingOccurrences(of: "ack_deadline = { working_days = 3 }", with: "ack_deadline = { seconds = 2 }")
+            policy = root + "/drill-policy.toml"
+            try text.write(toFile: policy, atomically: true, encoding: .utf8)
+        }
         expect(try isr(["admin", "init", "--out", root + "/deployment", "--relay-host", "localhost", "--relay-host", "127.0.0.1",
                         "--port", "\(port)", "--admin", "admin@devon-la", "--policy", policy], home: "admin"),
                exit: 0, "Deployment created")
+        if drill {
+            let config = root + "/deployment/relay.toml"
+            try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "interval_seconds = 30", with: "interval_seconds = 1")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+        }
         let relay = try startRelay(root + "/deployment/relay.toml")
         expect(try isr(["admin", "agency", "add", "school-a", "--name", "School A", "--kind", "school"], home: "admin"), exit: 0, "Registered agency school-a")
         expect(try isr(["admin", "agency", "add", "devon-csc", "--name", "Devon CSC", "--kind", "childrens-social-care"], home: "admin"), exit: 0, "devon-csc")
@@ -239,5 +250,49 @@ import Testing
         expect(try isr(["send", "--to", "bob@devon-csc"] + share.dropLast(), home: "alice"), exit: 2, "confirm the recipients with --yes")
         expect(try isr(["send", "--to", "nobody@devon-csc"] + share, home: "alice"), exit: 1, "neither a member nor a role address")
         expect(try isr(["status", "--overdue"], home: "alice"), exit: 0, "Nothing you sent is overdue")
+    }
+
+    @Test func overdueEscalationAndAuditVerificationThatCatchesATamperedDatabase() throws {
+        let (relay, _, _, _, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("bob@devon-csc", "Bob Jones", "practitioner")],
+                                             duty: ["bob@devon-csc"], drill: true)
+        defer { if relay.isRunning { relay.terminate(); relay.waitUntilExit() } }
+        let sent = try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-in-need", "--basis", "public-task", "--consent", "given",
+                                     "--consent-reason", "Mother agreed on 18 Nov", "--informed", "yes", "--statement", "Assessment of needs",
+                                     "--fact", "Attendance 62%", "--source", "register", "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12",
+                                     "--yes", "--json"], home: "alice"))
+        let id = try #require(sent["id"] as? String)
+        // The deadline is 2 s and the relay escalates every second: wait (bounded) for the overdue mark.
+        var overdue = ""
+        for _ in 0..<40 where !overdue.contains(id) {
+            Thread.sleep(forTimeInterval: 0.25)
+            overdue = try isr(["status", "--overdue"], home: "alice").stdout
+        }
+        #expect(overdue.contains(id) && overdue.contains("OVERDUE"), "\(overdue)")
+        expect(try isr(["status", id], home: "alice"), exit: 0, "relay")
+
+        expect(try isr(["audit", "verify"], home: "bob"), exit: 0, "First verification from this home")
+        expect(try isr(["read", id], home: "bob"), exit: 0, "verified")
+        expect(try isr(["audit", "verify"], home: "bob"), exit: 0, "Consistent with the checkpoint of size")
+
+        // Stop the relay, change one byte of an audit leaf in its database, start it again.
+        relay.terminate()
+        relay.waitUntilExit()
+        let database = root + "/deployment/data/relay.sqlite"
+        let tamper = Process()
+        tamper.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        tamper.arguments = ["-c", """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            data = bytearray(db.execute("SELECT data FROM audit_leaves WHERE leaf_index = 1").fetchone()[0])
+            data[-1] ^= 1
+            db.execute("UPDATE audit_leaves SET data = ? WHERE leaf_index = 1", (bytes(data),))
+            db.commit()
+            """, database]
+        try tamper.run()
+        tamper.waitUntilExit()
+        #expect(tamper.terminationStatus == 0)
+        let restarted = try startRelay(root + "/deployment/relay.toml")
+        defer { restarted.terminate(); restarted.waitUntilExit() }
+        expect(try isr(["audit", "verify"], home: "bob"), exit: 4, "altered")
     }
 }

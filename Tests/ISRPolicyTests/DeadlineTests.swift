@@ -8,6 +8,13 @@ import Testing
 
     func date(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
 
+    @Test func secondsAreForDrills() throws {
+        #expect(DeadlineRule.seconds(3).deadline(sentAt: date("2026-11-21T23:00:00Z"), calendar: calendar) == date("2026-11-21T23:00:03Z"))
+        let policy = try Policy(toml: try String(contentsOfFile: PolicyFixtures.shippedPath, encoding: .utf8)
+            .replacingOccurrences(of: "ack_deadline = { working_days = 3 }", with: "ack_deadline = { seconds = 2 }"))
+        #expect(policy.purposes["child-in-need"]?.acknowledgementDeadline == .seconds(2))
+    }
+
     @Test func hoursAreClockHours() {
         #expect(DeadlineRule.hours(4).deadline(sentAt: date("2026-11-21T23:00:00Z"), calendar: calendar) == date("2026-11-22T03:00:00Z"))
     }

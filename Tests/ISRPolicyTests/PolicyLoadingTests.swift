@@ -37,6 +37,7 @@ import Testing
         ("version = 1", "version = 2", "not supported"),
         ("urgent_max_hours = 2", "urgent_max_hours = 48", "urgent_max_hours"),
         ("[purposes.early-help]", "[purposes.Early-Help]", "not a code"),
+        ("ack_deadline = { hours = 4 }", "ack_deadline = { seconds = 0 }", "seconds must be 1 to 86400"),
     ])
     func semanticErrorsSayWhatToChange(original: String, replacement: String, expected: String) {
         let text = shippedText.replacingOccurrences(of: original, with: replacement)

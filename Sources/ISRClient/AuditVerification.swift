@@ -1,0 +1,80 @@
+import Foundation
+import ISRAudit
+import ISRCrypto
+import ISRRelayAPI
+
+/// `isr audit verify` from the outside: the relay's key (pinned on first use), its signed checkpoint, every leaf
+/// re-hashed to the signed root, and consistency with the newest checkpoint this home saw before.
+public struct AuditVerification: Sendable {
+    public struct Report: Codable, Sendable, Equatable {
+        public let size: UInt64
+        public let root: String
+        public let relayKeyFingerprint: String
+        /// The size of the checkpoint this home had seen before, if any (proved consistent).
+        public let previousSize: UInt64?
+    }
+
+    /// `audit.json` in the home: the relay key pinned on first verification and the newest checkpoint seen.
+    struct Seen: Codable {
+        var relayKey: String
+        var size: UInt64
+        var root: String
+    }
+
+    public static func run(_ session: Session) async throws(ClientError) -> Report {
+        let client = session.client
+        let keyBody = try await client.get("/v1/audit/key").decode(RelayKeyBody.self)
+        let seenPath = session.home.path + "/audit.json"
+        let seen = FileManager.default.contents(atPath: seenPath).flatMap { try? ISRJSON.decoder().decode(Seen.self, from: $0) }
+        if let seen, seen.relayKey != keyBody.signingKey {
+            throw ClientError(.verification, "the relay's signing key changed since this home pinned it (\(keyBody.fingerprint) now): its log cannot be trusted; tell your admin")
+        }
+        guard let keyData = Data(base64Encoded: keyBody.signingKey), let relayKey = try? SigningPublicKey(bytes: keyData) else {
+            throw ClientError(.verification, "the relay published no usable signing key")
+        }
+        let body = try await client.get("/v1/audit/checkpoint").decode(CheckpointBody.self)
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try SignedCheckpoint(encoded: Array(Data(base64Encoded: body.signed) ?? Data())).verified(with: relayKey)
+        } catch {
+            throw ClientError(.verification, "the checkpoint does not verify: \(error.message)")
+        }
+        // Re-hash every leaf: a changed leaf, or a root the leaves do not produce, is caught here.
+        let nodes = InMemoryMerkleNodes()
+        let log = MerkleLog(store: nodes)
+        var index: UInt64 = 0
+        while index < checkpoint.size {
+            let end = min(index + 1000, checkpoint.size)
+            let page = try await client.get("/v1/audit/leaves?start=\(index)&end=\(end)").decode(LeavesBody.self)
+            guard page.leaves.count == Int(end - index) else { throw ClientError(.verification, "the relay returned \(page.leaves.count) leaves for \(index)..<\(end)") }
+            for leaf in page.leaves {
+                guard let data = Data(base64Encoded: leaf) else { throw ClientError(.verification, "leaf \(index) is not base64") }
+                do {
+                    _ = try AuditEvent(derEncoded: Array(data))
+                    nodes.insert(try log.nodesForAppend(leafHash: MerkleHash.leaf(Array(data)), at: index))
+                } catch {
+                    throw ClientError(.verification, "leaf \(index) is not a canonical audit event: the log was altered")
+                }
+                index += 1
+            }
+        }
+        let rebuilt: [UInt8]
+        do { rebuilt = try log.rootHash(size: checkpoint.size) } catch { throw ClientError(.verification, "the relay served an incomplete log") }
+        guard ConstantTime.equal(rebuilt, checkpoint.root) else {
+            throw ClientError(.verification, "the \(checkpoint.size) leaves the relay serves do not hash to the root it signed: its record was altered")
+        }
+        if let seen {
+            let proof = try await client.get("/v1/audit/consistency?old=\(seen.size)&new=\(checkpoint.size)").decode(ProofBody.self)
+            do {
+                try MerkleVerifier.verifyConsistency(oldSize: seen.size, newSize: checkpoint.size, oldRoot: Array(Data(base64Encoded: seen.root) ?? Data()),
+                                                     newRoot: checkpoint.root, proof: proof.proof.map { Array(Data(base64Encoded: $0) ?? Data()) })
+            } catch {
+                throw ClientError(.verification, "the log is not an extension of the one this home saw at size \(seen.size): history was rewritten")
+            }
+        }
+        let root = Data(checkpoint.root).base64EncodedString()
+        try session.home.write(Array((try? ISRJSON.encoder(pretty: true).encode(Seen(relayKey: keyBody.signingKey, size: checkpoint.size, root: root))) ?? Data()),
+                               to: seenPath, secret: false)
+        return Report(size: checkpoint.size, root: root, relayKeyFingerprint: relayKey.fingerprint, previousSize: seen?.size)
+    }
+}
