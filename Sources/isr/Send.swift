@@ -11,82 +11,42 @@ struct Send: AsyncParsableCommand {
 
     @Option(help: "Recipients: member ids or role addresses, comma-separated.") var to: String
     @Option(help: "Purpose code (see `isr purposes`).") var purpose: String?
-    @Option(help: "Lawful basis code.") var basis: String?
-    @Option(help: "given, refused or not-sought.") var consent: String?
-    @Option(help: "Who gave or refused consent, or why sharing goes ahead without it.") var consentReason: String?
-    @Option(help: "Has the child or family been told? yes or no.") var informed: String?
-    @Option(help: "Why not (e.g. it would increase the risk of harm).") var informedReason: String?
-    @Option(help: "Why this recipient needs this information.") var statement: String?
-    @Option(name: .customLong("fact"), help: "Something observed or verified (repeatable).") var facts: [String] = []
-    @Option(name: .customLong("opinion"), help: "A professional judgement (repeatable).") var opinions: [String] = []
-    @Option(name: .customLong("reported"), help: "Something someone else reported (repeatable).") var reported: [String] = []
-    @Option(help: "Who saw, judged or reported the items.") var source: String?
-    @Option(help: "The date the items refer to, YYYY-MM-DD (default today).") var date: String?
-    @Option(name: .customLong("field"), help: "A subject field NAME=VALUE (repeatable).") var fields: [String] = []
-    @Option(help: "An opaque case reference (never a name).") var subjectRef: String?
-    @Option(help: "routine, priority or urgent.") var urgency = "routine"
-    @Option(help: "What you ask the recipient to do.") var ask: String?
     @Option(help: "The request this share answers.") var replyTo: String?
+    @OptionGroup var content: ShareContent
     @Flag(help: "Send without asking to confirm the recipients (they are still verified and shown).") var yes = false
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         var missing: [String] = []
         if purpose == nil { missing.append("--purpose (what is the legitimate purpose?)") }
-        if consent == nil { missing.append("--consent given|refused|not-sought (is there consent, or a reason to share without it?)") }
-        if statement == nil { missing.append("--statement (why does this recipient need it?)") }
-        if facts.isEmpty && opinions.isEmpty && reported.isEmpty { missing.append("--fact/--opinion/--reported (what is shared, and is it fact or opinion?)") }
-        if (!facts.isEmpty || !opinions.isEmpty || !reported.isEmpty) && source == nil { missing.append("--source (who saw, judged or reported it?)") }
-        guard missing.isEmpty else { throw ClientError(.usage, "missing: " + missing.joined(separator: "; ")) }
-        guard let consentStatus = ConsentStatus(rawValue: consent ?? ""), consentStatus != .notApplicable else {
-            throw ClientError(.usage, "--consent is given, refused or not-sought")
-        }
-        guard let urgencyLevel = Urgency(rawValue: urgency) else { throw ClientError(.usage, "--urgency is routine, priority or urgent") }
-        var informedFlag: Bool?
-        if let informed {
-            guard ["yes", "no"].contains(informed) else { throw ClientError(.usage, "--informed is yes or no") }
-            informedFlag = informed == "yes"
-        }
-        let refersTo = date ?? {
-            let formatter = DateFormatter()
-            formatter.dateFormat = "yyyy-MM-dd"
-            return formatter.string(from: Date())
-        }()
-        let itemSource = source ?? ""
-        let items = facts.map { BodyItem(tag: .fact, text: $0, source: itemSource, refersTo: refersTo) }
-            + opinions.map { BodyItem(tag: .opinion, text: $0, source: itemSource, refersTo: refersTo) }
-            + reported.map { BodyItem(tag: .reported, text: $0, source: itemSource, refersTo: refersTo) }
-        var subjectFields: [SubjectField] = []
-        for field in fields {
-            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, !parts[0].isEmpty else { throw ClientError(.usage, "--field is NAME=VALUE, e.g. --field date_of_birth=2015-03-12") }
-            subjectFields.append(SubjectField(name: parts[0], value: parts[1]))
-        }
-        let body = PacketBody(statement: statement ?? "", items: items, fields: subjectFields, consentDetail: consentReason, subjectInformed: informedFlag,
-                              informedReason: informedReason, ask: ask)
-        do { try body.validate() } catch { throw ClientError(.usage, error.message) }
+        let (body, consentStatus, urgencyLevel) = try content.body(missing: missing)
         let recipients = try memberIDs(to)
         let reply = try replyTo.map { text throws(ClientError) in try packetID(text) }
         let purposeCode = purpose ?? ""
         let result = try await withSession(global) { session in
             let policy = try await session.policy()
             let anonymous = policy.purposes[purposeCode]?.identifyingAllowed == false
-            let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients, purpose: purposeCode, basis: basis, consent: consentStatus,
-                                      urgency: urgencyLevel, body: body, subjectReference: subjectRef, inReplyTo: reply)
+            let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients, purpose: purposeCode, basis: content.basis, consent: consentStatus,
+                                      urgency: urgencyLevel, body: body, subjectReference: content.subjectRef, inReplyTo: reply)
             let prepared = try await session.prepare(draft)
+            try confirmRecipients(prepared, yes: yes, json: global.json)
+            let receipt = try await session.send(prepared)
+            return SentResult(id: receipt.id, state: receipt.state, kind: prepared.header.kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
+        }
+        Terminal.emit(result, json: global.json, human: "Sent \(result.id): \(result.state); read-back due \(timeText(result.deadline)).")
+    }
+}
+
+/// Shows the verified recipients and what is about to be sent, then asks (unless `--yes`; never without a terminal).
+func confirmRecipients(_ prepared: Session.Prepared, yes: Bool, json: Bool) throws(ClientError) {
             let summary = prepared.recipients.values.flatMap { $0 }.map { "  \($0.id)  \($0.displayName), \($0.role), \($0.agencyName) (\($0.agencyKind)), key \($0.signingKey.fingerprint)" }
-            if !global.json {
+            if !json {
                 print("Sealed for these verified recipients:\n" + summary.sorted().joined(separator: "\n"))
-                print("\(prepared.header.kind.rawValue) for \(purposeCode): \(items.count) item(s), fields \(body.fieldNames.isEmpty ? "none" : body.fieldNames.joined(separator: ", "))")
+                print("\(prepared.header.kind.rawValue) for \(prepared.header.purpose): \(prepared.body.items.count) item(s), fields \(prepared.body.fieldNames.isEmpty ? "none" : prepared.body.fieldNames.joined(separator: ", "))")
             }
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else { throw ClientError(.usage, "confirm the recipients with --yes (there is no terminal to ask on)") }
                 print("Send? [y/N] ", terminator: "")
                 guard readLine()?.lowercased().hasPrefix("y") == true else { throw ClientError(.refused, "not sent") }
             }
-            let receipt = try await session.send(prepared)
-            return SentResult(id: receipt.id, state: receipt.state, kind: prepared.header.kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
-        }
-        Terminal.emit(result, json: global.json, human: "Sent \(result.id): \(result.state); read-back due \(timeText(result.deadline)).")
-    }
 }

@@ -188,6 +188,18 @@ import Testing
         let status = try json(try isr(["status", id, "--json"], home: "alice"))
         #expect((status["history"] as? [[String: Any]])?.compactMap { $0["state"] as? String } == ["accepted", "delivered", "read", "acknowledged", "confirmed"])
 
+        // A correction goes to everyone who received the share; the recipient answers with an outcome.
+        let correction = try #require(try json(try isr(["correct", id] + share.dropFirst(2).map { $0 == "Attendance 62% this term" ? "Attendance 58% this term" : $0 } + ["--json"],
+                                                       home: "alice"))["id"] as? String)
+        expect(try isr(["read", correction], home: "bob"), exit: 0, "Attendance 58% this term")
+        expect(try isr(["correct", id] + share.dropFirst(2), home: "bob"), exit: 1, "only the sender")
+        let outcome = try #require(try json(try isr(["outcome", id, "--statement", "A child-in-need assessment has started", "--basis", "public-task", "--json"],
+                                                    home: "bob"))["id"] as? String)
+        expect(try isr(["read", outcome], home: "alice"), exit: 0, "A child-in-need assessment has started")
+        let record = try isr(["audit", "show", id], home: "alice")
+        expect(record, exit: 0, "sent share \(id)")
+        #expect(record.stdout.contains("sent confirm") && record.stdout.contains("sent correction") && record.stdout.contains("received outcome"), "\(record.stdout)")
+
         // Clarification → a second read-back.
         let second = try #require(try json(try isr(["send", "--to", "bob@devon-csc"] + share + ["--json"], home: "alice"))["id"] as? String)
         expect(try isr(["read", second], home: "bob"), exit: 0, "verified")
@@ -250,6 +262,12 @@ import Testing
         expect(try isr(["send", "--to", "bob@devon-csc"] + share.dropLast(), home: "alice"), exit: 2, "confirm the recipients with --yes")
         expect(try isr(["send", "--to", "nobody@devon-csc"] + share, home: "alice"), exit: 1, "neither a member nor a role address")
         expect(try isr(["status", "--overdue"], home: "alice"), exit: 0, "Nothing you sent is overdue")
+
+        // The local record answers without the relay.
+        relay.terminate()
+        relay.waitUntilExit()
+        expect(try isr(["audit", "show", id], home: "bob"), exit: 0, "received share \(id)")
+        expect(try isr(["status", id], home: "bob"), exit: 3, "cannot reach the relay")
     }
 
     @Test func overdueEscalationAndAuditVerificationThatCatchesATamperedDatabase() throws {

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Foundation
+import ISRClient
+import ISRPacket
+
+/// What a share or correction says: consent, whether the subject was informed, the statement, the tagged items
+/// and the subject fields. Shared by `isr send` and `isr correct`.
+struct ShareContent: ParsableArguments {
+    @Option(help: "Lawful basis code.") var basis: String?
+    @Option(help: "given, refused or not-sought.") var consent: String?
+    @Option(help: "Who gave or refused consent, or why sharing goes ahead without it.") var consentReason: String?
+    @Option(help: "Has the child or family been told? yes or no.") var informed: String?
+    @Option(help: "Why not (e.g. it would increase the risk of harm).") var informedReason: String?
+    @Option(help: "Why this recipient needs this information.") var statement: String?
+    @Option(name: .customLong("fact"), help: "Something observed or verified (repeatable).") var facts: [String] = []
+    @Option(name: .customLong("opinion"), help: "A professional judgement (repeatable).") var opinions: [String] = []
+    @Option(name: .customLong("reported"), help: "Something someone else reported (repeatable).") var reported: [String] = []
+    @Option(help: "Who saw, judged or reported the items.") var source: String?
+    @Option(help: "The date the items refer to, YYYY-MM-DD (default today).") var date: String?
+    @Option(name: .customLong("field"), help: "A subject field NAME=VALUE (repeatable).") var fields: [String] = []
+    @Option(help: "An opaque case reference (never a name).") var subjectRef: String?
+    @Option(help: "routine, priority or urgent.") var urgency = "routine"
+    @Option(help: "What you ask the recipient to do.") var ask: String?
+
+    /// The body, consent and urgency; everything missing (including `alsoMissing`) is listed in one usage error.
+    func body(missing alsoMissing: [String]) throws(ClientError) -> (PacketBody, ConsentStatus, Urgency) {
+        var missing = alsoMissing
+        if consent == nil { missing.append("--consent given|refused|not-sought (is there consent, or a reason to share without it?)") }
+        if statement == nil { missing.append("--statement (why does this recipient need it?)") }
+        if facts.isEmpty && opinions.isEmpty && reported.isEmpty { missing.append("--fact/--opinion/--reported (what is shared, and is it fact or opinion?)") }
+        if (!facts.isEmpty || !opinions.isEmpty || !reported.isEmpty) && source == nil { missing.append("--source (who saw, judged or reported it?)") }
+        guard missing.isEmpty else { throw ClientError(.usage, "missing: " + missing.joined(separator: "; ")) }
+        guard let consentStatus = ConsentStatus(rawValue: consent ?? ""), consentStatus != .notApplicable else {
+            throw ClientError(.usage, "--consent is given, refused or not-sought")
+        }
+        guard let urgencyLevel = Urgency(rawValue: urgency) else { throw ClientError(.usage, "--urgency is routine, priority or urgent") }
+        var informedFlag: Bool?
+        if let informed {
+            guard ["yes", "no"].contains(informed) else { throw ClientError(.usage, "--informed is yes or no") }
+            informedFlag = informed == "yes"
+        }
+        let refersTo = date ?? {
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd"
+            return formatter.string(from: Date())
+        }()
+        let itemSource = source ?? ""
+        let items = facts.map { BodyItem(tag: .fact, text: $0, source: itemSource, refersTo: refersTo) }
+            + opinions.map { BodyItem(tag: .opinion, text: $0, source: itemSource, refersTo: refersTo) }
+            + reported.map { BodyItem(tag: .reported, text: $0, source: itemSource, refersTo: refersTo) }
+        var subjectFields: [SubjectField] = []
+        for field in fields {
+            let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, !parts[0].isEmpty else { throw ClientError(.usage, "--field is NAME=VALUE, e.g. --field date_of_birth=2015-03-12") }
+            subjectFields.append(SubjectField(name: parts[0], value: parts[1]))
+        }
+        let body = PacketBody(statement: statement ?? "", items: items, fields: subjectFields, consentDetail: consentReason, subjectInformed: informedFlag,
+                              informedReason: informedReason, ask: ask)
+        do { try body.validate() } catch { throw ClientError(.usage, error.message) }
+        return (body, consentStatus, urgencyLevel)
+    }
+}
