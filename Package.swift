@@ -150,6 +150,6 @@ let package = Package(
         ),
         .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "ISRCrypto"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "ISRCrypto", "ISRPacket"]),
     ]
 )

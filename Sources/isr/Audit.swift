@@ -21,7 +21,7 @@ struct Audit: AsyncParsableCommand {
             let recipients: [String]
             let purpose: String
             let recordedAt: Int64
-            let state: String?
+            let state: String
             let leafIndex: UInt64?
             let statement: String
             let items: [String]
@@ -29,22 +29,31 @@ struct Audit: AsyncParsableCommand {
 
         func run() async throws {
             let wanted = try packetID(id)
+            let lines = try Self.lines(about: wanted, global: global)
+            guard !lines.isEmpty else { throw ClientError(.local, "your local record holds nothing about \(wanted)") }
+            Terminal.emit(lines, json: global.json, human: Self.text(lines))
+        }
+
+        /// The local record's entries for `wanted` and the packets that answer or refer to it, oldest first.
+        static func lines(about wanted: PacketID, global: GlobalOptions) throws -> [Line] {
             let home = global.isrHome
             let keys = try home.unlock(global.passphrase)
-            let lines: [Line] = LocalRecord(home: home).entries(keys: keys).compactMap { entry in
+            return LocalRecord(home: home).entries(keys: keys).compactMap { entry in
                 guard let bytes = Data(base64Encoded: entry.packet), let sealed = try? SealedPacket(encoded: Array(bytes)),
                       let header = try? PacketHeader(derEncoded: sealed.headerBytes),
                       header.id == wanted || header.inReplyTo == wanted || header.relatesTo == wanted,
                       let bodyBytes = Data(base64Encoded: entry.body), let body = try? PacketBody(derEncoded: Array(bodyBytes)) else { return nil }
                 return Line(direction: entry.direction, id: entry.id, kind: entry.kind, sender: entry.sender, recipients: entry.recipients, purpose: entry.purpose,
-                            recordedAt: entry.recordedAt, state: entry.state, leafIndex: entry.leafIndex, statement: body.statement,
+                            recordedAt: entry.recordedAt, state: entry.state ?? entry.direction, leafIndex: entry.leafIndex, statement: body.statement,
                             items: body.items.map { "[\($0.tag.rawValue.uppercased())] \($0.text) — \($0.source), \($0.refersTo)" })
             }.sorted { $0.recordedAt < $1.recordedAt }
-            guard !lines.isEmpty else { throw ClientError(.local, "your local record holds nothing about \(wanted)") }
-            Terminal.emit(lines, json: global.json, human: lines.map { line in
+        }
+
+        static func text(_ lines: [Line]) -> String {
+            lines.map { line in
                 (["\(timeText(line.recordedAt))  \(line.direction) \(line.kind) \(line.id)  \(line.sender) → \(line.recipients.joined(separator: ", "))\(line.leafIndex.map { "  (audit leaf \($0))" } ?? "")",
                   "    \(line.statement)"] + line.items.map { "    \($0)" }).joined(separator: "\n")
-            }.joined(separator: "\n"))
+            }.joined(separator: "\n")
         }
     }
 

@@ -17,14 +17,17 @@ struct Send: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        var missing: [String] = []
-        if purpose == nil { missing.append("--purpose (what is the legitimate purpose?)") }
-        let (body, consentStatus, urgencyLevel) = try content.body(missing: missing)
         let recipients = try memberIDs(to)
         let reply = try replyTo.map { text throws(ClientError) in try packetID(text) }
-        let purposeCode = purpose ?? ""
+        // Without a terminal, everything missing is one usage error, before the identity is even unlocked.
+        if !GuidedSend.interactive { _ = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : []) }
         let result = try await withSession(global) { session in
             let policy = try await session.policy()
+            var purpose = self.purpose
+            var content = self.content
+            if GuidedSend.interactive { try GuidedSend.fill(purpose: &purpose, content: &content, policy: policy) }
+            let (body, consentStatus, urgencyLevel) = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : [])
+            let purposeCode = purpose ?? ""
             let anonymous = policy.purposes[purposeCode]?.identifyingAllowed == false
             let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients, purpose: purposeCode, basis: content.basis, consent: consentStatus,
                                       urgency: urgencyLevel, body: body, subjectReference: content.subjectRef, inReplyTo: reply)

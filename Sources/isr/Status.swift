@@ -12,7 +12,17 @@ struct Status: AsyncParsableCommand {
     func run() async throws {
         if let id {
             let packet = try packetID(id)
-            let status = try await withSession(global) { try await $0.status(packet) }
+            let status: PacketStatus
+            do {
+                status = try await withSession(global) { try await $0.status(packet) }
+            } catch let error as ClientError where error.code == .network {
+                // Offline: what this home recorded itself.
+                let lines = try Audit.Show.lines(about: packet, global: global)
+                guard !lines.isEmpty else { throw error }
+                Terminal.error(error.message, hint: "showing your local record instead (states after your last contact are not included)")
+                Terminal.emit(lines, json: global.json, human: Audit.Show.text(lines))
+                return
+            }
             var lines = ["\(status.kind) \(status.id) from \(status.sender) to \(status.recipients.joined(separator: ", ")) — \(status.state)\(status.overdue ? " — OVERDUE" : "")",
                          "purpose \(status.purpose); read-back due \(timeText(status.deadline))"]
             lines += status.history.map { "  \(timeText($0.at))  \($0.state.padding(toLength: 24, withPad: " ", startingAt: 0)) \($0.actor)" }

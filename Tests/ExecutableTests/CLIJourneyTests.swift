@@ -1,5 +1,6 @@
 import Foundation
 import ISRCrypto
+import ISRPacket
 import Testing
 
 /// The CLI as practitioners and admins use it: the real `isr` and `isr-relay` binaries, separate homes,
@@ -149,6 +150,28 @@ import Testing
         expect(try isr(["directory"], home: "alice"), exit: 3, "connection refused")
     }
 
+    /// Runs `isr ARGS` on a real pseudo-terminal (util-linux `script`), typing `input`; bounded like every run.
+    func isrOnTerminal(_ arguments: [String], home: String, input: String) throws -> ExecutableTests.Run {
+        let command = ([try ExecutableTests.executable("isr").path] + arguments + ["--home", root + "/" + home]).map { "'\($0)'" }.joined(separator: " ")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+        process.arguments = ["-qec", command, "/dev/null"]
+        process.environment = passphrase.merging(["PATH": "/usr/bin:/bin", "TERM": "dumb"]) { a, _ in a }
+        let stdin = Pipe(), out = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning { process.terminate(); Issue.record("guided send did not finish within 60 s") }
+        try stdin.fileHandleForWriting.close()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).replacingOccurrences(of: "\r", with: "")
+        process.waitUntilExit()
+        return ExecutableTests.Run(status: process.terminationStatus, stdout: text, stderr: "")
+    }
+
     /// The JSON a command printed.
     func json(_ run: ExecutableTests.Run) throws -> [String: Any] {
         #expect(run.status == 0, "\(run.stderr)")
@@ -263,11 +286,33 @@ import Testing
         expect(try isr(["send", "--to", "nobody@devon-csc"] + share, home: "alice"), exit: 1, "neither a member nor a role address")
         expect(try isr(["status", "--overdue"], home: "alice"), exit: 0, "Nothing you sent is overdue")
 
+        // On a terminal, send asks the guidance's questions in order, shows the summary and asks before sending.
+        let answers = ["child-in-need", "public-task", "refused", "Mother refused; risk of significant harm", "Sam Example", "2015-03-12", "no",
+                       "Telling the family could increase the risk", "Assessment of needs", "fact: Attendance 62% this term", "opinion: Withdrawn", "",
+                       "class teacher"].joined(separator: "\n") + "\n"
+        let beforeGuided = try inboxIDs("bob").count
+        let declined = try isrOnTerminal(["send", "--to", "bob@devon-csc"], home: "alice", input: answers + "n\n")
+        #expect(declined.status == 1 && declined.stdout.contains("not sent"), "\(declined.stdout)")
+        #expect(try inboxIDs("bob").count == beforeGuided, "nothing was sent")
+        let guided = try isrOnTerminal(["send", "--to", "bob@devon-csc"], home: "alice", input: answers + "y\n")
+        #expect(guided.status == 0, "\(guided.stdout)")
+        for question in ["What is the legitimate purpose", "Which lawful basis", "Is there consent", "Why is it right to share without consent",
+                         "Child's full name", "Has the child or family been told", "Why not", "Why does the recipient need this",
+                         "fact:, opinion: or reported:", "Who saw, judged or reported", "Sealed for these verified recipients", "Send? [y/N]", "Sent "] {
+            #expect(guided.stdout.contains(question), "asked: \(question)")
+        }
+        let order = ["What is the legitimate purpose", "Is there consent", "Has the child or family been told", "Why does the recipient need this", "Send? [y/N]"]
+            .compactMap { guided.stdout.range(of: $0)?.lowerBound }
+        #expect(order == order.sorted() && order.count == 5, "the questions come in the guidance's order")
+        #expect(try inboxIDs("bob").count == beforeGuided + 1)
+
         // The local record answers without the relay.
         relay.terminate()
         relay.waitUntilExit()
         expect(try isr(["audit", "show", id], home: "bob"), exit: 0, "received share \(id)")
-        expect(try isr(["status", id], home: "bob"), exit: 3, "cannot reach the relay")
+        let offline = try isr(["status", id], home: "bob")
+        #expect(offline.status == 0 && offline.stdout.contains("received share \(id)") && offline.stderr.contains("showing your local record"), "\(offline.stderr)")
+        expect(try isr(["status", PacketID.random().hex], home: "bob"), exit: 3, "cannot reach the relay")
     }
 
     @Test func overdueEscalationAndAuditVerificationThatCatchesATamperedDatabase() throws {
