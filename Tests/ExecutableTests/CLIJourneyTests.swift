@@ -28,17 +28,21 @@ import Testing
 
     /// Starts `isr-relay --config` and waits (≤ 60 s) for it to listen.
     func startRelay(_ config: String) throws -> Process {
+        // Output to a file, polled: no pipe or dispatch source outlives the process.
+        let log = root + "/relay-\(UUID().uuidString).out"
+        FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = try ExecutableTests.executable("isr-relay")
         process.arguments = ["--config", config]
-        let out = Pipe()
-        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardError = FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         var seen = ""
         while !seen.contains("listening on"), process.isRunning, Date() < deadline {
-            seen += String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+            Thread.sleep(forTimeInterval: 0.02)
+            seen = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
         }
         try #require(seen.contains("listening on"), "isr-relay started")
         return process
@@ -324,14 +328,15 @@ import Testing
                                      "--fact", "Attendance 62%", "--source", "register", "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12",
                                      "--yes", "--json"], home: "alice"))
         let id = try #require(sent["id"] as? String)
-        // The deadline is 2 s and the relay escalates every second: wait (bounded) for the overdue mark.
-        var overdue = ""
-        for _ in 0..<40 where !overdue.contains(id) {
+        // The deadline is 2 s and the relay escalates every second: wait (bounded) until it recorded the escalation.
+        var history = ""
+        for _ in 0..<40 where !history.contains("overdue") {
             Thread.sleep(forTimeInterval: 0.25)
-            overdue = try isr(["status", "--overdue"], home: "alice").stdout
+            history = try isr(["status", id], home: "alice").stdout
         }
+        #expect(history.split(separator: "\n").contains { $0.contains(" overdue ") && $0.hasSuffix("relay") }, "\(history)")
+        let overdue = try isr(["status", "--overdue"], home: "alice").stdout
         #expect(overdue.contains(id) && overdue.contains("OVERDUE"), "\(overdue)")
-        expect(try isr(["status", id], home: "alice"), exit: 0, "relay")
 
         expect(try isr(["audit", "verify"], home: "bob"), exit: 0, "First verification from this home")
         expect(try isr(["read", id], home: "bob"), exit: 0, "verified")

@@ -15,10 +15,16 @@ final class RelayProcess: RelayEndpoint, Sendable {
     /// Set after the first start created the deployment's admin files.
     private let adminBox = Mutex<Person?>(nil)
     var admin: Person { adminBox.withLock { $0! } }
-    private let state = Mutex<(process: Process?, port: Int, stderr: String, errorPipe: Pipe?)>((nil, 0, "", nil))
+    /// The running process, its port, and how many times it was started (each run logs to its own files).
+    private let state = Mutex<(process: Process?, port: Int, runs: Int)>((nil, 0, 0))
 
     var port: Int { state.withLock { $0.port } }
-    var stderr: String { state.withLock { $0.stderr } }
+    /// Everything the daemon wrote to stderr, over all its runs. Output goes to files, not pipes: no dispatch sources
+    /// outlive a process (Foundation's pipe handlers on Linux can crash the test runner when they do).
+    var stderr: String {
+        let runs = state.withLock { $0.runs }
+        return (0..<runs).map { (try? String(contentsOfFile: "\(directory)/relay-\($0).err", encoding: .utf8)) ?? "" }.joined()
+    }
 
     /// Creates the deployment (by starting the relay once) and leaves the relay running.
     init() throws {
@@ -54,32 +60,31 @@ final class RelayProcess: RelayEndpoint, Sendable {
 
     /// Starts the daemon and waits (at most 60 s) for its "listening on" line.
     func start() throws {
+        let run = state.withLock { $0.runs }
+        let outPath = "\(directory)/relay-\(run).out", errPath = "\(directory)/relay-\(run).err"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
         let process = Process()
         process.executableURL = try Self.executable
         process.arguments = ["--config", directory + "/relay.toml"]
         process.environment = ["ISR_LOG_LEVEL": "debug", "PATH": "/usr/bin:/bin"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        state.withLock { $0 = (process, 0, "", err) }
-        out.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        try process.run()
+        state.withLock { $0 = (process, 0, run + 1) }
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline {
+            let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
             if let range = text.range(of: #"listening on https://127\.0\.0\.1:(\d+)"#, options: .regularExpression),
                let port = Int(text[range].split(separator: ":").last ?? "") {
-                self?.state.withLock { $0.port = port }
+                state.withLock { $0.port = port }
+                return
             }
+            Thread.sleep(forTimeInterval: 0.02)
         }
-        err.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let text = String(decoding: handle.availableData, as: UTF8.self)
-            self?.state.withLock { $0.stderr += text }
-        }
-        try process.run()
-        let deadline = Date().addingTimeInterval(60)
-        while port == 0 && process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        guard port != 0 else {
-            process.terminate()
-            throw RelayProcessError(message: "isr-relay did not start: \(stderr)")
-        }
+        process.terminate()
+        throw RelayProcessError(message: "isr-relay did not start: \(stderr)")
     }
 
     /// Sends `signal` and waits (at most 30 s) for the process to end; returns its exit status.
@@ -91,12 +96,6 @@ final class RelayProcess: RelayEndpoint, Sendable {
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
-        // Drain what the process wrote last (the reader may not have been called for it yet).
-        if let handle = state.withLock({ $0.errorPipe?.fileHandleForReading }) {
-            handle.readabilityHandler = nil
-            let rest = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
-            state.withLock { $0.stderr += rest }
-        }
         state.withLock { $0.port = 0 }
         return process.terminationStatus
     }
