@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRPKI", "ISRAudit", "ISRRelayAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

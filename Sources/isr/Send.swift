@@ -9,7 +9,8 @@ import ISRRelayAPI
 struct Send: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Share information with verified recipients for a stated purpose.")
 
-    @Option(help: "Recipients: member ids or role addresses, comma-separated.") var to: String
+    @Option(help: "Recipients: member ids or role addresses, comma-separated.") var to: String?
+    @Option(help: "A SHARE.toml with the same content as the flags (flags given as well take precedence).") var file: String?
     @Option(help: "Purpose code (see `isr purposes`).") var purpose: String?
     @Option(help: "The request this share answers.") var replyTo: String?
     @OptionGroup var content: ShareContent
@@ -17,6 +18,35 @@ struct Send: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
+        var send = self
+        if let file { try send.merge(ShareFile.load(file)) }
+        try await send.deliver()
+    }
+
+    /// Fills whatever the flags left unset from a share file.
+    mutating func merge(_ share: ShareFile) {
+        to = to ?? share.to?.joined(separator: ",")
+        purpose = purpose ?? share.purpose
+        replyTo = replyTo ?? share.replyTo
+        content.basis = content.basis ?? share.basis
+        content.consent = content.consent ?? share.consent
+        content.consentReason = content.consentReason ?? share.consentReason
+        content.informed = content.informed ?? share.informed
+        content.informedReason = content.informedReason ?? share.informedReason
+        content.statement = content.statement ?? share.statement
+        if content.facts.isEmpty { content.facts = share.facts ?? [] }
+        if content.opinions.isEmpty { content.opinions = share.opinions ?? [] }
+        if content.reported.isEmpty { content.reported = share.reported ?? [] }
+        content.source = content.source ?? share.source
+        content.date = content.date ?? share.date
+        if content.fields.isEmpty { content.fields = (share.fields ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" } }
+        content.subjectRef = content.subjectRef ?? share.subjectRef
+        if content.urgency == "routine", let urgency = share.urgency { content.urgency = urgency }
+        content.ask = content.ask ?? share.ask
+    }
+
+    func deliver() async throws {
+        guard let to else { throw ClientError(.usage, "name the recipients with --to (or `to` in the share file)") }
         let recipients = try memberIDs(to)
         let reply = try replyTo.map { text throws(ClientError) in try packetID(text) }
         // Without a terminal, everything missing is one usage error, before the identity is even unlocked.

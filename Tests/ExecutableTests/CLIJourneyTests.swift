@@ -290,6 +290,29 @@ import Testing
         expect(try isr(["send", "--to", "nobody@devon-csc"] + share, home: "alice"), exit: 1, "neither a member nor a role address")
         expect(try isr(["status", "--overdue"], home: "alice"), exit: 0, "Nothing you sent is overdue")
 
+        // The same share from a file; a misspelt key is refused rather than ignored.
+        try """
+            to = ["bob@devon-csc"]
+            purpose = "child-in-need"
+            basis = "public-task"
+            consent = "given"
+            consent_reason = "Mother agreed on 18 November"
+            informed = "yes"
+            statement = "Child-in-need assessment"
+            facts = ["Attendance 62% this term"]
+            opinions = ["Increasingly withdrawn"]
+            source = "class teacher"
+            subject_ref = "CASE-7"
+            [fields]
+            name = "Sam Example"
+            date_of_birth = "2015-03-12"
+            """.write(toFile: root + "/share.toml", atomically: true, encoding: .utf8)
+        let fromFile = try #require(try json(try isr(["send", "--file", root + "/share.toml", "--yes", "--json"], home: "alice"))["id"] as? String)
+        expect(try isr(["read", fromFile], home: "bob"), exit: 0, "[OPINION] Increasingly withdrawn")
+        try (try String(contentsOfFile: root + "/share.toml", encoding: .utf8).replacingOccurrences(of: "consent_reason", with: "consent_reson"))
+            .write(toFile: root + "/typo.toml", atomically: true, encoding: .utf8)
+        expect(try isr(["send", "--file", root + "/typo.toml", "--yes"], home: "alice"), exit: 2, "unknown key(s) consent_reson")
+
         // On a terminal, send asks the guidance's questions in order, shows the summary and asks before sending.
         let answers = ["child-in-need", "public-task", "refused", "Mother refused; risk of significant harm", "Sam Example", "2015-03-12", "no",
                        "Telling the family could increase the risk", "Assessment of needs", "fact: Attendance 62% this term", "opinion: Withdrawn", "",
