@@ -36,7 +36,7 @@ struct AdminInit: AsyncParsableCommand {
     @Option(help: "Directory for the deployment's files (must not hold one already).") var out: String
     @Option(name: .customLong("relay-host"), help: "A name or address the relay is reached by (repeat for several).") var relayHosts: [String]
     @Option(help: "The relay's port.") var port = 8443
-    @Option(help: "The first admin's member id, e.g. admin@devon-la.") var admin: String
+    @Option(help: "The first admin's member id, e.g. admin@devon-la.") var admin = "admin@isr-admin"
     @Option(help: "The first admin's display name.") var name = "Deployment admin"
     @Option(help: "The admin agency's name.") var agencyName = "ISR deployment administration"
     @Option(help: "The admin agency's kind.") var agencyKind = "local-authority"
