@@ -87,6 +87,8 @@ public enum ProductionDeployment {
 
     static func urlHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 
+    static func isLoopback(_ host: String) -> Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
+
     static func relayTOML(_ options: Options) -> String {
         """
         # isr-relay configuration for a production deployment made by `isr admin init`.
@@ -94,7 +96,8 @@ public enum ProductionDeployment {
         # or remove tls.ca_private_key to stop the relay issuing certificates.
 
         [server]
-        host = "\(options.hosts.first { $0.contains(".") && Int($0.split(separator: ".")[0]) != nil } ?? "127.0.0.1")"
+        # Loopback only when every relay name is loopback; otherwise every interface.
+        host = "\(options.hosts.allSatisfy(isLoopback) ? "127.0.0.1" : "0.0.0.0")"
         port = \(options.port)
         origin = "\(options.hosts[0])"
 
