@@ -13,21 +13,6 @@ struct Admin: AsyncParsableCommand {
         subcommands: [AdminInit.self, AgencyCommands.self, MemberCommands.self, RoleCommands.self])
 }
 
-/// Runs `body` with an mTLS client for the admin's home, and always shuts the client down.
-func withAdminClient<T>(_ global: GlobalOptions, _ body: (RelayClient, PractitionerKeys) async throws -> T) async throws -> T {
-    let home = global.isrHome
-    let keys = try home.unlock(global.passphrase)
-    let client = try RelayClient(home: home, keys: keys)
-    do {
-        let result = try await body(client, keys)
-        await client.shutdown()
-        return result
-    } catch {
-        await client.shutdown()
-        throw error
-    }
-}
-
 struct AdminInit: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
@@ -83,8 +68,8 @@ struct AgencyCommands: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let agency = try await withAdminClient(global) { client, _ in
-                try await client.post("/v1/admin/agencies", json: AgencyRequest(id: id, name: name, kind: kind)).decode(AgencyBody.self)
+            let agency = try await withSession(global) { session in
+                try await session.client.post("/v1/admin/agencies", json: AgencyRequest(id: id, name: name, kind: kind)).decode(AgencyBody.self)
             }
             Terminal.emit(agency, json: global.json, human: "Registered agency \(agency.id) (\(agency.name), \(agency.kind)).")
         }
@@ -96,8 +81,8 @@ struct AgencyCommands: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let agency = try await withAdminClient(global) { client, _ in
-                try await client.post("/v1/admin/agencies/\(id)/suspend", json: [String: String]()).decode(AgencyBody.self)
+            let agency = try await withSession(global) { session in
+                try await session.client.post("/v1/admin/agencies/\(id)/suspend", json: [String: String]()).decode(AgencyBody.self)
             }
             Terminal.emit(agency, json: global.json, human: "Suspended agency \(agency.id).")
         }
@@ -134,15 +119,15 @@ struct MemberCommands: AsyncParsableCommand {
             let config = try home.config()
             let adminId = try MemberID(config.member)
             let caPEM = try home.text(home.caPath, missing: "no CA in \(home.path)")
-            let enrolment: Enrolment = try await withAdminClient(global) { client, keys in
-                let agencies = try await client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
+            let enrolment: Enrolment = try await withSession(global) { session in
+                let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
                 guard let agency = agencies.first(where: { $0.id == member.agency.rawValue }) else {
                     throw ClientError(.refused, "agency \(member.agency) is not registered; run `isr admin agency add \(member.agency) --name … --kind …` first")
                 }
                 let entry = DirectoryEntry(member: member, displayName: request.displayName, agencyName: agency.name, agencyKind: agency.kind,
                                            signingKey: signing, encryptionKey: encryption, issuedAt: Int64(Date().timeIntervalSince1970 * 1000))
-                    .signed(by: adminId, key: keys.signing)
-                return try await client.post("/v1/admin/members", json: EnrolmentRequest(
+                    .signed(by: adminId, key: session.keys.signing)
+                return try await session.client.post("/v1/admin/members", json: EnrolmentRequest(
                     certificateRequest: request.certificateRequest, displayName: request.displayName, role: role, signingKey: request.signingKey,
                     encryptionKey: request.encryptionKey, directoryEntry: Data(entry).base64EncodedString())).decode(Enrolment.self)
             }
@@ -164,8 +149,8 @@ struct MemberCommands: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let member = try await withAdminClient(global) { client, _ in
-                try await client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: reason)).decode(DirectoryMember.self)
+            let member = try await withSession(global) { session in
+                try await session.client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: reason)).decode(DirectoryMember.self)
             }
             Terminal.emit(member, json: global.json, human: "Revoked \(member.id); their certificate is refused from now on.")
         }
@@ -183,8 +168,8 @@ struct RoleCommands: AsyncParsableCommand {
 
         func run() async throws {
             let list = members.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            let result = try await withAdminClient(global) { client, _ in
-                try await client.put("/v1/admin/roles/\(address)", json: RoleAddressRequest(members: list)).decode(ListBody<String>.self)
+            let result = try await withSession(global) { session in
+                try await session.client.put("/v1/admin/roles/\(address)", json: RoleAddressRequest(members: list)).decode(ListBody<String>.self)
             }
             Terminal.emit(result, json: global.json, human: "\(address) now reaches \(result.items.joined(separator: ", ")).")
         }
