@@ -43,30 +43,14 @@ public enum ProductionDeployment {
         do {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
             try home.create()
-            let ca = try DeploymentCA.create(name: "ISR deployment (\(options.hosts[0]))")
-            try PEMFile.write(try ca.certificate.serializeAsPEM().pemString, to: dir + "/ca.pem", secret: false)
-            try PEMFile.write(ca.privateKeyPEM, to: dir + "/ca.key", secret: true)
-            let relayKey = P256.Signing.PrivateKey()
-            try PEMFile.write(try ca.issueServerCertificate(hosts: options.hosts, publicKey: relayKey.publicKey).serializeAsPEM().pemString,
-                              to: dir + "/relay.pem", secret: false)
-            try PEMFile.write(relayKey.pemRepresentation, to: dir + "/relay.key", secret: true)
-            try SigningKeyFile.write(SigningKeyPair.generate(), to: dir + "/relay-signing.key")
+            let ca = try DeploymentFiles.writeAuthority(in: dir, caName: "ISR deployment (\(options.hosts[0]))", hosts: options.hosts)
             try PEMFile.write(String(decoding: policy, as: UTF8.self), to: dir + "/policy.toml", secret: false)
-
             let tlsKey = P256.Signing.PrivateKey()
             let keys = PractitionerKeys(signing: .generate(), encryption: .generate(), tlsKey: SecretBytes(count: 32) { out in
                 tlsKey.rawRepresentation.withUnsafeBytes { out.copyMemory(from: $0) }
             })
-            let certificate = try ca.issueClientCertificate(for: MemberCertificateRequest(member: options.admin, privateKey: tlsKey))
-            let entry = DirectoryEntry(member: options.admin, displayName: options.adminName, agencyName: options.agencyName, agencyKind: options.agencyKind,
-                                       signingKey: keys.signing.publicKey, encryptionKey: keys.encryption.publicKey,
-                                       issuedAt: Int64(Date().timeIntervalSince1970 * 1000)).signed(by: options.admin, key: keys.signing)
-            let firstAdmin = FirstAdmin(id: options.admin.rawValue, displayName: options.adminName, agencyName: options.agencyName, agencyKind: options.agencyKind,
-                                        signingKey: Data(keys.signing.publicKey.bytes).base64EncodedString(),
-                                        encryptionKey: Data(keys.encryption.publicKey.bytes).base64EncodedString(),
-                                        certificateFingerprint: Hex.encode(ISRCrypto.SHA256.hash(try certificate.serializeAsPEM().derBytes)),
-                                        directoryEntry: Data(entry).base64EncodedString())
-            try PEMFile.write(String(decoding: try FirstAdmin.coders.0.encode(firstAdmin), as: UTF8.self) + "\n", to: dir + "/first-admin.json", secret: false)
+            let certificate = try DeploymentFiles.writeFirstAdmin(in: dir, ca: ca, admin: options.admin, displayName: options.adminName,
+                                                                  agencyName: options.agencyName, agencyKind: options.agencyKind, keys: keys, tlsKey: tlsKey)
             try PEMFile.write(relayTOML(options), to: dir + "/relay.toml", secret: false)
 
             try IdentityFile.seal(identity: options.admin.rawValue, keys: keys, passphrase: passphrase).save(to: home.identityPath)
