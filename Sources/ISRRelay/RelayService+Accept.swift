@@ -56,8 +56,7 @@ extension RelayService {
         let state: PacketState = (purpose?.countersign == true && header.kind.disclosesInformation) ? .held : .accepted
         var deadline: Int64?
         if header.kind.expectsAnswer {
-            deadline = policy.acknowledgementDeadline(purpose: header.purpose, urgency: header.urgency, sentAt: Date(timeIntervalSince1970: Double(now) / 1000),
-                                                      calendar: calendar).map { Int64($0.timeIntervalSince1970 * 1000) }
+            deadline = readBackDeadline(purpose: header.purpose, urgency: header.urgency, from: now)
         }
         let digest = SHA256.hash(bytes)
         let record = PacketRecord(id: header.id, sender: member.id, kind: header.kind, purpose: header.purpose, recipients: header.recipients,
@@ -76,6 +75,12 @@ extension RelayService {
         let stored = outcome.record
         return AcceptReceipt(id: stored.id.hex, state: stored.state.rawValue, leafIndex: stored.leafIndex, deadline: stored.deadline,
                              checkpoint: Data(checkpoint.encoded()).base64EncodedString(), duplicate: outcome != .accepted(stored))
+    }
+
+    /// When a read-back is due (Unix milliseconds) for `purpose` and `urgency`, counting from `now` (Unix milliseconds).
+    func readBackDeadline(purpose: String, urgency: Urgency, from now: Int64) -> Int64? {
+        policy.acknowledgementDeadline(purpose: purpose, urgency: urgency, sentAt: Date(timeIntervalSince1970: Double(now) / 1000), calendar: calendar)
+            .map { Int64($0.timeIntervalSince1970 * 1000) }
     }
 
     /// A member's registered Ed25519 key (32 bytes by the store's schema).
@@ -137,9 +142,8 @@ extension RelayService {
                 return LinkedTransition(packet: targetID, to: .confirmed, allowedFrom: [.acknowledged])
             }
             // A clarification asks for a new read-back, due by the purpose's rule from now.
-            let due = policy.acknowledgementDeadline(purpose: target.purpose, urgency: .routine, sentAt: Date(timeIntervalSince1970: Double(clock()) / 1000),
-                                                     calendar: calendar).map { Int64($0.timeIntervalSince1970 * 1000) }
-            return LinkedTransition(packet: targetID, to: .clarificationRequested, allowedFrom: [.acknowledged], newDeadline: due)
+            return LinkedTransition(packet: targetID, to: .clarificationRequested, allowedFrom: [.acknowledged],
+                                    newDeadline: readBackDeadline(purpose: target.purpose, urgency: .routine, from: clock()))
         case .decline:
             guard isRecipient, target.kind == .request else { throw refuse("only a recipient of a request can decline it") }
             guard header.recipients == [target.sender] else { throw refuse("a decline goes to the requester, \(target.sender), so they are told") }
