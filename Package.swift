@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "isr", targets: ["isr"]),
         .executable(name: "isr-relay", targets: ["isr-relay"]),
+        .executable(name: "isr-bench", targets: ["isr-bench"]),
         .library(name: "ISRCrypto", targets: ["ISRCrypto"]),
         .library(name: "ISRPacket", targets: ["ISRPacket"]),
         .library(name: "ISRPolicy", targets: ["ISRPolicy"]),
@@ -42,6 +43,8 @@ let package = Package(
         // The CLI: argument parsing, and an HTTPS client that presents the practitioner's certificate.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // isr-bench: latency percentiles without storing every sample (HdrHistogram).
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // libsodium, the only source of cryptographic primitives. Only ISRCrypto imports it.
@@ -123,6 +126,24 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "isr-relay", dependencies: ["ISRRelay", "ISRPacket", .product(name: "Logging", package: "swift-log")]),
+        // The benchmark as a library: throw-away deployment, synthetic members, real mTLS load, phases, report.
+        .target(
+            name: "ISRBench",
+            dependencies: [
+                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI", "ISRPolicy", "ISRRelayAPI", "ISRStore", "ISRAudit",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+            ]
+        ),
+        .executableTarget(
+            name: "isr-bench",
+            dependencies: ["ISRBench", "isr-relay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
         .testTarget(
             name: "ISRPacketTests",
@@ -151,6 +172,6 @@ let package = Package(
         ),
         .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "ISRCrypto", "ISRPacket"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket"]),
     ]
 )

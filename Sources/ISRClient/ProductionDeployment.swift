@@ -73,7 +73,8 @@ public enum ProductionDeployment {
 
     static func isLoopback(_ host: String) -> Bool { host == "localhost" || host == "::1" || host.hasPrefix("127.") }
 
-    static func relayTOML(_ options: Options) -> String {
+    /// The `relay.toml` for a deployment made with `options` (also what isr-bench writes for its throw-away relay).
+    public static func relayTOML(_ options: Options) -> String {
         """
         # isr-relay configuration for a production deployment made by `isr admin init`.
         # Relative paths are relative to this file. Keep ca.key offline once all members are enrolled,

@@ -3,8 +3,18 @@ import GRDB
 import ISRAudit
 
 extension SQLiteRelayStore {
+    /// Appends `events` as consecutive audit leaves in one durable transaction and returns the new log size.
+    /// A bulk import: isr-bench uses it to grow a throw-away log to a million leaves for its scale check.
+    public func appendAuditEvents(_ events: [AuditEvent]) async throws -> UInt64 {
+        try await write { db in
+            var last: UInt64 = 0
+            for event in events { last = try Self.append(event, db) }
+            return last + 1
+        }
+    }
+
     public func auditSize() async throws -> UInt64 {
-        try await read { db in UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0) }
+        try await read { db in UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0) }
     }
 
     public func auditLeaves(start: UInt64, end: UInt64) async throws -> [[UInt8]] {
@@ -12,7 +22,7 @@ extension SQLiteRelayStore {
             throw StoreError(.invalidTransition, "ask for at most 1000 leaves at a time, with start ≤ end")
         }
         return try await read { db in
-            try Data.fetchAll(db, sql: "SELECT data FROM audit_leaves WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index",
+            try Data.fetchAll(db.cachedStatement(sql: "SELECT data FROM audit_leaves WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index"),
                               arguments: [Int64(start), Int64(end)]).map { Array($0) }
         }
     }
@@ -39,7 +49,7 @@ extension SQLiteRelayStore {
     }
 
     static func checkSize(_ size: UInt64, _ db: Database) throws {
-        let current = UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0)
+        let current = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
         guard size <= current else {
             throw AuditError(.indexOutOfRange, "the audit log has \(current) leaves; a tree of \(size) does not exist yet")
         }

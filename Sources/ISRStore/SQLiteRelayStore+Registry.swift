@@ -6,10 +6,10 @@ import ISRPacket
 extension SQLiteRelayStore {
     public func insertAgency(_ agency: Agency, event: AuditEvent) async throws -> UInt64 {
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM agencies WHERE id = ?", arguments: [agency.id.rawValue]) == nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM agencies WHERE id = ?"), arguments: [agency.id.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "agency \(agency.id) is already registered")
             }
-            try db.execute(sql: "INSERT INTO agencies (id, name, kind, status, registered_at) VALUES (?, ?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO agencies (id, name, kind, status, registered_at) VALUES (?, ?, ?, ?, ?)").execute(
                            arguments: [agency.id.rawValue, agency.name, agency.kind, agency.status.rawValue, agency.registeredAt])
             return try Self.append(event, db)
         }
@@ -17,32 +17,32 @@ extension SQLiteRelayStore {
 
     public func updateAgencyStatus(_ id: AgencyID, to status: Agency.Status, event: AuditEvent) async throws -> UInt64 {
         try await write { db in
-            try db.execute(sql: "UPDATE agencies SET status = ? WHERE id = ?", arguments: [status.rawValue, id.rawValue])
+            try db.cachedStatement(sql: "UPDATE agencies SET status = ? WHERE id = ?").execute(arguments: [status.rawValue, id.rawValue])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "agency \(id) is not registered") }
             return try Self.append(event, db)
         }
     }
 
     public func agency(_ id: AgencyID) async throws -> Agency? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM agencies WHERE id = ?", arguments: [id.rawValue]).map(Self.agency) }
+        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM agencies WHERE id = ?"), arguments: [id.rawValue]).map(Self.agency) }
     }
 
     public func agencies() async throws -> [Agency] {
-        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM agencies ORDER BY id").map(Self.agency) }
+        try await read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM agencies ORDER BY id")).map(Self.agency) }
     }
 
     public func insertMember(_ member: Member, event: AuditEvent) async throws -> UInt64 {
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM members WHERE id = ?", arguments: [member.id.rawValue]) == nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE id = ?"), arguments: [member.id.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "member \(member.id) is already enrolled")
             }
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM agencies WHERE id = ?", arguments: [member.agency.rawValue]) != nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM agencies WHERE id = ?"), arguments: [member.agency.rawValue]) != nil else {
                 throw StoreError(.notFound, "agency \(member.agency) is not registered; register it before enrolling its members")
             }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [member.id.rawValue, member.agency.rawValue, member.displayName, member.role.rawValue, Data(member.signingKey),
+                """).execute(arguments: [member.id.rawValue, member.agency.rawValue, member.displayName, member.role.rawValue, Data(member.signingKey),
                                  Data(member.encryptionKey), member.certificateFingerprint, member.status.rawValue,
                                  member.directoryEntry.map { Data($0) }, member.enrolledAt])
             return try Self.append(event, db)
@@ -51,37 +51,37 @@ extension SQLiteRelayStore {
 
     public func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64 {
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM members WHERE id = ?", arguments: [id.rawValue]) != nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE id = ?"), arguments: [id.rawValue]) != nil else {
                 throw StoreError(.notFound, "member \(id) is not enrolled")
             }
-            if let status { try db.execute(sql: "UPDATE members SET status = ? WHERE id = ?", arguments: [status.rawValue, id.rawValue]) }
-            if let role { try db.execute(sql: "UPDATE members SET role = ? WHERE id = ?", arguments: [role.rawValue, id.rawValue]) }
-            if let directoryEntry { try db.execute(sql: "UPDATE members SET directory_entry = ? WHERE id = ?", arguments: [Data(directoryEntry), id.rawValue]) }
+            if let status { try db.cachedStatement(sql: "UPDATE members SET status = ? WHERE id = ?").execute(arguments: [status.rawValue, id.rawValue]) }
+            if let role { try db.cachedStatement(sql: "UPDATE members SET role = ? WHERE id = ?").execute(arguments: [role.rawValue, id.rawValue]) }
+            if let directoryEntry { try db.cachedStatement(sql: "UPDATE members SET directory_entry = ? WHERE id = ?").execute(arguments: [Data(directoryEntry), id.rawValue]) }
             return try Self.append(event, db)
         }
     }
 
     public func member(_ id: MemberID) async throws -> Member? {
-        try await read { db in try Row.fetchOne(db, sql: "SELECT * FROM members WHERE id = ?", arguments: [id.rawValue]).map(Self.member) }
+        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM members WHERE id = ?"), arguments: [id.rawValue]).map(Self.member) }
     }
 
     public func members() async throws -> [Member] {
-        try await read { db in try Row.fetchAll(db, sql: "SELECT * FROM members ORDER BY id").map(Self.member) }
+        try await read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM members ORDER BY id")).map(Self.member) }
     }
 
     public func setRoleAddress(_ address: MemberID, members: [MemberID], event: AuditEvent) async throws -> UInt64 {
         try await write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM members WHERE id = ?", arguments: [address.rawValue]) == nil else {
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE id = ?"), arguments: [address.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "\(address) is a member, so it cannot also be a role address")
             }
             for member in members {
-                guard try String.fetchOne(db, sql: "SELECT agency_id FROM members WHERE id = ?", arguments: [member.rawValue]) == address.agency.rawValue else {
+                guard try String.fetchOne(db.cachedStatement(sql: "SELECT agency_id FROM members WHERE id = ?"), arguments: [member.rawValue]) == address.agency.rawValue else {
                     throw StoreError(.notFound, "\(member) is not an enrolled member of \(address.agency)")
                 }
             }
-            try db.execute(sql: "DELETE FROM role_members WHERE address = ?", arguments: [address.rawValue])
+            try db.cachedStatement(sql: "DELETE FROM role_members WHERE address = ?").execute(arguments: [address.rawValue])
             for member in Set(members) {
-                try db.execute(sql: "INSERT INTO role_members (address, member_id) VALUES (?, ?)", arguments: [address.rawValue, member.rawValue])
+                try db.cachedStatement(sql: "INSERT INTO role_members (address, member_id) VALUES (?, ?)").execute(arguments: [address.rawValue, member.rawValue])
             }
             return try Self.append(event, db)
         }
@@ -89,7 +89,7 @@ extension SQLiteRelayStore {
 
     public func roleAddress(_ address: MemberID) async throws -> [MemberID]? {
         try await read { db in
-            let ids = try String.fetchAll(db, sql: "SELECT member_id FROM role_members WHERE address = ? ORDER BY member_id", arguments: [address.rawValue])
+            let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT member_id FROM role_members WHERE address = ? ORDER BY member_id"), arguments: [address.rawValue])
             return ids.isEmpty ? nil : try ids.map { text throws in try MemberID(text) }
         }
     }

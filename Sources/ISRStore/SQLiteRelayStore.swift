@@ -4,9 +4,10 @@ import ISRAudit
 import ISRPacket
 
 /// The embedded store: one SQLite file in WAL mode with fully synchronous commits, so a transaction that
-/// returned is on disk. One writer (GRDB's `DatabasePool`), concurrent readers.
+/// returned is on disk. One writer (GRDB's `DatabasePool`) committing concurrent operations in groups, concurrent readers.
 public final class SQLiteRelayStore: RelayStore {
     let pool: DatabasePool
+    let groupCommit: GroupCommit
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws(StoreError) {
@@ -18,6 +19,7 @@ public final class SQLiteRelayStore: RelayStore {
             // WAL sets synchronous = NORMAL after prepareDatabase; FULL must be set afterwards, on the writer.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try SQLiteSchema.migrator.migrate(pool)
+            groupCommit = GroupCommit(pool: pool)
         } catch {
             throw StoreError(.unavailable, "cannot open the relay database at \(path): \(Self.describe(error))")
         }
@@ -40,9 +42,10 @@ public final class SQLiteRelayStore: RelayStore {
 
     // MARK: Helpers shared by the operations
 
+    /// Runs `body` as one operation of a group commit: it returns after the group's transaction is on disk.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do {
-            return try await pool.write(body)
+            return try await groupCommit.write(body)
         } catch {
             throw Self.storeError(error)
         }
@@ -77,12 +80,12 @@ public final class SQLiteRelayStore: RelayStore {
 
     /// Appends `event` as the next audit leaf, with the Merkle nodes it completes, inside the caller's transaction.
     static func append(_ event: AuditEvent, _ db: Database) throws -> UInt64 {
-        let size = UInt64(try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0)
+        let size = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
         let data = event.derEncoded()
         let hash = MerkleHash.leaf(data)
-        try db.execute(sql: "INSERT INTO audit_leaves (leaf_index, data, hash) VALUES (?, ?, ?)", arguments: [Int64(size), Data(data), Data(hash)])
+        try db.cachedStatement(sql: "INSERT INTO audit_leaves (leaf_index, data, hash) VALUES (?, ?, ?)").execute(arguments: [Int64(size), Data(data), Data(hash)])
         for node in try MerkleLog(store: DatabaseMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size) {
-            try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)").execute(
                            arguments: [node.level, Int64(node.index), Data(node.hash)])
         }
         return size
@@ -94,6 +97,6 @@ struct DatabaseMerkleNodes: MerkleNodeStore {
     let db: Database
 
     func node(level: Int, index: UInt64) throws -> [UInt8]? {
-        try Data.fetchOne(db, sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", arguments: [level, Int64(index)]).map { Array($0) }
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)]).map { Array($0) }
     }
 }

@@ -1,0 +1,76 @@
+import GRDB
+import Synchronization
+
+/// Group commit: write operations that arrive while a transaction is committing wait, and then all of them run in the
+/// next transaction, each in its own savepoint, with one commit (one fsync) for the group. Each caller is answered
+/// only after that commit returned, so "answered" still means "on disk"; one operation failing rolls back its own
+/// savepoint and leaves the others in the group untouched.
+final class GroupCommit: Sendable {
+    /// One operation: runs inside the group's transaction and returns how to answer its caller once the group committed.
+    private struct Job: Sendable {
+        let run: @Sendable (Database) -> @Sendable () -> Void
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private let pool: DatabasePool
+    private let state = Mutex<(queue: [Job], draining: Bool)>(([], false))
+    /// At most this many operations share a transaction, so one group's latency stays bounded.
+    static let maximumGroup = 512
+
+    init(pool: DatabasePool) {
+        self.pool = pool
+    }
+
+    /// Runs `body` in a savepoint of the next group transaction; returns its value after that transaction committed.
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let job = Job(run: { db in
+                do {
+                    var value: T?
+                    try db.inSavepoint {
+                        value = try body(db)
+                        return .commit
+                    }
+                    guard let value else { return { continuation.resume(throwing: GroupCommitError.noValue) } }
+                    return { continuation.resume(returning: value) }
+                } catch {
+                    return { continuation.resume(throwing: error) }
+                }
+            }, fail: { continuation.resume(throwing: $0) })
+            let startDraining = state.withLock { state in
+                state.queue.append(job)
+                guard !state.draining else { return false }
+                state.draining = true
+                return true
+            }
+            if startDraining { Task.detached { await self.drain() } }
+        }
+    }
+
+    /// Commits groups until the queue is empty.
+    private func drain() async {
+        while true {
+            let group: [Job] = state.withLock { state in
+                guard !state.queue.isEmpty else {
+                    state.draining = false
+                    return []
+                }
+                let count = min(state.queue.count, Self.maximumGroup)
+                let group = Array(state.queue.prefix(count))
+                state.queue.removeFirst(count)
+                return group
+            }
+            guard !group.isEmpty else { return }
+            do {
+                let answers = try await pool.write { db in group.map { $0.run(db) } }
+                for answer in answers { answer() }
+            } catch {
+                for job in group { job.fail(error) }
+            }
+        }
+    }
+}
+
+enum GroupCommitError: Error {
+    case noValue
+}
