@@ -121,10 +121,11 @@ extension RelayService {
     func lifecycleLink(for header: PacketHeader, from member: Member) async throws -> LinkedTransition? {
         let targetID = header.inReplyTo ?? header.relatesTo
         guard let targetID else { return nil }
-        guard let target = try await stored({ try await store.packet(targetID) }) else {
+        guard let view = try await stored({ try await store.packetView(targetID, bytes: false, history: false) }) else {
             throw Problem.unprocessable("lifecycle.unknown-packet", "packet \(targetID), which this one answers, is not known to this relay")
         }
-        let holders = Set(try await stored { try await store.deliveries(targetID) }.map(\.member))
+        let target = view.record
+        let holders = Set(view.deliveries.map(\.member))
         let isRecipient = holders.contains(member.id)
         let isSender = target.sender == member.id
         func refuse(_ why: String) -> Problem { Problem.unprocessable("lifecycle.not-allowed", why) }
@@ -165,12 +166,16 @@ extension RelayService {
         }
     }
 
-    /// A relay-signed checkpoint over the whole log as it stands now.
+    /// A relay-signed checkpoint over the whole log as of the last commit (which includes every leaf already answered).
     public func signedCheckpoint() async throws -> SignedCheckpoint {
-        let size = try await stored { try await store.auditSize() }
-        let root = try await stored { try await store.rootHash(size: size) }
+        let head = try await stored { try await store.treeHead() }
+        let now = clock()
+        if let cached = checkpoints.reusable(size: head.size, now: now) { return cached }
         do {
-            return try SignedCheckpoint(signing: Checkpoint(origin: origin, size: size, root: root, time: clock()), with: relayKey)
+            let checkpoint = Checkpoint(origin: origin, size: head.size, root: head.root, time: now)
+            let signed = try SignedCheckpoint(signing: checkpoint, with: relayKey)
+            checkpoints.remember(checkpoint, signed)
+            return signed
         } catch {
             throw Problem(.internalServerError, code: error.code.rawValue, title: "Checkpoint", detail: "the relay could not sign its checkpoint")
         }

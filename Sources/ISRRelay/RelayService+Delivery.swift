@@ -9,12 +9,12 @@ extension RelayService {
     /// The exact packet bytes for its sender or one of its stanza holders; a recipient's first fetch is recorded.
     /// Anyone else gets "not found", so packet ids reveal nothing.
     public func fetch(_ id: PacketID, as member: Member) async throws -> [UInt8] {
-        guard let record = try await stored({ try await store.packet(id) }) else { throw Problem.notFound("no packet \(id) for you") }
-        let holders = try await stored { try await store.deliveries(id) }
+        guard let view = try await stored({ try await store.packetView(id, bytes: true, history: false) }) else { throw Problem.notFound("no packet \(id) for you") }
+        let record = view.record
         let isSender = record.sender == member.id
-        guard isSender || holders.contains(where: { $0.member == member.id }) else { throw Problem.notFound("no packet \(id) for you") }
+        guard isSender || view.deliveries.contains(where: { $0.member == member.id }) else { throw Problem.notFound("no packet \(id) for you") }
         guard isSender || record.state.isDeliverable else { throw Problem.notFound("packet \(id) is not available (it is \(record.state.rawValue))") }
-        guard let bytes = try await stored({ try await store.packetBytes(id) }) else {
+        guard let bytes = view.bytes else {
             throw Problem(.gone, code: "packet.purged", title: "Purged", detail: "packet \(id)'s content was purged at the end of its retention; its record remains")
         }
         if !isSender {
@@ -25,8 +25,8 @@ extension RelayService {
 
     /// Records a recipient's signed delivery receipt after checking it signs exactly this packet.
     public func receipt(_ id: PacketID, signature: [UInt8], from member: Member) async throws -> PacketStatus {
-        guard let record = try await stored({ try await store.packet(id) }),
-              try await stored({ try await store.deliveries(id) }).contains(where: { $0.member == member.id }) else {
+        guard let record = try await stored({ try await store.packetView(id, bytes: false, history: false) })
+            .flatMap({ view in view.deliveries.contains(where: { $0.member == member.id }) ? view.record : nil }) else {
             throw Problem.notFound("no packet \(id) for you")
         }
         let data = DeliveryReceipt.signedData(packetID: id, packetDigest: record.digest, recipient: member.id)
@@ -75,12 +75,11 @@ extension RelayService {
 
     /// A packet's states with times, for its sender, its recipients, and the sender's dsl/managers.
     public func status(_ id: PacketID, for member: Member) async throws -> PacketStatus {
-        guard let record = try await stored({ try await store.packet(id) }) else { throw Problem.notFound("no packet \(id) for you") }
-        let deliveries = try await stored { try await store.deliveries(id) }
+        guard let view = try await stored({ try await store.packetView(id, bytes: false, history: true) }) else { throw Problem.notFound("no packet \(id) for you") }
+        let (record, deliveries, history) = (view.record, view.deliveries, view.history)
         let allowed = record.sender == member.id || deliveries.contains { $0.member == member.id }
             || (member.role.isSeniorSafeguarding && member.agency == record.sender.agency)
         guard allowed else { throw Problem.notFound("no packet \(id) for you") }
-        let history = try await stored { try await store.history(id) }
         let now = clock()
         let waiting: Set<PacketState> = [.held, .accepted, .delivered, .read, .clarificationRequested]
         return PacketStatus(

@@ -24,6 +24,8 @@ public struct RelayService: Sendable {
     /// Unix milliseconds; injectable so tests can move time.
     public let clock: @Sendable () -> Int64
     public let logger: Logger
+    /// The last signed checkpoint, shared by answers while the log has not grown.
+    let checkpoints = CheckpointCache()
 
     public init(store: any RelayStore, policy: Policy, calendar: WorkingCalendar, limits: PacketLimits, relayKey: SigningKeyPair, origin: String,
                 certificateAuthority: DeploymentCA?, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },

@@ -13,12 +13,15 @@ final class GroupCommit: Sendable {
     }
 
     private let pool: DatabasePool
+    /// Runs last in every group's transaction; what it returns runs after the commit, before any caller is answered.
+    private let groupEnd: @Sendable (Database) throws -> @Sendable () -> Void
     private let state = Mutex<(queue: [Job], draining: Bool)>(([], false))
     /// At most this many operations share a transaction, so one group's latency stays bounded.
     static let maximumGroup = 512
 
-    init(pool: DatabasePool) {
+    init(pool: DatabasePool, groupEnd: @escaping @Sendable (Database) throws -> @Sendable () -> Void) {
         self.pool = pool
+        self.groupEnd = groupEnd
     }
 
     /// Runs `body` in a savepoint of the next group transaction; returns its value after that transaction committed.
@@ -62,7 +65,12 @@ final class GroupCommit: Sendable {
             }
             guard !group.isEmpty else { return }
             do {
-                let answers = try await pool.write { db in group.map { $0.run(db) } }
+                let groupEnd = groupEnd
+                let (answers, published) = try await pool.write { db in
+                    let answers = group.map { $0.run(db) }
+                    return (answers, try groupEnd(db))
+                }
+                published()
                 for answer in answers { answer() }
             } catch {
                 for job in group { job.fail(error) }

@@ -46,6 +46,8 @@ public protocol RelayStore: Sendable {
     /// other bytes throws `packetConflict`. `linked` changes another packet's state atomically.
     func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: LinkedTransition?) async throws -> AcceptOutcome
     func packet(_ id: PacketID) async throws -> PacketRecord?
+    /// A packet with its deliveries, and (if asked) its bytes and state history, read together in one snapshot.
+    func packetView(_ id: PacketID, bytes: Bool, history: Bool) async throws -> PacketView?
     /// The exact bytes, or nil once purged.
     func packetBytes(_ id: PacketID) async throws -> [UInt8]?
     /// The members holding a stanza of this packet, with the address that reached each.
@@ -73,10 +75,40 @@ public protocol RelayStore: Sendable {
     func purge(_ id: PacketID, event: AuditEvent) async throws -> UInt64
 
     // MARK: Audit log
+    /// The size and root of the log as of the last commit: what a checkpoint signs. Cheap; kept current by every write.
+    func treeHead() async throws -> TreeHead
     func auditSize() async throws -> UInt64
     /// Leaf data for indices `start..<end`.
     func auditLeaves(start: UInt64, end: UInt64) async throws -> [[UInt8]]
     func rootHash(size: UInt64) async throws -> [UInt8]
     func inclusionProof(index: UInt64, size: UInt64) async throws -> [[UInt8]]
     func consistencyProof(oldSize: UInt64, newSize: UInt64) async throws -> [[UInt8]]
+}
+
+/// A log size and the Merkle root of its first `size` leaves.
+public struct TreeHead: Sendable, Equatable {
+    public var size: UInt64
+    public var root: [UInt8]
+
+    public init(size: UInt64, root: [UInt8]) {
+        self.size = size
+        self.root = root
+    }
+}
+
+/// A packet as one read saw it: the record, who holds a stanza, and optionally the ciphertext and the state history.
+public struct PacketView: Sendable {
+    public var record: PacketRecord
+    public var deliveries: [Delivery]
+    /// Nil unless asked for, or once purged.
+    public var bytes: [UInt8]?
+    /// Empty unless asked for.
+    public var history: [PacketStateChange] = []
+
+    public init(record: PacketRecord, deliveries: [Delivery], bytes: [UInt8]? = nil, history: [PacketStateChange] = []) {
+        self.record = record
+        self.deliveries = deliveries
+        self.bytes = bytes
+        self.history = history
+    }
 }

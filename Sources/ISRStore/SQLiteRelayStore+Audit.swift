@@ -3,6 +3,11 @@ import GRDB
 import ISRAudit
 
 extension SQLiteRelayStore {
+    public func treeHead() async throws -> TreeHead {
+        if let current = head.current { return current }
+        return head.publish(try await read { db in try Self.treeHead(db) })
+    }
+
     /// Appends `events` as consecutive audit leaves in one durable transaction and returns the new log size.
     /// A bulk import: isr-bench uses it to grow a throw-away log to a million leaves for its scale check.
     public func appendAuditEvents(_ events: [AuditEvent]) async throws -> UInt64 {

@@ -8,7 +8,7 @@ extension SQLiteRelayStore {
     public func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: LinkedTransition?) async throws -> AcceptOutcome {
         try await write { db in
             let id = Data(packet.record.id.bytes)
-            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM packets WHERE id = ?"), arguments: [id]) {
+            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE id = ?"), arguments: [id]) {
                 let existing = try Self.packetRecord(row)
                 guard ConstantTime.equal(existing.digest, packet.record.digest) else {
                     throw StoreError(.packetConflict, "packet \(packet.record.id) was already sent with different content; a new packet needs a new id")
@@ -41,7 +41,20 @@ extension SQLiteRelayStore {
     }
 
     public func packet(_ id: PacketID) async throws -> PacketRecord? {
-        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map(Self.packetRecord) }
+        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map(Self.packetRecord) }
+    }
+
+    public func packetView(_ id: PacketID, bytes: Bool, history: Bool) async throws -> PacketView? {
+        try await read { db in
+            guard let record = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE id = ?"),
+                                                arguments: [Data(id.bytes)]).map(Self.packetRecord) else { return nil }
+            var view = PacketView(record: record, deliveries: try Self.deliveries(id, db))
+            if bytes {
+                view.bytes = try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map { Array($0) }
+            }
+            if history { view.history = try Self.history(id, db) }
+            return view
+        }
     }
 
     public func packetBytes(_ id: PacketID) async throws -> [UInt8]? {
@@ -49,12 +62,14 @@ extension SQLiteRelayStore {
     }
 
     public func deliveries(_ id: PacketID) async throws -> [Delivery] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT member_id, via, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id"),
-                             arguments: [Data(id.bytes)]).map { row in
-                Delivery(member: try MemberID(row.decode(String.self, forColumn: "member_id")), via: try MemberID(row.decode(String.self, forColumn: "via")),
-                         deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
-            }
+        try await read { db in try Self.deliveries(id, db) }
+    }
+
+    static func deliveries(_ id: PacketID, _ db: Database) throws -> [Delivery] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT member_id, via, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id"),
+                         arguments: [Data(id.bytes)]).map { row in
+            Delivery(member: try MemberID(row.decode(String.self, forColumn: "member_id")), via: try MemberID(row.decode(String.self, forColumn: "via")),
+                     deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
         }
     }
 
@@ -102,18 +117,20 @@ extension SQLiteRelayStore {
     }
 
     public func history(_ id: PacketID) async throws -> [PacketStateChange] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT state, at, actor, leaf_index FROM packet_states WHERE packet_id = ? ORDER BY rowid"), arguments: [Data(id.bytes)]).map { row in
-                PacketStateChange(state: try row.decode(String.self, forColumn: "state"), at: try row.decode(Int64.self, forColumn: "at"),
-                                  actor: try row.decode(String.self, forColumn: "actor"), leafIndex: UInt64(try row.decode(Int64.self, forColumn: "leaf_index")))
-            }
+        try await read { db in try Self.history(id, db) }
+    }
+
+    static func history(_ id: PacketID, _ db: Database) throws -> [PacketStateChange] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT state, at, actor, leaf_index FROM packet_states WHERE packet_id = ? ORDER BY rowid"), arguments: [Data(id.bytes)]).map { row in
+            PacketStateChange(state: try row.decode(String.self, forColumn: "state"), at: try row.decode(Int64.self, forColumn: "at"),
+                              actor: try row.decode(String.self, forColumn: "actor"), leafIndex: UInt64(try row.decode(Int64.self, forColumn: "leaf_index")))
         }
     }
 
     public func inbox(_ member: MemberID) async throws -> [InboxEntry] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT p.*, r.via AS via, r.delivered_at AS delivered_at, r.read_at AS read_at
+                SELECT \(Self.packetColumns(prefix: "p.")), r.via AS via, r.delivered_at AS delivered_at, r.read_at AS read_at
                 FROM packet_recipients r JOIN packets p ON p.id = r.packet_id
                 WHERE r.member_id = ? AND p.state NOT IN ('held', 'withdrawn')
                 ORDER BY p.accepted_at DESC, p.leaf_index DESC LIMIT 1000
@@ -126,7 +143,7 @@ extension SQLiteRelayStore {
 
     public func sent(by member: MemberID) async throws -> [PacketRecord] {
         try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM packets WHERE sender = ? ORDER BY accepted_at DESC, leaf_index DESC LIMIT 1000"),
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE sender = ? ORDER BY accepted_at DESC, leaf_index DESC LIMIT 1000"),
                              arguments: [member.rawValue]).map(Self.packetRecord)
         }
     }
@@ -134,7 +151,7 @@ extension SQLiteRelayStore {
     public func overdue(now: Int64) async throws -> [PacketRecord] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM packets WHERE deadline IS NOT NULL AND deadline < ? AND overdue_at IS NULL
+                SELECT \(Self.packetColumns) FROM packets WHERE deadline IS NOT NULL AND deadline < ? AND overdue_at IS NULL
                 AND state IN ('held', 'accepted', 'delivered', 'read', 'clarification-requested') ORDER BY deadline LIMIT 1000
                 """), arguments: [now]).map(Self.packetRecord)
         }
@@ -171,7 +188,7 @@ extension SQLiteRelayStore {
     public func purgeable(now: Int64) async throws -> [PacketRecord] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT * FROM packets WHERE state = 'confirmed' AND bytes IS NOT NULL AND confirmed_at IS NOT NULL
+                SELECT \(Self.packetColumns) FROM packets WHERE state = 'confirmed' AND bytes IS NOT NULL AND confirmed_at IS NOT NULL
                 AND confirmed_at + retention_days * 86400000 < ? LIMIT 1000
                 """), arguments: [now]).map(Self.packetRecord)
         }
@@ -188,6 +205,14 @@ extension SQLiteRelayStore {
     }
 
     // MARK: Row mapping and shared steps
+
+    /// Every column a `PacketRecord` needs; never the ciphertext itself (only whether it is still held).
+    static let packetColumns = packetColumns(prefix: "")
+
+    static func packetColumns(prefix p: String) -> String {
+        ["id", "sender", "kind", "purpose", "recipients", "state", "accepted_at", "deadline", "leaf_index", "digest", "in_reply_to", "relates_to",
+         "retention_days", "overdue_at"].map { p + $0 }.joined(separator: ", ") + ", \(p)bytes IS NOT NULL AS has_bytes"
+    }
 
     static func checkTransition(_ id: PacketID, allowedFrom: Set<PacketState>, _ db: Database) throws {
         guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]) else {
@@ -226,12 +251,6 @@ extension SQLiteRelayStore {
             inReplyTo: try row.decode(Data?.self, forColumn: "in_reply_to").map { data throws in try PacketID(bytes: data) },
             relatesTo: try row.decode(Data?.self, forColumn: "relates_to").map { data throws in try PacketID(bytes: data) },
             retentionDays: try row.decode(Int.self, forColumn: "retention_days"), overdueAt: try row.decode(Int64?.self, forColumn: "overdue_at"),
-            hasCiphertext: try row.hasNull(column: "bytes") == false)
-    }
-}
-
-extension Row {
-    func hasNull(column: String) throws -> Bool {
-        try decode(DatabaseValue.self, forColumn: column).isNull
+            hasCiphertext: try row.decode(Bool.self, forColumn: "has_bytes"))
     }
 }

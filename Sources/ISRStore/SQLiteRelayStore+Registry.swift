@@ -5,7 +5,7 @@ import ISRPacket
 
 extension SQLiteRelayStore {
     public func insertAgency(_ agency: Agency, event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
+        try await registryWrite { db in
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM agencies WHERE id = ?"), arguments: [agency.id.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "agency \(agency.id) is already registered")
             }
@@ -16,7 +16,7 @@ extension SQLiteRelayStore {
     }
 
     public func updateAgencyStatus(_ id: AgencyID, to status: Agency.Status, event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
+        try await registryWrite { db in
             try db.cachedStatement(sql: "UPDATE agencies SET status = ? WHERE id = ?").execute(arguments: [status.rawValue, id.rawValue])
             guard db.changesCount == 1 else { throw StoreError(.notFound, "agency \(id) is not registered") }
             return try Self.append(event, db)
@@ -24,7 +24,7 @@ extension SQLiteRelayStore {
     }
 
     public func agency(_ id: AgencyID) async throws -> Agency? {
-        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM agencies WHERE id = ?"), arguments: [id.rawValue]).map(Self.agency) }
+        try await registrySnapshot().agencies[id]
     }
 
     public func agencies() async throws -> [Agency] {
@@ -32,7 +32,7 @@ extension SQLiteRelayStore {
     }
 
     public func insertMember(_ member: Member, event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
+        try await registryWrite { db in
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE id = ?"), arguments: [member.id.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "member \(member.id) is already enrolled")
             }
@@ -50,7 +50,7 @@ extension SQLiteRelayStore {
     }
 
     public func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
+        try await registryWrite { db in
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE id = ?"), arguments: [id.rawValue]) != nil else {
                 throw StoreError(.notFound, "member \(id) is not enrolled")
             }
@@ -62,7 +62,7 @@ extension SQLiteRelayStore {
     }
 
     public func member(_ id: MemberID) async throws -> Member? {
-        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM members WHERE id = ?"), arguments: [id.rawValue]).map(Self.member) }
+        try await registrySnapshot().members[id]
     }
 
     public func members() async throws -> [Member] {
@@ -70,7 +70,7 @@ extension SQLiteRelayStore {
     }
 
     public func setRoleAddress(_ address: MemberID, members: [MemberID], event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
+        try await registryWrite { db in
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE id = ?"), arguments: [address.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "\(address) is a member, so it cannot also be a role address")
             }
@@ -88,9 +88,28 @@ extension SQLiteRelayStore {
     }
 
     public func roleAddress(_ address: MemberID) async throws -> [MemberID]? {
-        try await read { db in
-            let ids = try String.fetchAll(db.cachedStatement(sql: "SELECT member_id FROM role_members WHERE address = ? ORDER BY member_id"), arguments: [address.rawValue])
-            return ids.isEmpty ? nil : try ids.map { text throws in try MemberID(text) }
+        try await registrySnapshot().roles[address]
+    }
+
+    /// A registry write; the in-memory registry is refreshed after it.
+    func registryWrite<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        defer { registry.invalidate() }
+        return try await write(body)
+    }
+
+    /// The in-memory registry, loaded in one read when a write has made it stale.
+    func registrySnapshot() async throws(StoreError) -> RegistryCache.Snapshot {
+        try await registry.snapshot { () async throws(StoreError) in
+            try await read { db in
+                var snapshot = RegistryCache.Snapshot()
+                for agency in try Row.fetchAll(db, sql: "SELECT * FROM agencies").map(Self.agency) { snapshot.agencies[agency.id] = agency }
+                for member in try Row.fetchAll(db, sql: "SELECT * FROM members").map(Self.member) { snapshot.members[member.id] = member }
+                for row in try Row.fetchAll(db, sql: "SELECT address, member_id FROM role_members ORDER BY member_id") {
+                    let address = try MemberID(row.decode(String.self, forColumn: "address"))
+                    snapshot.roles[address, default: []].append(try MemberID(row.decode(String.self, forColumn: "member_id")))
+                }
+                return snapshot
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import ISRAudit
 import ISRPacket
 
@@ -8,6 +9,9 @@ import ISRPacket
 public final class SQLiteRelayStore: RelayStore {
     let pool: DatabasePool
     let groupCommit: GroupCommit
+    let registry = RegistryCache()
+    /// The log's size and root as of the last commit, kept by the group commit so checkpoints need no reads.
+    let head = PublishedTreeHead()
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws(StoreError) {
@@ -19,7 +23,12 @@ public final class SQLiteRelayStore: RelayStore {
             // WAL sets synchronous = NORMAL after prepareDatabase; FULL must be set afterwards, on the writer.
             try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
             try SQLiteSchema.migrator.migrate(pool)
-            groupCommit = GroupCommit(pool: pool)
+            let head = self.head
+            // Each group ends by computing the new tree head inside its transaction; it is published after the commit.
+            groupCommit = GroupCommit(pool: pool) { db in
+                let current = try Self.treeHead(db)
+                return { head.publish(current) }
+            }
         } catch {
             throw StoreError(.unavailable, "cannot open the relay database at \(path): \(Self.describe(error))")
         }
@@ -78,6 +87,12 @@ public final class SQLiteRelayStore: RelayStore {
         return String(describing: error)
     }
 
+    /// The size and root of the log as `db` sees it.
+    static func treeHead(_ db: Database) throws -> TreeHead {
+        let size = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
+        return TreeHead(size: size, root: try MerkleLog(store: DatabaseMerkleNodes(db: db)).rootHash(size: size))
+    }
+
     /// Appends `event` as the next audit leaf, with the Merkle nodes it completes, inside the caller's transaction.
     static func append(_ event: AuditEvent, _ db: Database) throws -> UInt64 {
         let size = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
@@ -98,5 +113,22 @@ struct DatabaseMerkleNodes: MerkleNodeStore {
 
     func node(level: Int, index: UInt64) throws -> [UInt8]? {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)]).map { Array($0) }
+    }
+}
+
+/// The tree head as of the last commit; a newer (larger) head is never replaced by an older one.
+final class PublishedTreeHead: Sendable {
+    private let value = Mutex<TreeHead?>(nil)
+
+    var current: TreeHead? { value.withLock { $0 } }
+
+    /// Publishes `head` unless a larger one is already published; returns the published head.
+    @discardableResult
+    func publish(_ head: TreeHead) -> TreeHead {
+        value.withLock { current in
+            if let current, current.size >= head.size { return current }
+            current = head
+            return head
+        }
     }
 }
