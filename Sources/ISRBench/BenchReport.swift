@@ -37,13 +37,13 @@ public struct BenchReport: Codable, Sendable {
         lines.append(String(format: "client: building one share packet takes %.0f µs (one core)", buildMicrosPerPacket))
         lines.append(pad("phase", 11) + pad("ops", 8, right: true) + pad("ops/s", 10, right: true) + pad("p50 ms", 9, right: true) + pad("p90 ms", 9, right: true)
                      + pad("p99 ms", 9, right: true) + pad("max ms", 9, right: true) + pad("errors", 8, right: true) + pad("relay CPU s", 13, right: true)
-                     + pad("relay peak RSS", 16, right: true))
+                     + pad("relay peak RSS", 16, right: true) + pad("client CPU s", 14, right: true))
         for phase in (baseline.map { [$0] } ?? []) + phases {
             lines.append(pad(phase.name, 11) + pad("\(phase.operations)", 8, right: true) + pad(String(format: "%.0f", phase.operationsPerSecond), 10, right: true)
                          + pad(String(format: "%.2f", phase.latencyP50), 9, right: true) + pad(String(format: "%.2f", phase.latencyP90), 9, right: true)
                          + pad(String(format: "%.2f", phase.latencyP99), 9, right: true) + pad(String(format: "%.2f", phase.latencyMax), 9, right: true)
                          + pad("\(phase.errors)", 8, right: true) + pad(phase.relayCPUSeconds.map { String(format: "%.2f", $0) } ?? "-", 13, right: true)
-                         + pad(mib(phase.relayPeakRSS), 16, right: true))
+                         + pad(mib(phase.relayPeakRSS), 16, right: true) + pad(phase.clientCPUSeconds.map { String(format: "%.2f", $0) } ?? "-", 14, right: true))
         }
         for phase in (baseline.map { [$0] } ?? []) + phases {
             if let error = phase.firstError { lines.append("\(phase.name): first error: \(error)") }

@@ -16,9 +16,11 @@ public struct PhaseResult: Codable, Sendable {
     /// The relay process's user+system CPU seconds during the phase, and its peak RSS (bytes) in it; nil if unknown.
     public var relayCPUSeconds: Double?
     public var relayPeakRSS: UInt64?
+    /// The load generator's own CPU seconds during the phase: it shares the machine with the relay.
+    public var clientCPUSeconds: Double?
 
     init(name: String, operations: Int, errors: Int, firstError: String?, seconds: Double, latencyMicros: Histogram<UInt64>,
-         relayCPUSeconds: Double?, relayPeakRSS: UInt64?) {
+         relayCPUSeconds: Double?, relayPeakRSS: UInt64?, clientCPUSeconds: Double?) {
         self.name = name
         self.operations = operations
         self.errors = errors
@@ -33,5 +35,6 @@ public struct PhaseResult: Codable, Sendable {
         latencyMax = empty ? 0 : ms(latencyMicros.max)
         self.relayCPUSeconds = relayCPUSeconds
         self.relayPeakRSS = relayPeakRSS
+        self.clientCPUSeconds = clientCPUSeconds
     }
 }

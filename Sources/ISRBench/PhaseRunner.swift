@@ -16,7 +16,9 @@ struct PhaseRunner: Sendable {
              operation: @escaping @Sendable (BenchConnection, Int) async throws -> Void) async -> (PhaseResult, [Int]) {
         var lanes = Array(repeating: [(position: Int, item: Int)](), count: connections.count)
         for (position, item) in items.enumerated() { lanes[owner(item) % connections.count].append((position, item)) }
+        let client = ProcessUsage(pid: getpid())
         let cpuBefore = relay?.cpuSeconds()
+        let clientBefore = client.cpuSeconds()
         relay?.resetPeak()
         let start = ContinuousClock.now
         let rate = rate, duration = duration
@@ -64,8 +66,9 @@ struct PhaseRunner: Sendable {
         }
         let seconds = Double((end - start).microseconds) / 1_000_000
         let cpu = both(cpuBefore, relay?.cpuSeconds()).map { $0.1 - $0.0 }
+        let clientCPU = both(clientBefore, client.cpuSeconds()).map { $0.1 - $0.0 }
         let result = PhaseResult(name: name, operations: succeeded.count, errors: errors, firstError: firstError, seconds: seconds,
-                                 latencyMicros: latency, relayCPUSeconds: cpu, relayPeakRSS: relay?.peakResidentBytes())
+                                 latencyMicros: latency, relayCPUSeconds: cpu, relayPeakRSS: relay?.peakResidentBytes(), clientCPUSeconds: clientCPU)
         return (result, succeeded.sorted())
     }
 }

@@ -6,6 +6,9 @@ public struct WorkingCalendar: Sendable, Equatable {
     public let timeZone: TimeZone
     /// Non-working dates, `YYYY-MM-DD`, in `timeZone`.
     public let holidays: Set<String>
+    /// The same dates as `year * 10000 + month * 100 + day`, and one calendar built once: deadlines are computed on every acceptance.
+    private let holidayKeys: Set<Int>
+    private let calendar: Calendar
 
     /// Refuses an unknown time zone or a holiday that is not a `YYYY-MM-DD` date.
     public init(timeZone identifier: String = "Europe/London", holidays: [String] = []) throws(PolicyError) {
@@ -17,19 +20,21 @@ public struct WorkingCalendar: Sendable, Equatable {
         }
         timeZone = zone
         self.holidays = Set(holidays)
+        holidayKeys = Set(holidays.compactMap { Self.parse($0).map(Self.key) })
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        self.calendar = calendar
     }
 
-    private var calendar: Calendar {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar
+    public static func == (a: WorkingCalendar, b: WorkingCalendar) -> Bool {
+        a.timeZone == b.timeZone && a.holidays == b.holidays
     }
 
     /// True for Monday–Friday dates not listed as holidays.
     public func isWorkingDay(_ date: Date) -> Bool {
         let parts = calendar.dateComponents([.weekday, .year, .month, .day], from: date)
         guard let weekday = parts.weekday, (2...6).contains(weekday) else { return false }
-        return !holidays.contains(Self.format(parts))
+        return !holidayKeys.contains(Self.key(parts))
     }
 
     /// The same local time `n` working days later (a day at a weekend or holiday does not count).
@@ -58,7 +63,7 @@ public struct WorkingCalendar: Sendable, Equatable {
         return DateComponents(year: y, month: m, day: d)
     }
 
-    static func format(_ parts: DateComponents) -> String {
-        String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
+    static func key(_ parts: DateComponents) -> Int {
+        (parts.year ?? 0) * 10_000 + (parts.month ?? 0) * 100 + (parts.day ?? 0)
     }
 }

@@ -15,6 +15,7 @@ import X509
 struct MemberAuthentication: RouterMiddleware {
     typealias Context = RelayRequestContext
     let store: any RelayStore
+    let certificates = CertificateIdentityCache()
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -31,9 +32,38 @@ struct MemberAuthentication: RouterMiddleware {
         }
         guard let peer else { throw Problem.forbidden("auth.no-certificate", "present your ISR client certificate") }
         let der: [UInt8]
-        let certificate: Certificate
         do {
             der = try peer.toDERBytes()
+        } catch {
+            throw Problem.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
+        }
+        let identity = try identity(of: der)
+        let id = identity.member
+        let member: Member?
+        let agency: Agency?
+        do {
+            member = try await store.member(id)
+            agency = try await store.agency(id.agency)
+        } catch let error as StoreError {
+            throw Problem.store(error)
+        }
+        guard let member, member.certificateFingerprint == identity.fingerprint else {
+            throw Problem.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate; ask your deployment admin to enrol you")
+        }
+        guard member.status == .active else {
+            throw Problem.forbidden("auth.member-revoked", "\(id) has been revoked; ask your deployment admin")
+        }
+        guard let agency, agency.status == .active else {
+            throw Problem.forbidden("auth.agency-suspended", "agency \(id.agency) is suspended; ask your deployment admin")
+        }
+        return member
+    }
+
+    /// The member id and fingerprint of a certificate, parsed once per distinct certificate.
+    func identity(of der: [UInt8]) throws -> CertificateIdentityCache.Identity {
+        if let known = certificates.identity(for: der) { return known }
+        let certificate: Certificate
+        do {
             certificate = try Certificate(derEncoded: der)
         } catch {
             throw Problem.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
@@ -44,23 +74,8 @@ struct MemberAuthentication: RouterMiddleware {
         } catch {
             throw Problem.forbidden("auth.no-member-id", error.message)
         }
-        let member: Member?
-        let agency: Agency?
-        do {
-            member = try await store.member(id)
-            agency = try await store.agency(id.agency)
-        } catch let error as StoreError {
-            throw Problem.store(error)
-        }
-        guard let member, member.certificateFingerprint == Hex.encode(SHA256.hash(der)) else {
-            throw Problem.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate; ask your deployment admin to enrol you")
-        }
-        guard member.status == .active else {
-            throw Problem.forbidden("auth.member-revoked", "\(id) has been revoked; ask your deployment admin")
-        }
-        guard let agency, agency.status == .active else {
-            throw Problem.forbidden("auth.agency-suspended", "agency \(id.agency) is suspended; ask your deployment admin")
-        }
-        return member
+        let identity = CertificateIdentityCache.Identity(member: id, fingerprint: Hex.encode(SHA256.hash(der)))
+        certificates.remember(identity, for: der)
+        return identity
     }
 }
