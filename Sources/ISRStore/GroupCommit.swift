@@ -16,6 +16,7 @@ final class GroupCommit: Sendable {
     /// Runs last in every group's transaction; what it returns runs after the commit, before any caller is answered.
     private let groupEnd: @Sendable (Database) throws -> @Sendable () -> Void
     private let state = Mutex<(queue: [Job], draining: Bool)>(([], false))
+    private let committed = Atomic<Int>(0)
     /// At most this many operations share a transaction, so one group's latency stays bounded.
     static let maximumGroup = 512
 
@@ -23,6 +24,9 @@ final class GroupCommit: Sendable {
         self.pool = pool
         self.groupEnd = groupEnd
     }
+
+    /// How many group transactions have committed (for tests and diagnostics).
+    var groupsCommitted: Int { committed.load(ordering: .relaxed) }
 
     /// Runs `body` in a savepoint of the next group transaction; returns its value after that transaction committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
@@ -70,6 +74,7 @@ final class GroupCommit: Sendable {
                     let answers = group.map { $0.run(db) }
                     return (answers, try groupEnd(db))
                 }
+                committed.add(1, ordering: .relaxed)
                 published()
                 for answer in answers { answer() }
             } catch {

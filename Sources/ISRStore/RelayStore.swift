@@ -97,7 +97,7 @@ public struct TreeHead: Sendable, Equatable {
 }
 
 /// A packet as one read saw it: the record, who holds a stanza, and optionally the ciphertext and the state history.
-public struct PacketView: Sendable {
+public struct PacketView: Sendable, Equatable {
     public var record: PacketRecord
     public var deliveries: [Delivery]
     /// Nil unless asked for, or once purged.

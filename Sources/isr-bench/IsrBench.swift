@@ -14,6 +14,29 @@ struct IsrBench: AsyncParsableCommand {
             Progress goes to stderr; the report to stdout. Exit codes: 0 ran, 1 could not run, 2 usage.
             """)
 
+    /// Usage errors exit 2 with one line, as `isr` and `isr-relay` do.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var bench = command as? IsrBench {
+                try await bench.run()
+            } else {
+                try command.run()
+            }
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let message = fullMessage(for: error)
+            if exitCode(for: error) == .success {
+                print(message)
+                Foundation.exit(0)
+            }
+            let first = message.split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            FileHandle.standardError.write(Data("isr-bench: error: \(first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first); run `isr-bench --help`\n".utf8))
+            Foundation.exit(2)
+        }
+    }
+
     @Option(help: "Concurrent keep-alive connections (senders, and as many recipients).") var connections = 64
     @Option(help: "Packets in the workload (built before the phases). Default 10000, or enough for --duration.") var packets: Int?
     @Option(help: "Stop each phase after this many seconds.") var duration: Double?

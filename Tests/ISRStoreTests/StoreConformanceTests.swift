@@ -214,6 +214,63 @@ enum Fixture {
         await #expect(throws: (any Error).self) { try await store.rootHash(size: size + 1) }
         await #expect(throws: StoreError.self) { try await store.auditLeaves(start: 0, end: 5000) }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func concurrentWritesAreEachAnsweredAndARefusedOneLeavesTheOthersIntact(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        _ = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        let start = try await store.auditSize()
+        // 64 writers at once; every eighth resends packet 1 with other bytes and must be refused on its own.
+        let results = await withTaskGroup(of: (Int, Result<AcceptOutcome, StoreError>).self) { group in
+            for n in 0..<64 {
+                group.addTask {
+                    let packet = n % 8 == 0 ? Fixture.packet(1, bytes: Array("conflict \(n)".utf8)) : Fixture.packet(2000 + n)
+                    do {
+                        return (n, .success(try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)))
+                    } catch let error as StoreError {
+                        return (n, .failure(error))
+                    } catch {
+                        return (n, .failure(StoreError(.unavailable, "\(error)")))
+                    }
+                }
+            }
+            var all: [(Int, Result<AcceptOutcome, StoreError>)] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        var leaves: Set<UInt64> = []
+        for (n, result) in results {
+            switch result {
+            case .success(let outcome):
+                #expect(n % 8 != 0, "writer \(n) should have been refused")
+                guard case .accepted(let record) = outcome else { Issue.record("writer \(n): \(outcome)"); continue }
+                leaves.insert(record.leafIndex)
+                #expect(try await store.packet(record.id) == record)
+            case .failure(let error):
+                #expect(n % 8 == 0 && error.code == .packetConflict, "writer \(n): \(error)")
+            }
+        }
+        #expect(leaves == Set(start..<(start + 56)), "each acknowledged write has its own leaf, with no gaps")
+        #expect(try await store.auditSize() == start + 56)
+        let head = try await store.treeHead()
+        #expect(head == TreeHead(size: start + 56, root: try await store.rootHash(size: start + 56)), "the published tree head is the committed log")
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func aPacketViewReadsTheRecordDeliveriesBytesAndHistoryTogether(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let share = try await store.insertPacket(Fixture.packet(1, to: [Fixture.duty], deliveries: [(Fixture.bob, Fixture.duty), (Fixture.carol, Fixture.duty)]),
+                                                 event: Fixture.event("packet.accepted", Fixture.alice), linked: nil).record
+        _ = try await store.recordDelivery(share.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob))
+        let bare = try #require(try await store.packetView(share.id, bytes: false, history: false))
+        #expect(bare.record.state == .delivered && bare.bytes == nil && bare.history.isEmpty)
+        #expect(bare.deliveries == (try await store.deliveries(share.id)))
+        let full = try #require(try await store.packetView(share.id, bytes: true, history: true))
+        #expect(full.bytes == Array("packet 1".utf8))
+        #expect(full.history == (try await store.history(share.id)))
+        #expect(full.record == (try await store.packet(share.id)))
+        #expect(try await store.packetView(Fixture.packet(99).record.id, bytes: true, history: true) == nil)
+    }
 }
 
 @Suite struct SQLiteDurabilityTests {
@@ -231,6 +288,25 @@ enum Fixture {
         #expect(try await reopened.agency(try AgencyID("school-a"))?.name == "School A")
         #expect(try await reopened.rootHash(size: 1) == root)
         #expect(try await reopened.synchronousMode() == 2)
+    }
+
+    @Test func concurrentWritersShareCommits() async throws {
+        let dir = NSTemporaryDirectory() + "isr-store-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let store = try SQLiteRelayStore(path: dir + "/relay.sqlite")
+        let before = store.groupCommit.groupsCommitted
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<64 {
+                group.addTask {
+                    _ = try await store.insertAgency(Agency(id: try AgencyID("agency-\(n)"), name: "Agency \(n)", kind: "school", registeredAt: 1),
+                                                     event: Fixture.event("agency.registered"))
+                }
+            }
+            try await group.waitForAll()
+        }
+        #expect(try await store.agencies().count == 64)
+        let groups = store.groupCommit.groupsCommitted - before
+        #expect(groups >= 1 && groups < 64, "64 concurrent writes took \(groups) commits")
     }
 
     @Test func aFileThatIsNotADatabaseIsAClearError() throws {

@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+/// isr-bench, run for seconds so it cannot rot: every phase completes against the real relay with no errors.
+/// No speed thresholds here; numbers come from release builds (README, "Performance").
+@Suite struct BenchSmokeTests {
+    struct Report: Decodable {
+        struct Phase: Decodable {
+            let name: String
+            let operations: Int
+            let errors: Int
+            let firstError: String?
+            let operationsPerSecond: Double
+            let latencyP99: Double
+            let relayCPUSeconds: Double?
+            let relayPeakRSS: UInt64?
+        }
+        struct Idle: Decodable {
+            let connections: Int
+            let opened: Int
+            let relayRSSWith: UInt64?
+        }
+        let packets: Int
+        let packetBytes: Int
+        let buildMicrosPerPacket: Double
+        let auditLeavesBefore: UInt64?
+        let phases: [Phase]
+        let baseline: Phase?
+        let acceptToBaseline: Double?
+        let idle: Idle?
+    }
+
+    static func bench(_ arguments: [String]) throws -> (ExecutableTests.Run, Report?) {
+        let run = try ExecutableTests.run("isr-bench", arguments + ["--json"])
+        return (run, try? JSONDecoder().decode(Report.self, from: Data(run.stdout.utf8)))
+    }
+
+    @Test func everyPhaseRunsAgainstTheRealRelay() throws {
+        var arguments = ["--connections", "2", "--packets", "24", "--body-bytes", "1024"]
+        let nginx = FileManager.default.isExecutableFile(atPath: "/usr/sbin/nginx")
+        if nginx { arguments.append("--baseline-nginx") }
+        let (run, report) = try Self.bench(arguments)
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try #require(report, "JSON report: \(run.stdout.prefix(400)) \(run.stderr.suffix(400))")
+        #expect(result.phases.map(\.name) == ["accept", "inbox", "deliver", "read-back", "confirm"])
+        for phase in result.phases {
+            #expect(phase.errors == 0, "\(phase.name): \(phase.firstError ?? "")")
+            #expect(phase.operations == (phase.name == "inbox" ? 2 : 24), "\(phase.name)")
+            #expect(phase.operationsPerSecond > 0 && phase.latencyP99 > 0)
+            #expect(phase.relayCPUSeconds != nil && phase.relayPeakRSS != nil, "the relay's usage is read from /proc")
+        }
+        #expect(result.packetBytes > 1024 && result.buildMicrosPerPacket > 0)
+        if nginx {
+            let baseline = try #require(result.baseline)
+            #expect(baseline.operations == 24 && baseline.errors == 0, "\(baseline.firstError ?? "")")
+            #expect(result.acceptToBaseline != nil)
+        }
+    }
+
+    @Test func openLoopPrefilledLogAndIdleConnections() throws {
+        let (paced, pacedReport) = try Self.bench(["--connections", "2", "--packets", "10", "--rate", "50", "--prefill-leaves", "3000"])
+        #expect(paced.status == 0, "\(paced.stderr)")
+        let report = try #require(pacedReport)
+        #expect((report.auditLeavesBefore ?? 0) >= 3000, "the log was grown before the relay started")
+        #expect(report.phases.allSatisfy { $0.errors == 0 }, "\(report.phases.compactMap(\.firstError))")
+        // 10 operations scheduled 20 ms apart take at least 180 ms: the open loop keeps its schedule.
+        let accept = try #require(report.phases.first)
+        #expect(Double(accept.operations) / accept.operationsPerSecond >= 0.18)
+
+        let (idle, idleReport) = try Self.bench(["--idle-connections", "16"])
+        #expect(idle.status == 0, "\(idle.stderr)")
+        let held = try #require(idleReport?.idle)
+        #expect(held.opened == 16 && held.relayRSSWith != nil)
+    }
+
+    @Test func badFlagsAreUsageErrors() throws {
+        let run = try ExecutableTests.run("isr-bench", ["--connections", "many"])
+        #expect(run.status == 2)
+        #expect(run.stderr.hasPrefix("isr-bench: error: "), "\(run.stderr)")
+        let zero = try ExecutableTests.run("isr-bench", ["--connections", "0"])
+        #expect(zero.status == 1)
+        #expect(zero.stderr.contains("--connections must be 1–20000"), "\(zero.stderr)")
+    }
+}
