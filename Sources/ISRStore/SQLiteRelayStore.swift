@@ -12,6 +12,7 @@ public final class SQLiteRelayStore: RelayStore {
     let registry = RegistryCache()
     /// The log's size and root as of the last commit, kept by the group commit so checkpoints need no reads.
     let head = PublishedTreeHead()
+    let checkpointer: WALCheckpointer
 
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     public init(path: String) throws(StoreError) {
@@ -19,10 +20,20 @@ public final class SQLiteRelayStore: RelayStore {
             var configuration = Configuration()
             configuration.busyMode = .timeout(10)
             configuration.foreignKeysEnabled = true
+            // Page caches sized for random-key index pages (packet ids are random): 64 MiB for the writer, 16 MiB per reader.
+            configuration.prepareDatabase { db in
+                try db.execute(sql: db.configuration.readonly ? "PRAGMA cache_size = -16384" : "PRAGMA cache_size = -65536")
+            }
             pool = try DatabasePool(path: path, configuration: configuration)
             // WAL sets synchronous = NORMAL after prepareDatabase; FULL must be set afterwards, on the writer.
-            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            // Checkpoints run in the background (WALCheckpointer); the writer checkpoints itself only if that falls
+            // 65536 pages (256 MiB of WAL) behind.
+            try pool.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = FULL")
+                try db.execute(sql: "PRAGMA wal_autocheckpoint = 65536")
+            }
             try SQLiteSchema.migrator.migrate(pool)
+            checkpointer = try WALCheckpointer(path: path)
             let head = self.head
             // Each group ends by computing the new tree head inside its transaction; it is published after the commit.
             groupCommit = GroupCommit(pool: pool) { db in
@@ -46,6 +57,7 @@ public final class SQLiteRelayStore: RelayStore {
 
     /// Closes the database; later calls fail with `unavailable`.
     public func close() throws {
+        checkpointer.stop()
         try pool.close()
     }
 
