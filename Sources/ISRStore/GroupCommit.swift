@@ -50,37 +50,40 @@ final class GroupCommit: Sendable {
                 state.draining = true
                 return true
             }
-            if startDraining { Task.detached { await self.drain() } }
+            if startDraining { drainNext() }
         }
     }
 
-    /// Commits groups until the queue is empty.
-    private func drain() async {
-        while true {
-            let group: [Job] = state.withLock { state in
-                guard !state.queue.isEmpty else {
-                    state.draining = false
-                    return []
-                }
-                let count = min(state.queue.count, Self.maximumGroup)
-                let group = Array(state.queue.prefix(count))
-                state.queue.removeFirst(count)
-                return group
+    /// Commits the next group on the writer's queue; its completion answers the group and starts the next one,
+    /// so a busy writer goes from group to group without another thread in between.
+    private func drainNext() {
+        let group: [Job] = state.withLock { state in
+            guard !state.queue.isEmpty else {
+                state.draining = false
+                return []
             }
-            guard !group.isEmpty else { return }
-            do {
-                let groupEnd = groupEnd
-                let (answers, published) = try await pool.write { db in
-                    let answers = group.map { $0.run(db) }
-                    return (answers, try groupEnd(db))
-                }
-                committed.add(1, ordering: .relaxed)
+            let count = min(state.queue.count, Self.maximumGroup)
+            let group = Array(state.queue.prefix(count))
+            state.queue.removeFirst(count)
+            return group
+        }
+        guard !group.isEmpty else { return }
+        let groupEnd = groupEnd
+        // GRDB calls the completion after the transaction committed (or failed and rolled back).
+        pool.asyncWrite({ db in
+            let answers = group.map { $0.run(db) }
+            return (answers, try groupEnd(db))
+        }, completion: { _, result in
+            switch result {
+            case .success(let (answers, published)):
+                self.committed.add(1, ordering: .relaxed)
                 published()
                 for answer in answers { answer() }
-            } catch {
+            case .failure(let error):
                 for job in group { job.fail(error) }
             }
-        }
+            self.drainNext()
+        })
     }
 }
 
