@@ -53,7 +53,7 @@ let package = Package(
             pkgConfig: "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]
         ),
-        .target(name: "ISRCrypto", dependencies: ["CSodium"]),
+        .target(name: "ISRCrypto", dependencies: ["CSodium", .product(name: "Crypto", package: "swift-crypto")]),
         .target(
             name: "ISRPacket",
             dependencies: ["ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")]

@@ -17,6 +17,15 @@ import Synchronization
 /// phases over real mTLS keep-alive connections: accept, inbox, deliver (fetch + signed receipt), read-back, confirm.
 public enum Bench {
     public static func run(_ options: BenchOptions, progress: @escaping @Sendable (String) -> Void) async throws -> BenchReport {
+        do {
+            return try await checkedRun(options, progress: progress)
+        } catch let error as ClientError {
+            // The relay's or the home's own words, without the error code suffix.
+            throw BenchError(error.message)
+        }
+    }
+
+    static func checkedRun(_ options: BenchOptions, progress: @escaping @Sendable (String) -> Void) async throws -> BenchReport {
         guard (1...20_000).contains(options.connections) else { throw BenchError("--connections must be 1–20000") }
         guard (0...60 * 1024).contains(options.bodyBytes) else { throw BenchError("--body-bytes must be 0–61440 (packets are at most 64 KiB)") }
         guard (1...2_000_000).contains(options.packetCount) else { throw BenchError("--packets must be 1–2000000") }

@@ -13,7 +13,6 @@ enum Sodium {
     static let aeadKeyBytes = 32
     static let aeadNonceBytes = 24
     static let aeadTagBytes = 16
-    static let sha256Bytes = 32
     static let pwhashSaltBytes = 16
 
     /// `sodium_init` runs exactly once, on first use, before any other call (a `static let` is initialised once, thread-safely).
@@ -40,15 +39,6 @@ enum Sodium {
         guard a.count == b.count else { return false }
         guard a.count > 0, let pa = a.baseAddress, let pb = b.baseAddress else { return true }
         return sodium_memcmp(pa, pb, a.count) == 0
-    }
-
-    static func sha256(_ data: UnsafeRawBufferPointer) -> [UInt8] {
-        ensureReady()
-        var out = [UInt8](repeating: 0, count: sha256Bytes)
-        out.withUnsafeMutableBytes { o in
-            _ = crypto_hash_sha256(typed(o), typed(data), UInt64(data.count))
-        }
-        return out
     }
 
     // MARK: Ed25519

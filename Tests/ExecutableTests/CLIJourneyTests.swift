@@ -386,4 +386,22 @@ import Testing
         defer { restarted.terminate(); restarted.waitUntilExit() }
         expect(try isr(["audit", "verify"], home: "bob"), exit: 4, "altered")
     }
+
+    @Test func isrBenchDrivesARunningRelayWithAnAdminHome() throws {
+        let (relay, _, url, _, _) = try deploy([("bob@devon-csc", "Bob Jones", "practitioner")], duty: ["bob@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        // Twice: the second run finds its agencies registered and enrols new synthetic members beside the first run's.
+        for _ in 0..<2 {
+            let run = try ExecutableTests.run("isr-bench", ["--relay", url, "--home", root + "/admin", "--relay-pid", "\(relay.processIdentifier)",
+                                                            "--connections", "2", "--packets", "6", "--json"], environment: passphrase)
+            #expect(run.status == 0, "\(run.stderr)")
+            let report = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+            let phases = try #require(report["phases"] as? [[String: Any]])
+            #expect(phases.map { $0["name"] as? String } == ["accept", "inbox", "deliver", "read-back", "confirm"])
+            #expect(phases.allSatisfy { $0["errors"] as? Int == 0 && $0["relayCPUSeconds"] != nil }, "\(phases)")
+        }
+        let wrong = try ExecutableTests.run("isr-bench", ["--relay", url, "--home", root + "/admin", "--packets", "2"], environment: ["ISR_PASSPHRASE": "wrong"])
+        #expect(wrong.status == 1)
+        #expect(wrong.stderr.hasPrefix("isr-bench: error: "), "\(wrong.stderr)")
+    }
 }
