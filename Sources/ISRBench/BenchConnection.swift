@@ -15,6 +15,8 @@ public struct HTTPReply: Sendable {
 public final class BenchConnection: Sendable {
     let channel: any Channel
     let host: String
+    /// How long one request may wait for its answer.
+    static let timeout = TimeAmount.seconds(60)
 
     init(channel: any Channel, host: String) {
         self.channel = channel
@@ -55,7 +57,15 @@ public final class BenchConnection: Sendable {
         if method == .POST || method == .PUT || body != nil { head.headers.add(name: "Content-Length", value: String(body?.count ?? 0)) }
         let promise = channel.eventLoop.makePromise(of: HTTPReply.self)
         let request = Exchange(head: head, body: body.map { ByteBuffer(bytes: $0) }, promise: promise)
-        channel.writeAndFlush(request, promise: nil)
+        // Bounded: no answer within the timeout fails the exchange and closes the connection.
+        let channel = channel
+        let timeout = channel.eventLoop.scheduleTask(in: Self.timeout) {
+            promise.fail(BenchError("no answer within \(Self.timeout)"))
+            channel.close(promise: nil)
+        }
+        promise.futureResult.whenComplete { _ in timeout.cancel() }
+        // A write that never reaches the handler (the connection already closed) fails the exchange too.
+        channel.writeAndFlush(request).whenFailure { promise.fail($0) }
         return try await promise.futureResult.get()
     }
 
@@ -85,6 +95,7 @@ final class ExchangeHandler: ChannelDuplexHandler {
         let exchange = unwrapOutboundIn(data)
         guard pending == nil else {
             exchange.promise.fail(BenchError("one request at a time per connection"))
+            promise?.fail(BenchError("one request at a time per connection"))
             return
         }
         pending = exchange.promise
