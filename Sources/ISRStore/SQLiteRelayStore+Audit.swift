@@ -12,14 +12,13 @@ extension SQLiteRelayStore {
     /// A bulk import: isr-bench uses it to grow a throw-away log to a million leaves for its scale check.
     public func appendAuditEvents(_ events: [AuditEvent]) async throws -> UInt64 {
         try await write { db in
-            var last: UInt64 = 0
-            for event in events { last = try Self.append(event, db) }
-            return last + 1
+            for event in events { _ = try Self.append(event, db) }
+            return try Self.auditSize(db)
         }
     }
 
     public func auditSize() async throws -> UInt64 {
-        try await read { db in UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0) }
+        try await read { db in try Self.auditSize(db) }
     }
 
     public func auditLeaves(start: UInt64, end: UInt64) async throws -> [[UInt8]] {
@@ -54,7 +53,7 @@ extension SQLiteRelayStore {
     }
 
     static func checkSize(_ size: UInt64, _ db: Database) throws {
-        let current = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
+        let current = try auditSize(db)
         guard size <= current else {
             throw AuditError(.indexOutOfRange, "the audit log has \(current) leaves; a tree of \(size) does not exist yet")
         }

@@ -8,8 +8,7 @@ extension SQLiteRelayStore {
     public func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: LinkedTransition?) async throws -> AcceptOutcome {
         try await write { db in
             let id = Data(packet.record.id.bytes)
-            if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE id = ?"), arguments: [id]) {
-                let existing = try Self.packetRecord(row)
+            if let existing = try Self.record(packet.record.id, db) {
                 guard ConstantTime.equal(existing.digest, packet.record.digest) else {
                     throw StoreError(.packetConflict, "packet \(packet.record.id) was already sent with different content; a new packet needs a new id")
                 }
@@ -41,24 +40,30 @@ extension SQLiteRelayStore {
     }
 
     public func packet(_ id: PacketID) async throws -> PacketRecord? {
-        try await read { db in try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map(Self.packetRecord) }
+        try await read { db in try Self.record(id, db) }
     }
 
     public func packetView(_ id: PacketID, bytes: Bool, history: Bool) async throws -> PacketView? {
         try await read { db in
-            guard let record = try Row.fetchOne(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE id = ?"),
-                                                arguments: [Data(id.bytes)]).map(Self.packetRecord) else { return nil }
+            guard let record = try Self.record(id, db) else { return nil }
             var view = PacketView(record: record, deliveries: try Self.deliveries(id, db))
-            if bytes {
-                view.bytes = try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map { Array($0) }
-            }
+            if bytes { view.bytes = try Self.bytes(id, db) }
             if history { view.history = try Self.history(id, db) }
             return view
         }
     }
 
     public func packetBytes(_ id: PacketID) async throws -> [UInt8]? {
-        try await read { db in try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map { Array($0) } }
+        try await read { db in try Self.bytes(id, db) }
+    }
+
+    static func record(_ id: PacketID, _ db: Database) throws -> PacketRecord? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(packetColumns) FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map(packetRecord)
+    }
+
+    /// The exact packet bytes, or nil once purged.
+    static func bytes(_ id: PacketID, _ db: Database) throws -> [UInt8]? {
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map { Array($0) }
     }
 
     public func deliveries(_ id: PacketID) async throws -> [Delivery] {

@@ -102,15 +102,20 @@ public final class SQLiteRelayStore: RelayStore {
         return String(describing: error)
     }
 
+    /// The number of leaves in the log as `db` sees it.
+    static func auditSize(_ db: Database) throws -> UInt64 {
+        UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
+    }
+
     /// The size and root of the log as `db` sees it.
     static func treeHead(_ db: Database) throws -> TreeHead {
-        let size = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
+        let size = try auditSize(db)
         return TreeHead(size: size, root: try MerkleLog(store: DatabaseMerkleNodes(db: db)).rootHash(size: size))
     }
 
     /// Appends `event` as the next audit leaf, with the Merkle nodes it completes, inside the caller's transaction.
     static func append(_ event: AuditEvent, _ db: Database) throws -> UInt64 {
-        let size = UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
+        let size = try auditSize(db)
         let data = event.derEncoded()
         let hash = MerkleHash.leaf(data)
         try db.cachedStatement(sql: "INSERT INTO audit_leaves (leaf_index, data, hash) VALUES (?, ?, ?)").execute(arguments: [Int64(size), Data(data), Data(hash)])
