@@ -46,19 +46,15 @@ public protocol RelayStore: Sendable {
     /// other bytes throws `packetConflict`. `linked` changes another packet's state atomically.
     func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: LinkedTransition?) async throws -> AcceptOutcome
     func packet(_ id: PacketID) async throws -> PacketRecord?
-    /// A packet with its deliveries, and (if asked) its bytes and state history, read together in one snapshot.
+    /// A packet with the members holding a stanza (and the address that reached each), and if asked its exact bytes
+    /// (nil once purged) and its state history, read together in one snapshot.
     func packetView(_ id: PacketID, bytes: Bool, history: Bool) async throws -> PacketView?
-    /// The exact bytes, or nil once purged.
-    func packetBytes(_ id: PacketID) async throws -> [UInt8]?
-    /// The members holding a stanza of this packet, with the address that reached each.
-    func deliveries(_ id: PacketID) async throws -> [Delivery]
     /// Moves a packet to `to` if it is in one of `allowedFrom`.
     func transition(_ id: PacketID, to: PacketState, allowedFrom: Set<PacketState>, event: AuditEvent) async throws -> UInt64
     /// Records a member's first fetch (nil if they had fetched it before: nothing is written twice).
     func recordDelivery(_ id: PacketID, member: MemberID, event: AuditEvent) async throws -> UInt64?
     /// Stores a member's signed delivery receipt and marks the packet read.
     func recordReceipt(_ id: PacketID, member: MemberID, receipt: [UInt8], event: AuditEvent) async throws -> UInt64
-    func history(_ id: PacketID) async throws -> [PacketStateChange]
     /// Packets with a stanza for `member`, newest first (withdrawn and held ones excluded).
     func inbox(_ member: MemberID) async throws -> [InboxEntry]
     /// Packets sent by `member`, newest first.

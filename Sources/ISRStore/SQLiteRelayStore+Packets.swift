@@ -53,10 +53,6 @@ extension SQLiteRelayStore {
         }
     }
 
-    public func packetBytes(_ id: PacketID) async throws -> [UInt8]? {
-        try await read { db in try Self.bytes(id, db) }
-    }
-
     static func record(_ id: PacketID, _ db: Database) throws -> PacketRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(packetColumns) FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map(packetRecord)
     }
@@ -64,10 +60,6 @@ extension SQLiteRelayStore {
     /// The exact packet bytes, or nil once purged.
     static func bytes(_ id: PacketID, _ db: Database) throws -> [UInt8]? {
         try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map { Array($0) }
-    }
-
-    public func deliveries(_ id: PacketID) async throws -> [Delivery] {
-        try await read { db in try Self.deliveries(id, db) }
     }
 
     static func deliveries(_ id: PacketID, _ db: Database) throws -> [Delivery] {
@@ -119,10 +111,6 @@ extension SQLiteRelayStore {
             try Self.recordState(id: id, state: "read", at: event.time, actor: member.rawValue, leaf: leaf, db)
             return leaf
         }
-    }
-
-    public func history(_ id: PacketID) async throws -> [PacketStateChange] {
-        try await read { db in try Self.history(id, db) }
     }
 
     static func history(_ id: PacketID, _ db: Database) throws -> [PacketStateChange] {
