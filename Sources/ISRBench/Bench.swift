@@ -1,17 +1,11 @@
-import Crypto
 import Foundation
-import ISRAudit
 import ISRClient
-import ISRCrypto
 import ISRPacket
 import ISRPolicy
 import ISRRelayAPI
-import ISRStore
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import NIOSSL
-import Synchronization
 
 /// The benchmark: sets up (or reaches) a relay, enrols synthetic practitioners, builds real packets, then runs the
 /// phases over real mTLS keep-alive connections: accept, inbox, deliver (fetch + signed receipt), read-back, confirm.
