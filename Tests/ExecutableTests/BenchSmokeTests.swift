@@ -80,5 +80,17 @@ import Testing
         let zero = try ExecutableTests.run("isr-bench", ["--connections", "0"])
         #expect(zero.status == 1)
         #expect(zero.stderr.contains("--connections must be 1–20000"), "\(zero.stderr)")
+        // Each refused before anything starts, in one line that names the flag and what it needs.
+        for (arguments, says) in [(["--rate", "0"], "--rate must be a positive number"),
+                                  (["--body-bytes", "70000"], "--body-bytes must be 0–61440"),
+                                  (["--packets", "0"], "--packets must be 1–2000000"),
+                                  (["--policy", "/nonexistent/policy.toml"], "/nonexistent/policy.toml"),
+                                  (["--relay", "http://127.0.0.1:1"], "--relay must be https://HOST:PORT"),
+                                  (["--relay", "https://127.0.0.1:1"], "--relay needs --home DIR")] {
+            let run = try ExecutableTests.run("isr-bench", arguments)
+            #expect(run.status == 1, "\(arguments): \(run.stderr)")
+            #expect(run.stderr.hasPrefix("isr-bench: error: ") && run.stderr.contains(says) && run.stderr.split(separator: "\n").count == 1,
+                    "\(arguments): \(run.stderr)")
+        }
     }
 }
