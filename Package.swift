@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "ISRCrypto", targets: ["ISRCrypto"]),
         .library(name: "ISRPacket", targets: ["ISRPacket"]),
         .library(name: "ISRPolicy", targets: ["ISRPolicy"]),
+        .library(name: "ISRLifecycle", targets: ["ISRLifecycle"]),
         .library(name: "ISRAudit", targets: ["ISRAudit"]),
         .library(name: "ISRPKI", targets: ["ISRPKI"]),
         .library(name: "ISRStore", targets: ["ISRStore"]),
@@ -60,8 +61,10 @@ let package = Package(
         ),
         .target(
             name: "ISRPolicy",
-            dependencies: ["ISRPacket", .product(name: "TOMLKit", package: "TOMLKit")]
+            dependencies: ["ISRPacket", "ISRLifecycle", .product(name: "TOMLKit", package: "TOMLKit")]
         ),
+        // The packet lifecycle as a pure value: per-recipient states, who may answer what, phases, deadlines.
+        .target(name: "ISRLifecycle", dependencies: ["ISRPacket"]),
         // The tamper-evident record: RFC 6962/9162 Merkle log, proofs, signed checkpoints, audit events.
         .target(
             name: "ISRAudit",
@@ -79,7 +82,7 @@ let package = Package(
         // The relay's storage protocol and its SQLite implementation.
         .target(
             name: "ISRStore",
-            dependencies: ["ISRPacket", "ISRAudit", "ISRCrypto", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["ISRPacket", "ISRLifecycle", "ISRAudit", "ISRCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         // The relay API's JSON bodies, shared by the relay and its clients.
         .target(name: "ISRRelayAPI"),
@@ -87,7 +90,7 @@ let package = Package(
         .target(
             name: "ISRRelay",
             dependencies: [
-                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRAudit", "ISRPKI", "ISRStore", "ISRRelayAPI",
+                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRAudit", "ISRPKI", "ISRStore", "ISRRelayAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -106,7 +109,7 @@ let package = Package(
         .target(
             name: "ISRClient",
             dependencies: [
-                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRPKI", "ISRAudit", "ISRRelayAPI",
+                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRAudit", "ISRRelayAPI",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -119,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "isr",
             dependencies: [
-                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRPKI", "ISRRelayAPI",
+                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -150,13 +153,14 @@ let package = Package(
             dependencies: ["ISRPacket", "ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")],
             exclude: ["Vectors"]
         ),
-        .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRPacket"]),
+        .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRLifecycle", "ISRPacket"]),
+        .testTarget(name: "ISRLifecycleTests", dependencies: ["ISRLifecycle", "ISRPacket"]),
         .testTarget(name: "ISRAuditTests", dependencies: ["ISRAudit", "ISRCrypto"]),
-        .testTarget(name: "ISRStoreTests", dependencies: ["ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto"]),
+        .testTarget(name: "ISRStoreTests", dependencies: ["ISRStore", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto"]),
         .testTarget(
             name: "ISRRelayTests",
             dependencies: [
-                "ISRRelay", "ISRRelayAPI", "ISRStore", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
+                "ISRRelay", "ISRRelayAPI", "ISRStore", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
                 // The end-to-end tests run the real daemon; depending on it makes `swift test` build it.
                 "isr-relay",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -46,6 +46,13 @@ public struct LocalRecord: Sendable {
         try home.write(sealed, to: "\(directory)/\(entry.direction)-\(entry.id).record", secret: true)
     }
 
+    /// One entry (`direction` is sent or received), if this home recorded it and can open it.
+    public func entry(_ id: PacketID, direction: String, keys: PractitionerKeys) -> Entry? {
+        guard let sealed = try? AtomicFile.read("\(directory)/\(direction)-\(id.hex).record", limit: 512 * 1024),
+              let opened = try? keys.encryption.open(sealed) else { return nil }
+        return try? ISRJSON.decoder().decode(Entry.self, from: opened.withUnsafeBytes { Data($0) })
+    }
+
     /// Every entry this identity can open, newest first.
     public func entries(keys: PractitionerKeys) -> [Entry] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []

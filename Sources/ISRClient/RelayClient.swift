@@ -74,15 +74,16 @@ public final class RelayClient: Sendable {
         return try await send(path, method: .PUT, body: Array(data), contentType: "application/json")
     }
 
-    public func post(_ path: String, bytes: [UInt8]) async throws(ClientError) -> Reply {
-        try await send(path, method: .POST, body: bytes, contentType: "application/octet-stream")
+    public func post(_ path: String, bytes: [UInt8], headers: [(String, String)] = []) async throws(ClientError) -> Reply {
+        try await send(path, method: .POST, body: bytes, contentType: "application/octet-stream", headers: headers)
     }
 
     /// Sends one request; 2xx is returned, a problem document becomes `refused`, no connection `network`.
-    func send(_ path: String, method: HTTPMethod, body: [UInt8]?, contentType: String?) async throws(ClientError) -> Reply {
+    func send(_ path: String, method: HTTPMethod, body: [UInt8]?, contentType: String?, headers: [(String, String)] = []) async throws(ClientError) -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let status: Int
         let bytes: [UInt8]

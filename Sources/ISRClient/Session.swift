@@ -1,5 +1,6 @@
 import Foundation
 import ISRCrypto
+import ISRLifecycle
 import ISRPKI
 import ISRPacket
 import ISRPolicy
@@ -69,37 +70,60 @@ public final class Session: Sendable {
         public let header: PacketHeader
         public let body: PacketBody
         public let recipients: [MemberID: [VerifiedMember]]
+        /// The dsl/managers of your agency it is also sealed to, to read and countersign it.
+        public let countersigners: [VerifiedMember]
     }
 
     /// Resolves and verifies recipients, applies the policy to header and body (every violation at once), seals and signs.
+    /// A purpose that needs a countersignature is sealed to the dsl/managers of your agency too, so they can read it.
     public func prepare(_ draft: Draft) async throws(ClientError) -> Prepared {
+        if case .refused(_, let why) = Lifecycle.checkNotSelfAddressed(kind: draft.kind, sender: me, recipients: draft.to) {
+            throw ClientError(.refused, why)
+        }
         let policy = try await policy()
         let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
         var reached: [MemberID: [VerifiedMember]] = [:]
         var kinds: [MemberID: String] = [:]
         for address in draft.to {
-            let members = try await directory.reach(address, client: client)
+            let members = try await directory.reach(address, client: client, excluding: me)
             reached[address] = members
             kinds[address] = members.first?.agencyKind
+        }
+        var countersigners: [VerifiedMember] = []
+        if policy.purposes[draft.purpose]?.countersign == true, draft.kind.disclosesInformation,
+           Lifecycle.isOriginal(draft.kind, answering: draft.inReplyTo) {
+            let addressed = Set(reached.values.flatMap { $0 }.map(\.id))
+            countersigners = directory.countersigners(of: me).filter { !addressed.contains($0.id) }
+            guard !countersigners.isEmpty else {
+                throw ClientError(.refused, "`\(draft.purpose)` needs a dsl or manager of \(me.agency) to read and countersign it, and your directory shows none; ask your admin")
+            }
         }
         let header = PacketHeader(kind: draft.kind, sender: me, recipients: draft.to, purpose: draft.purpose, lawfulBasis: draft.basis, consent: draft.consent,
                                   urgency: draft.urgency, createdAt: Int64(Date().timeIntervalSince1970), fieldNames: draft.body.fieldNames,
                                   subjectReference: draft.subjectReference, inReplyTo: draft.inReplyTo, relatesTo: draft.relatesTo,
                                   retentionDays: policy.purposes[draft.purpose]?.retentionDays ?? 0)
-        let violations = policy.check(header: header, body: draft.body, recipientAgencyKinds: kinds)
+        let violations = policy.checkHeader(header, recipientAgencyKinds: kinds, senderAgencyKind: directory.members[me]?.agencyKind)
+            + policy.checkBody(draft.body, header: header)
         guard violations.isEmpty else { throw ClientError(.refused, violations.map(\.message).joined(separator: "\n")) }
         do {
             let keys = reached.mapValues { members in Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.encryptionKey) }) }
-            let packet = try PacketSealer.seal(header: header, body: draft.body, keys: keys, signer: self.keys.signing)
-            return Prepared(packet: packet, header: header, body: draft.body, recipients: reached)
+            let packet = try PacketSealer.seal(header: header, body: draft.body, keys: keys,
+                                               countersigners: Dictionary(uniqueKeysWithValues: countersigners.map { ($0.id, $0.encryptionKey) }),
+                                               signer: self.keys.signing)
+            return Prepared(packet: packet, header: header, body: draft.body, recipients: reached, countersigners: countersigners)
         } catch {
             throw ClientError(.refused, error.message)
         }
     }
 
-    /// Posts a prepared packet and records it locally once the relay accepted it.
-    public func send(_ prepared: Prepared) async throws(ClientError) -> AcceptReceipt {
-        let receipt = try await client.post("/v1/packets", bytes: prepared.packet.bytes).decode(AcceptReceipt.self)
+    /// Posts a prepared packet and records it locally once the relay accepted it. `emergencyReason` releases a packet
+    /// that needs a countersignature at once (a child in immediate danger); the countersignature is then due afterwards.
+    public func send(_ prepared: Prepared, emergencyReason: String? = nil) async throws(ClientError) -> AcceptReceipt {
+        var headers: [(String, String)] = []
+        if let emergencyReason {
+            headers.append(("ISR-Emergency-Release", emergencyReason.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? ""))
+        }
+        let receipt = try await client.post("/v1/packets", bytes: prepared.packet.bytes, headers: headers).decode(AcceptReceipt.self)
         try record.save(LocalRecord.Entry(
             direction: "sent", id: prepared.header.id.hex, kind: prepared.header.kind.rawValue, sender: me.rawValue,
             recipients: prepared.header.recipients.map(\.rawValue), purpose: prepared.header.purpose, recordedAt: Int64(Date().timeIntervalSince1970 * 1000),
@@ -138,5 +162,64 @@ public final class Session: Sendable {
 
     public func status(_ id: PacketID) async throws(ClientError) -> PacketStatus {
         try await client.get("/v1/packets/\(id.hex)/status").decode(PacketStatus.self)
+    }
+
+    /// The verified header of a packet you sent or received, for building a reply: from your own local record when it
+    /// is there (re-verified), else fetched from the relay and verified against the signed directory. Never from the
+    /// relay's status answer, so a compromised relay cannot redirect a reply.
+    public func verifiedHeader(of id: PacketID) async throws(ClientError) -> PacketHeader {
+        let local = record.entry(id, direction: "sent", keys: keys) ?? record.entry(id, direction: "received", keys: keys)
+        var bytes: [UInt8]
+        if let local, let data = Data(base64Encoded: local.packet) {
+            bytes = Array(data)
+        } else {
+            bytes = try await client.get("/v1/packets/\(id.hex)").body
+        }
+        let claimed: PacketHeader
+        let sealed: SealedPacket
+        do {
+            sealed = try SealedPacket(encoded: bytes)
+            claimed = try PacketHeader(derEncoded: sealed.headerBytes)
+        } catch {
+            throw ClientError(.verification, "packet \(id) is not a well-formed ISR packet: \(error.message)")
+        }
+        let key: SigningPublicKey
+        if claimed.sender == me {
+            key = keys.signing.publicKey
+        } else {
+            let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
+            guard let sender = directory.members[claimed.sender] else {
+                throw ClientError(.verification, "the sender \(claimed.sender) of packet \(id) is not in your verified directory; do not reply to it")
+            }
+            key = sender.signingKey
+        }
+        let header: PacketHeader
+        do {
+            header = try sealed.verifiedHeader(signedBy: key, expectedSender: claimed.sender)
+        } catch {
+            throw ClientError(.verification, "packet \(id) does not verify: \(error.message)")
+        }
+        guard header.id == id else { throw ClientError(.verification, "the relay answered packet \(header.id) when asked for \(id)") }
+        return header
+    }
+
+    /// The body of a packet you sent, as your local record holds it (nil if this home did not send it).
+    public func sentBody(of id: PacketID) -> PacketBody? {
+        guard let entry = record.entry(id, direction: "sent", keys: keys), let data = Data(base64Encoded: entry.body) else { return nil }
+        return try? PacketBody(derEncoded: Array(data))
+    }
+
+    /// Every page of a paged listing (bounded: at most `maxPages` pages).
+    public func allPages<Item: Codable & Sendable>(_ path: String, as type: Item.Type, limit: Int = 500, maxPages: Int = 100) async throws(ClientError) -> [Item] {
+        var items: [Item] = []
+        var before: String?
+        for _ in 0..<maxPages {
+            let separator = path.contains("?") ? "&" : "?"
+            let page = try await client.get(path + separator + "limit=\(limit)" + (before.map { "&before=\($0)" } ?? "")).decode(ListBody<Item>.self)
+            items += page.items
+            guard let next = page.next else { return items }
+            before = next
+        }
+        return items
     }
 }

@@ -52,8 +52,15 @@ public struct VerifiedDirectory: Sendable {
         return member
     }
 
-    /// The members `address` reaches: itself, or each active member of a role address.
-    public func reach(_ address: MemberID, client: RelayClient) async throws(ClientError) -> [VerifiedMember] {
+    /// The active, verified dsl/managers of `member`'s agency other than them: who reads and countersigns a held packet.
+    public func countersigners(of member: MemberID) -> [VerifiedMember] {
+        members.values.filter { $0.agency == member.agency.rawValue && ["dsl", "manager"].contains($0.role) && $0.id != member && statuses[$0.id.rawValue] == "active" }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// The members `address` reaches: itself, or each active member of a role address other than `sender` (the sender may
+    /// belong to a role they write to, and never seals to themselves).
+    public func reach(_ address: MemberID, client: RelayClient, excluding sender: MemberID) async throws(ClientError) -> [VerifiedMember] {
         if statuses[address.rawValue] != nil { return [try member(address)] }
         let role: [String]
         do {
@@ -61,8 +68,8 @@ public struct VerifiedDirectory: Sendable {
         } catch where error.code == .refused {
             throw ClientError(.refused, "\(address) is neither a member nor a role address; check it with `isr directory`")
         }
-        let reached = role.compactMap { try? MemberID($0) }.filter { statuses[$0.rawValue] == "active" }
-        guard !reached.isEmpty else { throw ClientError(.refused, "role address \(address) has no active member") }
+        let reached = role.compactMap { try? MemberID($0) }.filter { statuses[$0.rawValue] == "active" && $0 != sender }
+        guard !reached.isEmpty else { throw ClientError(.refused, "role address \(address) has no active member other than you") }
         var result: [VerifiedMember] = []
         for id in reached { result.append(try member(id)) }
         return result

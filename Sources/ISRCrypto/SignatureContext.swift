@@ -22,6 +22,8 @@ public struct SignatureContext: Sendable, Hashable, CustomStringConvertible {
     public static let receipt = SignatureContext(known: "isr/v1/receipt")
     /// A dsl/manager countersignature releasing a held packet.
     public static let countersign = SignatureContext(known: "isr/v1/countersign")
+    /// A dsl/manager's return of a held packet to its sender, with reasons.
+    public static let countersignReturn = SignatureContext(known: "isr/v1/countersign-return")
     /// A directory entry signed by the deployment admin.
     public static let directoryEntry = SignatureContext(known: "isr/v1/directory-entry")
     /// A relay-signed audit checkpoint (tree size, root, time).

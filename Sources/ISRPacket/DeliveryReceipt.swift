@@ -26,4 +26,16 @@ public enum Countersignature {
     public static func sign(packet bytes: [UInt8], id: PacketID, countersigner: MemberID, key: SigningKeyPair) -> [UInt8] {
         key.sign(signedData(packetID: id, packetDigest: SHA256.hash(bytes), countersigner: countersigner), context: .countersign)
     }
+
+    /// The data a return signs: packet id (16) || SHA-256(packet bytes) (32) || u16be len(countersigner) || countersigner || reason.
+    /// The length prefix keeps the id and the free-text reason from running into each other.
+    public static func returnData(packetID: PacketID, packetDigest: [UInt8], countersigner: MemberID, reason: String) -> [UInt8] {
+        let id = Array(countersigner.rawValue.utf8)
+        return packetID.bytes + packetDigest + [UInt8(id.count >> 8), UInt8(id.count & 0xff)] + id + Array(reason.utf8)
+    }
+
+    /// Signs a return with context `isr/v1/countersign-return`.
+    public static func signReturn(packet bytes: [UInt8], id: PacketID, countersigner: MemberID, reason: String, key: SigningKeyPair) -> [UInt8] {
+        key.sign(returnData(packetID: id, packetDigest: SHA256.hash(bytes), countersigner: countersigner, reason: reason), context: .countersignReturn)
+    }
 }

@@ -6,8 +6,10 @@ public enum PacketSealer {
     /// Seals `body` under `header` for the members in `keys`, signed by `signer`.
     ///
     /// `keys` maps each address in `header.recipients` to the members it reaches and their verified X25519 keys
-    /// (a member address maps to itself; a role address to each current member).
+    /// (a member address maps to itself; a role address to each current member). `countersigners` are sealed to as well
+    /// although not addressed: the dsl/managers of the sender's agency who must read a held packet before releasing it.
     public static func seal(header: PacketHeader, body: PacketBody, keys: [MemberID: [MemberID: EncryptionPublicKey]],
+                            countersigners: [MemberID: EncryptionPublicKey] = [:],
                             signer: SigningKeyPair, limits: PacketLimits = .standard) throws(PacketError) -> SealedPacket {
         guard body.fieldNames == header.fieldNames else {
             throw PacketError(.fieldsMismatch, "the header lists fields [\(header.fieldNames.joined(separator: ", "))] but the body has [\(body.fieldNames.joined(separator: ", "))]; list exactly the fields the body holds")
@@ -17,7 +19,7 @@ public enum PacketSealer {
             let extra = keys.keys.filter { !header.recipients.contains($0) }.map(\.rawValue)
             throw PacketError(.recipientKeys, "recipient keys must match the addressed recipients (no key for: \(missing.joined(separator: ", ")); not addressed: \(extra.sorted().joined(separator: ", ")))")
         }
-        var members: [MemberID: EncryptionPublicKey] = [:]
+        var members = countersigners
         for (address, reached) in keys {
             guard !reached.isEmpty else {
                 throw PacketError(.recipientKeys, "\(address) reaches no member with a key; the packet would be unreadable there")

@@ -4,6 +4,12 @@ public enum PacketCode {
     public static func isValid(_ text: String) -> Bool { TextRules.isCode(text) }
 }
 
+/// The free-text grammar of packets, for other short texts the relay takes (reasons for a return or an emergency release).
+public enum PlainText {
+    /// Valid UTF-8 of at most 16 KiB with no control characters but TAB and LF; `allowEmpty` false refuses "".
+    public static func isValid(_ text: String, allowEmpty: Bool = false) -> Bool { TextRules.isText(text, allowEmpty: allowEmpty) }
+}
+
 /// The validation every string in a packet gets, so that one value has one encoding and no string can
 /// smuggle terminal control sequences into a practitioner's screen.
 enum TextRules {

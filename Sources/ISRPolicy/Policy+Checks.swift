@@ -1,18 +1,23 @@
 import Foundation
+import ISRLifecycle
 import ISRPacket
 
 extension Policy {
     /// The rules the relay can enforce from the header alone (it never sees the body).
     ///
     /// `recipientAgencyKinds` maps each addressed recipient to its agency's kind, when the caller knows them
-    /// (the relay, from its registry; the client, from the signed directory).
-    public func checkHeader(_ header: PacketHeader, recipientAgencyKinds: [MemberID: String]? = nil) -> [PolicyViolation] {
+    /// (the relay, from its registry; the client, from the signed directory). They are checked only for packets that
+    /// start a conversation: replies go to the parties of what they answer, whatever their kind.
+    /// `senderAgencyKind` decides which lawful bases the sender may rely on.
+    public func checkHeader(_ header: PacketHeader, recipientAgencyKinds: [MemberID: String]? = nil, senderAgencyKind: String? = nil) -> [PolicyViolation] {
         var violations: [PolicyViolation] = []
         guard let purpose = purposes[header.purpose] else {
             return [PolicyViolation(.unknownPurpose, "purpose `\(header.purpose)` is not in the policy; choose one of \(purposeCodes.joined(separator: ", ")) (see `isr purposes`)")]
         }
         let allowedBases = purpose.lawfulBases.joined(separator: ", ")
-        if header.kind.needsLawfulBasis {
+        // An anonymous purpose identifies no one: it needs neither a lawful basis nor a consent position.
+        let identifies = purpose.identifyingAllowed
+        if header.kind.needsLawfulBasis && identifies {
             if let basis = header.lawfulBasis {
                 if !purpose.lawfulBases.contains(basis) {
                     violations.append(PolicyViolation(.lawfulBasisNotAllowed, "purpose `\(purpose.code)` does not allow lawful basis `\(basis)`; choose one of \(allowedBases)"))
@@ -23,7 +28,11 @@ extension Policy {
         } else if let basis = header.lawfulBasis, lawfulBases[basis] == nil {
             violations.append(PolicyViolation(.lawfulBasisNotAllowed, "lawful basis `\(basis)` is not in the policy; choose one of \(lawfulBases.keys.sorted().joined(separator: ", ")) or leave it out"))
         }
-        if header.kind.disclosesInformation {
+        if let basis = header.lawfulBasis, let senderAgencyKind, let available = lawfulBases[basis]?.availableTo, !available.contains(senderAgencyKind) {
+            let others = purpose.lawfulBases.filter { lawfulBases[$0]?.availableTo?.contains(senderAgencyKind) ?? true }
+            violations.append(PolicyViolation(.lawfulBasisNotAllowed, "lawful basis `\(basis)` is available to \(available.joined(separator: ", ")) agencies, not to a \(senderAgencyKind) performing its tasks; choose \(others.isEmpty ? "another purpose" : others.joined(separator: ", "))"))
+        }
+        if header.kind.disclosesInformation && identifies {
             if header.consent == .notApplicable {
                 violations.append(PolicyViolation(.consentMissing, "record the consent position for a `\(header.kind.rawValue)`: given, refused, or not-sought"))
             }
@@ -54,7 +63,7 @@ extension Policy {
         if header.retentionDays != purpose.retentionDays {
             violations.append(PolicyViolation(.retentionMismatch, "purpose `\(purpose.code)` keeps packets \(purpose.retentionDays) days, the packet says \(header.retentionDays); refresh the policy and rebuild the packet"))
         }
-        if let recipientAgencyKinds {
+        if let recipientAgencyKinds, Lifecycle.isOriginal(header.kind, answering: header.inReplyTo) {
             for recipient in header.recipients {
                 guard let kind = recipientAgencyKinds[recipient] else { continue }
                 if !purpose.recipientAgencyKinds.contains(kind) {
@@ -88,9 +97,12 @@ extension Policy {
         if header.kind == .share, body.items.isEmpty, body.fields.isEmpty {
             violations.append(PolicyViolation(.nothingShared, "the share holds no items; add what you are sharing, each tagged --fact, --opinion or --reported"))
         }
-        if header.kind.disclosesInformation {
+        if header.kind.disclosesInformation, purpose?.identifyingAllowed != false {
             if header.consent == .refused, body.consentDetail == nil {
                 violations.append(PolicyViolation(.consentOverrideReasonMissing, "consent was refused: record why sharing is still justified (e.g. risk of significant harm) with --consent-reason"))
+            }
+            if header.consent == .notSought, body.consentDetail == nil {
+                violations.append(PolicyViolation(.consentOverrideReasonMissing, "consent was not sought: record why (e.g. seeking it would increase the risk of harm) with --consent-reason"))
             }
             if purpose?.identifyingAllowed != false {
                 if body.subjectInformed == nil {

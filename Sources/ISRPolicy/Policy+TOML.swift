@@ -77,9 +77,11 @@ extension Policy {
             var title: String
             var reference: String
             var consentBased: Bool?
+            var agencyKinds: [String]?
             enum CodingKeys: String, CodingKey {
                 case title, reference
                 case consentBased = "consent_based"
+                case agencyKinds = "agency_kinds"
             }
         }
 
@@ -110,6 +112,7 @@ extension Policy {
             var recipientAgencyKinds: [String]
             var countersign: Bool
             var ackDeadline: Deadline
+            var countersignWithin: Deadline?
             var retentionDays: Int
             enum CodingKeys: String, CodingKey {
                 case title, guidance, countersign
@@ -119,6 +122,7 @@ extension Policy {
                 case identifyingAllowed = "identifying_allowed"
                 case recipientAgencyKinds = "recipient_agency_kinds"
                 case ackDeadline = "ack_deadline"
+                case countersignWithin = "countersign_within"
                 case retentionDays = "retention_days"
             }
         }
@@ -139,6 +143,11 @@ extension Policy {
             guard lawfulBases.values.filter({ $0.consentBased == true }).count <= 1 else {
                 throw fail("lawful_bases", "only one lawful basis can be consent_based")
             }
+            for (code, basis) in lawfulBases {
+                if let unknown = basis.agencyKinds?.first(where: { !agencyKinds.contains($0) }) {
+                    throw fail("lawful_bases.\(code).agency_kinds", "`\(unknown)` is not in agency_kinds")
+                }
+            }
             var purposes: [String: Purpose] = [:]
             for (code, entry) in self.purposes {
                 let path = "purposes.\(code)"
@@ -146,7 +155,10 @@ extension Policy {
                                     ("required_fields", entry.requiredFields), ("recipient_agency_kinds", entry.recipientAgencyKinds)] {
                     guard Set(list).count == list.count else { throw fail("\(path).\(key)", "lists an entry twice") }
                 }
-                guard !entry.lawfulBases.isEmpty else { throw fail("\(path).lawful_bases", "a purpose needs at least one lawful basis") }
+                // An anonymous purpose identifies no one, so it needs no lawful basis; every other purpose needs one.
+                guard !entry.lawfulBases.isEmpty || !entry.identifyingAllowed else {
+                    throw fail("\(path).lawful_bases", "a purpose that identifies the child needs at least one lawful basis")
+                }
                 if let unknown = entry.lawfulBases.first(where: { lawfulBases[$0] == nil }) {
                     throw fail("\(path).lawful_bases", "`\(unknown)` is not defined under [lawful_bases]")
                 }
@@ -167,17 +179,24 @@ extension Policy {
                     throw fail("\(path).retention_days", "must be 0 to \(PacketLimits.maximumRetentionDays)")
                 }
                 guard !entry.title.isEmpty, !entry.guidance.isEmpty else { throw fail(path, "title and guidance must not be empty") }
+                guard entry.countersign == (entry.countersignWithin != nil) else {
+                    throw fail("\(path).countersign_within", "set countersign_within exactly when countersign = true (how long the dsl/manager has to countersign)")
+                }
+                var countersignWithin: DeadlineRule?
+                if let within = entry.countersignWithin { countersignWithin = try within.rule(path: "\(path).countersign_within", fail: fail) }
                 purposes[code] = Purpose(
                     code: code, title: entry.title, guidance: entry.guidance, lawfulBases: entry.lawfulBases,
                     allowedFields: entry.allowedFields, requiredFields: entry.requiredFields, identifyingAllowed: entry.identifyingAllowed,
                     recipientAgencyKinds: entry.recipientAgencyKinds, countersign: entry.countersign,
-                    acknowledgementDeadline: try entry.ackDeadline.rule(path: "\(path).ack_deadline", fail: fail), retentionDays: entry.retentionDays)
+                    acknowledgementDeadline: try entry.ackDeadline.rule(path: "\(path).ack_deadline", fail: fail),
+                    countersignWithin: countersignWithin, retentionDays: entry.retentionDays)
             }
             return Policy(
                 agencyKinds: agencyKinds,
                 urgency: UrgencyCaps(priorityMaxHours: urgency.priorityMaxHours, urgentMaxHours: urgency.urgentMaxHours),
                 lawfulBases: Dictionary(uniqueKeysWithValues: lawfulBases.map { code, basis in
-                    (code, LawfulBasis(code: code, title: basis.title, reference: basis.reference, consentBased: basis.consentBased ?? false))
+                    (code, LawfulBasis(code: code, title: basis.title, reference: basis.reference, consentBased: basis.consentBased ?? false,
+                                       availableTo: basis.agencyKinds))
                 }),
                 fields: Dictionary(uniqueKeysWithValues: fields.map { name, field in (name, FieldSpec(name: name, label: field.label, identifying: field.identifying)) }),
                 purposes: purposes)

@@ -21,6 +21,9 @@ public struct LawfulBasis: Sendable, Equatable {
     public var reference: String
     /// True for the consent basis: unusable when consent was refused or not sought.
     public var consentBased: Bool
+    /// The agency kinds that may rely on it (nil: every kind). Legitimate interests, for example, is not available
+    /// to public authorities performing their tasks.
+    public var availableTo: [String]? = nil
 }
 
 /// A subject field a purpose may carry.
@@ -61,6 +64,8 @@ public struct Purpose: Sendable, Equatable {
     /// Held at the relay until a dsl/manager of the sender's agency countersigns.
     public var countersign: Bool
     public var acknowledgementDeadline: DeadlineRule
+    /// How long a held packet may wait for its countersignature before the sender's dsl/managers are told.
+    public var countersignWithin: DeadlineRule? = nil
     /// Days the relay keeps the ciphertext after the sender confirms the read-back.
     public var retentionDays: Int
 }

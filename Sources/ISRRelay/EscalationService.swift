@@ -6,9 +6,9 @@ import ISRStore
 import Logging
 import ServiceLifecycle
 
-/// The background task: marks packets overdue once their deadline passes without a read-back, recording who
-/// is notified (sender, the sender agency's dsl/managers, each recipient agency's duty role), and purges the
-/// ciphertext of confirmed packets whose retention has ended. Runs every `interval` until shutdown.
+/// The background task: marks each recipient overdue once their read-back deadline passes (and each held packet once
+/// its countersignature is late), recording who is notified, and purges the ciphertext of packets whose retention has
+/// ended. Runs every `interval` until shutdown.
 public struct EscalationService: Service {
     let service: RelayService
     let interval: Duration
@@ -43,21 +43,27 @@ public struct EscalationService: Service {
 }
 
 extension RelayService {
-    /// Escalates every packet past its deadline, once; returns how many.
+    /// How many overdue items or purgeable packets one pass handles; the rest wait for the next pass.
+    static let passLimit = 1000
+
+    /// Escalates every deadline that passed, once: each recipient's read-back, and each held packet's countersignature.
+    /// Returns how many.
     public func escalateOverdue() async throws -> Int {
         let now = clock()
         var count = 0
-        for packet in try await stored({ try await store.overdue(now: now) }) {
-            let notified = try await escalationRecipients(for: packet)
-            let notice = EscalationNotice(packetID: packet.id.bytes, sender: packet.sender.rawValue, deadline: packet.deadline ?? 0, overdueAt: now,
+        for item in try await stored({ try await store.overdue(now: now, limit: Self.passLimit) }) {
+            let packet = item.packet
+            let notified = try await escalationRecipients(for: packet, recipient: item.address)
+            let notice = EscalationNotice(packetID: packet.id.bytes, sender: packet.sender.rawValue, deadline: item.deadline, overdueAt: now,
                                           notified: notified.map(\.rawValue)).signed(with: relayKey)
+            var attributes = ["deadline": "\(item.deadline)", "notified": notified.map(\.rawValue).joined(separator: ",")]
+            attributes[item.address == nil ? "countersignature" : "recipient"] = item.address?.rawValue ?? "due"
             do {
-                _ = try await store.markOverdue(packet.id, notices: notified.map { ($0, notice) }, event: event("packet.overdue", by: "relay", packet: packet.id, [
-                    "deadline": "\(packet.deadline ?? 0)", "notified": notified.map(\.rawValue).joined(separator: ","),
-                ]))
+                _ = try await store.markOverdue(packet.id, address: item.address, notices: notified.map { ($0, notice) },
+                                                event: event(item.address == nil ? "packet.countersign-overdue" : "packet.overdue", by: "relay", packet: packet.id, attributes))
                 count += 1
                 RelayMetrics.packetOverdue()
-                logger.notice("packet overdue; escalated", metadata: ["packet": "\(packet.id)", "notified": "\(notified.count)"])
+                logger.notice("deadline passed; escalated", metadata: ["packet": "\(packet.id)", "notified": "\(notified.count)"])
             } catch let error as StoreError where error.code == .invalidTransition {
                 continue // another relay instance escalated it first
             }
@@ -65,26 +71,26 @@ extension RelayService {
         return count
     }
 
-    /// Who hears about an overdue packet: its sender, the dsl/managers of the sender's agency, and the duty role of each recipient agency.
-    func escalationRecipients(for packet: PacketRecord) async throws -> [MemberID] {
+    /// Who hears that a deadline passed: the sender and the dsl/managers of the sender's agency, and for a recipient's
+    /// read-back also the duty role of that recipient's agency. A late countersignature is the sender's agency's
+    /// business only: the recipients cannot see a held packet, so they are not told about it.
+    func escalationRecipients(for packet: PacketRecord, recipient: MemberID?) async throws -> [MemberID] {
         var notified: [MemberID] = [packet.sender]
         for member in try await stored({ try await store.members() })
         where member.agency == packet.sender.agency && member.role.isSeniorSafeguarding && member.status == .active {
             notified.append(member.id)
         }
-        for agency in Set(packet.recipients.map(\.agency)) {
-            if let duty = try? MemberID("duty@\(agency.rawValue)"), try await stored({ try await store.roleAddress(duty) }) != nil {
-                notified.append(duty)
-            }
+        if let recipient, let duty = try? MemberID("duty@\(recipient.agency.rawValue)"), try await stored({ try await store.roleAddress(duty) }) != nil {
+            notified.append(duty)
         }
         var seen = Set<MemberID>()
         return notified.filter { seen.insert($0).inserted }
     }
 
-    /// Deletes the ciphertext of confirmed packets past their retention; returns how many.
+    /// Deletes the ciphertext of packets of every kind whose retention, counted from their last event, has ended; returns how many.
     public func purgeExpired() async throws -> Int {
         var count = 0
-        for packet in try await stored({ try await store.purgeable(now: clock()) }) {
+        for packet in try await stored({ try await store.purgeable(now: clock(), limit: Self.passLimit) }) {
             do {
                 _ = try await store.purge(packet.id, event: event("packet.purged", by: "relay", packet: packet.id))
                 count += 1
@@ -97,11 +103,13 @@ extension RelayService {
 }
 
 extension RelayService {
-    public func notices(for member: Member) async throws -> [NoticeBody] {
-        try await stored { try await store.notices(for: member.id) }.compactMap { stored in
+    /// One page of the escalation notices addressed to `member` or their role addresses, newest first.
+    public func notices(for member: Member, before: Int64?, limit: Int) async throws -> ListBody<NoticeBody> {
+        let page = try await stored { try await store.notices(for: member.id, before: before, limit: limit) }
+        return ListBody(items: page.items.compactMap { stored in
             guard let notice = try? EscalationNotice.verified(stored.body, relayKey: relayKey.publicKey) else { return nil }
             return NoticeBody(packet: stored.packetID.hex, sender: notice.sender, deadline: notice.deadline, overdueAt: notice.overdueAt,
                               notified: notice.notified, signed: Data(stored.body).base64EncodedString())
-        }
+        }, next: page.next.map(String.init))
     }
 }

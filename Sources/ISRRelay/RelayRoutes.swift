@@ -41,7 +41,7 @@ public enum RelayRoutes {
         v1.post("packets") { request, context in
             var request = request
             let body = try await request.collectBody(upTo: service.limits.maximumPacketBytes)
-            let receipt = try await service.accept(Array(buffer: body), from: try context.requireMember())
+            let receipt = try await service.accept(Array(buffer: body), from: try context.requireMember(), emergencyReason: try emergencyReason(request))
             return EditedResponse(status: receipt.duplicate ? .ok : .created, response: receipt)
         }
         v1.get("packets/:id") { _, context in
@@ -55,10 +55,24 @@ public enum RelayRoutes {
         v1.post("packets/:id/countersign") { request, context in
             try await service.countersign(try packetID(context), signature: try await signature(request, context), from: try context.requireMember())
         }
+        v1.post("packets/:id/return") { request, context in
+            let body = try await request.decode(as: ReturnBody.self, context: context)
+            return try await service.returnToSender(try packetID(context), signature: try signatureBytes(body.signature), reason: body.reason,
+                                                    from: try context.requireMember())
+        }
         v1.post("packets/:id/withdraw") { _, context in try await service.withdraw(try packetID(context), by: try context.requireMember()) }
-        v1.get("inbox") { _, context in ListBody(items: try await service.inbox(for: try context.requireMember())) }
-        v1.get("sent") { _, context in ListBody(items: try await service.sent(by: try context.requireMember())) }
-        v1.get("notices") { _, context in ListBody(items: try await service.notices(for: try context.requireMember())) }
+        v1.get("inbox") { request, context in
+            let (before, limit) = try page(request)
+            return try await service.inbox(for: try context.requireMember(), before: before, limit: limit)
+        }
+        v1.get("sent") { request, context in
+            let (before, limit) = try page(request)
+            return try await service.sent(by: try context.requireMember(), before: before, limit: min(limit, 200))
+        }
+        v1.get("notices") { request, context in
+            let (before, limit) = try page(request)
+            return try await service.notices(for: try context.requireMember(), before: before, limit: limit)
+        }
         v1.get("agencies") { _, _ in ListBody(items: try await service.agencies()) }
         v1.get("directory") { _, _ in ListBody(items: try await service.directory()) }
         v1.get("directory/:member") { _, context in
@@ -119,11 +133,40 @@ public enum RelayRoutes {
     }
 
     static func signature(_ request: Request, _ context: RelayRequestContext) async throws -> [UInt8] {
-        let body = try await request.decode(as: SignatureBody.self, context: context)
-        guard let data = Data(base64Encoded: body.signature), data.count == 64 else {
+        try signatureBytes(try await request.decode(as: SignatureBody.self, context: context).signature)
+    }
+
+    static func signatureBytes(_ text: String) throws -> [UInt8] {
+        guard let data = Data(base64Encoded: text), data.count == 64 else {
             throw Problem.badRequest("invalid-signature", "signature is a base64 64-byte Ed25519 signature")
         }
         return Array(data)
+    }
+
+    /// The paging parameters of a listing: `before` (the `next` cursor of the previous page) and `limit` (1–500, default 100).
+    static func page(_ request: Request) throws -> (Int64?, Int) {
+        let parameters = request.uri.queryParameters
+        var before: Int64?
+        if let text = parameters.get("before") {
+            guard let value = Int64(text), value >= 0 else { throw Problem.badRequest("invalid-query", "`before` is the `next` cursor of the previous page") }
+            before = value
+        }
+        var limit = 100
+        if let text = parameters.get("limit") {
+            guard let value = Int(text), (1...500).contains(value) else { throw Problem.badRequest("invalid-query", "`limit` is a whole number from 1 to 500") }
+            limit = value
+        }
+        return (before, limit)
+    }
+
+    /// The `ISR-Emergency-Release` header: the sender's reason (percent-encoded UTF-8, 1–2000 bytes) for releasing a
+    /// packet that needs a countersignature at once, because a child is in immediate danger.
+    static func emergencyReason(_ request: Request) throws -> String? {
+        guard let raw = request.headers.first(where: { $0.name.canonicalName == "isr-emergency-release" })?.value else { return nil }
+        guard let text = raw.removingPercentEncoding, PlainText.isValid(text), text.utf8.count <= 2000 else {
+            throw Problem.badRequest("invalid-emergency-reason", "ISR-Emergency-Release carries the reason, percent-encoded UTF-8 plain text of 1–2000 bytes")
+        }
+        return text
     }
 
     static func query(_ request: Request, _ name: String) throws -> UInt64 {

@@ -1,15 +1,17 @@
 import Foundation
 import ISRAudit
 import ISRCrypto
+import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 import ISRPolicy
 import ISRStore
 
 extension RelayService {
-    /// Accepts a packet from the authenticated `member`: verify the signature with their registered key, then
-    /// parse; check recipients, stanzas, policy and lifecycle; store durably with its audit leaf; then answer.
-    public func accept(_ bytes: [UInt8], from member: Member) async throws -> AcceptReceipt {
+    /// Accepts a packet from the authenticated `member`: verify the signature with their registered key, then parse;
+    /// answer a retry of identical bytes with the original answer; check recipients, stanzas, policy and lifecycle;
+    /// store durably with its audit leaf; then answer. `emergencyReason` releases a countersigned purpose at once.
+    public func accept(_ bytes: [UInt8], from member: Member, emergencyReason: String? = nil) async throws -> AcceptReceipt {
         let sealed: SealedPacket
         let header: PacketHeader
         do {
@@ -29,61 +31,101 @@ extension RelayService {
         } catch {
             throw Problem.packet(error)
         }
+        let digest = SHA256.hash(bytes)
+        // A retry of identical bytes gets the original answer before anything is checked again (the sender may have
+        // been revoked, or the policy changed, since: the packet was accepted then).
+        if let existing = try await stored({ try await store.packet(header.id) }) {
+            guard ConstantTime.equal(existing.digest, digest) else {
+                throw Problem.conflict(StoreErrorCode.packetConflict.rawValue, "packet \(header.id) was already sent with different content; a new packet needs a new id")
+            }
+            return try await receipt(for: existing, duplicate: true)
+        }
+        if case .refused(let code, let why) = Lifecycle.checkNotSelfAddressed(kind: header.kind, sender: member.id, recipients: header.recipients) {
+            throw Problem.unprocessable("lifecycle.\(code.rawValue)", why)
+        }
 
-        var deliveries: [(member: MemberID, via: MemberID)] = []
+        var deliveries: [NewPacket.Stanza] = []
         var agencyKinds: [MemberID: String] = [:]
         for address in header.recipients {
-            let (reached, kind) = try await resolve(address)
+            let (reached, kind) = try await resolve(address, excluding: member.id)
             agencyKinds[address] = kind
             for target in reached where !deliveries.contains(where: { $0.member == target }) {
-                deliveries.append((target, address))
+                deliveries.append(NewPacket.Stanza(member: target, via: address))
             }
+        }
+        let purpose = policy.purposes[header.purpose]
+        let needsCountersignature = purpose?.countersign == true && header.kind.disclosesInformation
+            && Lifecycle.isOriginal(header.kind, answering: header.inReplyTo)
+        if needsCountersignature {
+            let countersigners = try await countersigners(for: member).filter { id in !deliveries.contains { $0.member == id } }
+            guard !countersigners.isEmpty else {
+                throw Problem.unprocessable("countersign.nobody", "`\(header.purpose)` needs a dsl or manager of \(member.agency) to countersign, and it has none enrolled; ask your admin")
+            }
+            deliveries += countersigners.map { NewPacket.Stanza(member: $0, via: $0, countersigner: true) }
         }
         let expected = Set(deliveries.map(\.member))
         let sealedTo = Set(sealed.stanzas.map(\.recipient))
         guard expected == sealedTo else {
             let missing = expected.subtracting(sealedTo).map(\.rawValue).sorted()
             let extra = sealedTo.subtracting(expected).map(\.rawValue).sorted()
-            throw Problem.unprocessable("packet.stanzas-mismatch", "the packet must be sealed to exactly the current members its recipients reach (missing: \(missing.joined(separator: ", ")); not a current member: \(extra.joined(separator: ", "))); refresh the directory and resend")
+            throw Problem.unprocessable("packet.stanzas-mismatch", "the packet must be sealed to exactly the current members its recipients reach\(needsCountersignature ? ", and your agency's dsl/managers who countersign it" : "") (missing: \(missing.joined(separator: ", ")); not expected: \(extra.joined(separator: ", "))); refresh the directory and resend")
         }
 
-        let violations = policy.checkHeader(header, recipientAgencyKinds: agencyKinds)
+        let senderKind = try await stored { try await store.agency(member.agency) }?.kind
+        let violations = policy.checkHeader(header, recipientAgencyKinds: agencyKinds, senderAgencyKind: senderKind)
         guard violations.isEmpty else { throw Problem.policy(violations) }
-        let linked = try await lifecycleLink(for: header, from: member)
+        if emergencyReason != nil, !needsCountersignature {
+            throw Problem.unprocessable("countersign.not-needed", "an emergency release is for purposes that need a countersignature; `\(header.purpose)` is released at once anyway — send it without --emergency")
+        }
+        let linked = try await lifecycleLinks(for: header, from: member)
 
         let now = clock()
-        let purpose = policy.purposes[header.purpose]
-        let state: PacketState = (purpose?.countersign == true && header.kind.disclosesInformation) ? .held : .accepted
-        var deadline: Int64?
-        if header.kind.expectsAnswer {
-            deadline = readBackDeadline(purpose: header.purpose, urgency: header.urgency, from: now)
-        }
-        let digest = SHA256.hash(bytes)
+        let (phase, _) = Lifecycle.initialPhase(needsCountersignature: needsCountersignature, emergency: emergencyReason != nil)
+        // The acknowledgement deadline starts at release: a held packet gets its deadline when it is countersigned.
+        let deadline = Lifecycle.expectsAnswer(header.kind) && phase == .accepted
+            ? readBackDeadline(purpose: header.purpose, urgency: header.urgency, from: now) : nil
+        let countersignDue = needsCountersignature
+            ? purpose?.countersignWithin.map { millis($0.deadline(sentAt: date(now), calendar: calendar, capHours: nil)) } : nil
         let record = PacketRecord(id: header.id, sender: member.id, kind: header.kind, purpose: header.purpose, recipients: header.recipients,
-                                  state: state, acceptedAt: now, deadline: deadline, leafIndex: 0, digest: digest,
-                                  inReplyTo: header.inReplyTo, relatesTo: header.relatesTo, retentionDays: header.retentionDays)
+                                  phase: phase, urgency: header.urgency, acceptedAt: now, deadline: deadline, leafIndex: 0, digest: digest,
+                                  inReplyTo: header.inReplyTo, relatesTo: header.relatesTo, retentionDays: header.retentionDays,
+                                  countersignDue: countersignDue, emergency: emergencyReason != nil, emergencyReason: emergencyReason)
+        let obligations = header.recipients.map { Obligation(address: $0, state: .pending, deadline: deadline) }
         var attributes = ["kind": header.kind.rawValue, "purpose": header.purpose, "recipients": header.recipients.map(\.rawValue).joined(separator: ","),
-                          "state": state.rawValue, "digest": Hex.encode(digest)]
-        if let linked { attributes["target"] = linked.packet.hex }
-        let event = AuditEvent(kind: header.kind.auditEventKind, time: now, actor: member.id.rawValue, packetID: header.id.bytes, attributes: attributes)
-        let outcome = try await stored { try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries), event: event, linked: linked) }
-        let checkpoint = try await signedCheckpoint()
+                          "state": phase.rawValue, "digest": Hex.encode(digest)]
+        if !linked.isEmpty { attributes["target"] = linked[0].packet.hex }
+        if needsCountersignature { attributes["countersigners"] = deliveries.filter(\.countersigner).map(\.member.rawValue).joined(separator: ",") }
+        if let emergencyReason {
+            attributes["emergency"] = "true"
+            // The reason itself stays out of the log (it may describe the child); its digest binds it to the record.
+            attributes["emergency-reason-sha256"] = Hex.encode(SHA256.hash(Array(emergencyReason.utf8)))
+        }
+        let event = AuditEvent(kind: Lifecycle.auditEventKind(header.kind), time: now, actor: member.id.rawValue, packetID: header.id.bytes, attributes: attributes)
+        let outcome = try await stored {
+            try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries, obligations: obligations), event: event, linked: linked)
+        }
         if case .accepted = outcome {
-            RelayMetrics.packetAccepted(kind: header.kind.rawValue, state: state.rawValue)
+            RelayMetrics.packetAccepted(kind: header.kind.rawValue, state: phase.rawValue)
             // Debug, not info: every acceptance is already in the audit log and counted in /metrics, and a line per
             // packet cost about a tenth of the relay's acceptance throughput (isr-bench).
-            logger.debug("packet accepted", metadata: ["packet": "\(header.id)", "kind": "\(header.kind.rawValue)", "state": "\(state.rawValue)"])
+            logger.debug("packet accepted", metadata: ["packet": "\(header.id)", "kind": "\(header.kind.rawValue)", "state": "\(phase.rawValue)"])
         }
-        let stored = outcome.record
-        return AcceptReceipt(id: stored.id.hex, state: stored.state.rawValue, leafIndex: stored.leafIndex, deadline: stored.deadline,
-                             checkpoint: Data(checkpoint.encoded()).base64EncodedString(), duplicate: outcome != .accepted(stored))
+        return try await receipt(for: outcome.record, duplicate: outcome != .accepted(outcome.record))
+    }
+
+    func receipt(for record: PacketRecord, duplicate: Bool) async throws -> AcceptReceipt {
+        let checkpoint = try await signedCheckpoint()
+        return AcceptReceipt(id: record.id.hex, state: record.phase.rawValue, leafIndex: record.leafIndex, deadline: record.deadline,
+                             checkpoint: Data(checkpoint.encoded()).base64EncodedString(), duplicate: duplicate)
     }
 
     /// When a read-back is due (Unix milliseconds) for `purpose` and `urgency`, counting from `now` (Unix milliseconds).
     func readBackDeadline(purpose: String, urgency: Urgency, from now: Int64) -> Int64? {
-        policy.acknowledgementDeadline(purpose: purpose, urgency: urgency, sentAt: Date(timeIntervalSince1970: Double(now) / 1000), calendar: calendar)
-            .map { Int64($0.timeIntervalSince1970 * 1000) }
+        policy.acknowledgementDeadline(purpose: purpose, urgency: urgency, sentAt: date(now), calendar: calendar).map(millis)
     }
+
+    func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+    func millis(_ date: Date) -> Int64 { Int64(date.timeIntervalSince1970 * 1000) }
 
     /// A member's registered Ed25519 key (32 bytes by the store's schema).
     func registeredKey(of member: Member) throws -> SigningPublicKey {
@@ -93,8 +135,16 @@ extension RelayService {
         return key
     }
 
-    /// The active members an address reaches, and the kind of its agency. Refuses unknown, revoked, suspended or empty addresses.
-    func resolve(_ address: MemberID) async throws -> ([MemberID], String) {
+    /// The active dsl/managers of `sender`'s agency other than the sender: who reads and countersigns a held packet.
+    func countersigners(for sender: Member) async throws -> [MemberID] {
+        try await stored { try await store.members() }
+            .filter { $0.agency == sender.agency && $0.role.isSeniorSafeguarding && $0.status == .active && $0.id != sender.id }
+            .map(\.id).sorted()
+    }
+
+    /// The active members an address reaches (never `sender`, who may belong to a role they write to), and the kind of
+    /// its agency. Refuses unknown, revoked, suspended or empty addresses.
+    func resolve(_ address: MemberID, excluding sender: MemberID) async throws -> ([MemberID], String) {
         let agency = try await stored { try await store.agency(address.agency) }
         guard let agency else {
             throw Problem.unprocessable("recipient.unknown", "recipient \(address): agency \(address.agency) is not registered; check the address with `isr directory`")
@@ -112,59 +162,74 @@ extension RelayService {
             throw Problem.unprocessable("recipient.unknown", "recipient \(address) is neither an enrolled member nor a role address; check it with `isr directory`")
         }
         var active: [MemberID] = []
-        for id in role where try await stored({ try await store.member(id) })?.status == .active { active.append(id) }
+        for id in role where id != sender {
+            if try await stored({ try await store.member(id) })?.status == .active { active.append(id) }
+        }
         guard !active.isEmpty else {
-            throw Problem.unprocessable("recipient.empty-role", "role address \(address) has no active member; tell its agency's admin")
+            throw Problem.unprocessable("recipient.empty-role", "role address \(address) has no active member other than you; tell its agency's admin")
         }
         return (active, agency.kind)
     }
 
-    /// The state change a packet causes in the one it answers, after checking the sender may take that step.
-    func lifecycleLink(for header: PacketHeader, from member: Member) async throws -> LinkedTransition? {
-        let targetID = header.inReplyTo ?? header.relatesTo
-        guard let targetID else { return nil }
+    /// The obligations a packet moves in the one it answers, after the lifecycle agrees the sender may take that step.
+    func lifecycleLinks(for header: PacketHeader, from member: Member) async throws -> [LinkedTransition] {
+        guard let targetID = header.inReplyTo ?? header.relatesTo else {
+            if header.kind == .decision, !header.recipients.allSatisfy({ $0.agency == member.agency }) {
+                throw Problem.unprocessable("lifecycle.\(RefusalCode.wrongRecipients.rawValue)", "a decision is a record for your own agency: address it to yourself or your agency's dsl")
+            }
+            return []
+        }
         guard let view = try await stored({ try await store.packetView(targetID, bytes: false, history: false) }) else {
             throw Problem.unprocessable("lifecycle.unknown-packet", "packet \(targetID), which this one answers, is not known to this relay")
         }
         let target = view.record
-        let holders = Set(view.deliveries.map(\.member))
-        let isRecipient = holders.contains(member.id)
-        let isSender = target.sender == member.id
-        func refuse(_ why: String) -> Problem { Problem.unprocessable("lifecycle.not-allowed", why) }
-        switch header.kind {
-        case .readback:
-            guard isRecipient, [.share, .consultation, .correction].contains(target.kind) else {
-                throw refuse("only a recipient of a share, consultation or correction can send a read-back for it")
+        let mine = view.deliveries.first { $0.member == member.id }
+        let party: Party = target.sender == member.id ? .sender : mine.map { $0.countersigner ? .countersigner : .recipient } ?? .outsider
+        func refuse(_ verdict: Verdict) throws {
+            if case .refused(let code, let why) = verdict { throw Problem.unprocessable("lifecycle.\(code.rawValue)", why) }
+        }
+        // A share without in-reply-to only refers to another packet; it answers nothing.
+        let rule = header.kind == .share && header.inReplyTo == nil ? nil : Lifecycle.replyRule(for: header.kind)
+        guard let rule else {
+            try refuse(Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: nil))
+            return []
+        }
+        let readersBack = Set(view.obligations.filter { $0.state == .acknowledged }.compactMap(\.answeredBy))
+        let parties = Lifecycle.Parties(sender: target.sender, recipients: target.recipients,
+                                        holders: Set(view.deliveries.filter { !$0.countersigner }.map(\.member)), readersBack: readersBack)
+        guard rule.transition != nil else {
+            try refuse(Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: nil))
+            try refuse(Lifecycle.checkAddressing(rule.addressing, kind: header.kind, recipients: header.recipients, replier: member.id, target: parties))
+            return []
+        }
+        if party == .recipient, let mine {
+            // Read-back, decline, or a share answering a request: for the address that reached this member.
+            guard let obligation = view.obligations.first(where: { $0.address == mine.via }) else {
+                throw Problem.unprocessable("lifecycle.no-obligation", "packet \(targetID) owes no answer to \(mine.via)")
             }
-            guard header.recipients == [target.sender] else { throw refuse("a read-back goes to the sender, \(target.sender), only") }
-            return LinkedTransition(packet: targetID, to: .acknowledged, allowedFrom: [.accepted, .delivered, .read, .clarificationRequested])
-        case .confirm, .clarify:
-            guard isSender else { throw refuse("only the sender of packet \(targetID) can confirm a read-back or ask for clarification") }
-            guard Set(header.recipients).isSubset(of: holders.union(target.recipients)) else { throw refuse("send it to the recipients of packet \(targetID)") }
-            if header.kind == .confirm {
-                return LinkedTransition(packet: targetID, to: .confirmed, allowedFrom: [.acknowledged])
+            // A role address is one obligation: the first member to answer answers for the role (and any clarification is theirs).
+            if let other = obligation.answeredBy, other != member.id {
+                throw Problem.unprocessable("lifecycle.\(RefusalCode.alreadyAnswered.rawValue)", "\(mine.via) already answered packet \(targetID): \(obligation.state.rawValue) by \(other)")
             }
-            // A clarification asks for a new read-back, due by the purpose's rule from now.
-            return LinkedTransition(packet: targetID, to: .clarificationRequested, allowedFrom: [.acknowledged],
-                                    newDeadline: readBackDeadline(purpose: target.purpose, urgency: .routine, from: clock()))
-        case .decline:
-            guard isRecipient, target.kind == .request else { throw refuse("only a recipient of a request can decline it") }
-            guard header.recipients == [target.sender] else { throw refuse("a decline goes to the requester, \(target.sender), so they are told") }
-            return LinkedTransition(packet: targetID, to: .declined, allowedFrom: [.accepted, .delivered, .read])
-        case .share where header.inReplyTo == nil:
-            guard isSender || isRecipient else { throw refuse("you can only refer to packets you sent or received") }
-            return nil
-        case .share:
-            guard isRecipient, target.kind == .request else { throw refuse("a share can only answer a request you received") }
-            return LinkedTransition(packet: targetID, to: .answered, allowedFrom: [.accepted, .delivered, .read])
-        case .correction:
-            guard isSender else { throw refuse("only the sender of packet \(targetID) can correct it") }
-            let missing = Set(target.recipients).subtracting(header.recipients).map(\.rawValue).sorted()
-            guard missing.isEmpty else { throw refuse("a correction goes to everyone who received the original; add \(missing.joined(separator: ", "))") }
-            return nil
-        case .outcome, .decision, .request, .consultation:
-            guard isSender || isRecipient else { throw refuse("you can only refer to packets you sent or received") }
-            return nil
+            let verdict = Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: obligation.state)
+            try refuse(verdict)
+            if rule.needsFetch, mine.deliveredAt == nil {
+                throw Problem.unprocessable("lifecycle.\(RefusalCode.notFetched.rawValue)", "fetch and read packet \(targetID) before you answer it (`isr read \(targetID)`)")
+            }
+            try refuse(Lifecycle.checkAddressing(rule.addressing, kind: header.kind, recipients: header.recipients, replier: member.id, target: parties))
+            guard case .allowed(let transition?) = verdict else { return [] }
+            return [LinkedTransition(packet: targetID, address: mine.via, transition: transition, answeredBy: member.id)]
+        }
+        // A confirmation or clarification from the sender: one obligation per member it goes to, each read back by them.
+        try refuse(Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: party == .sender ? .acknowledged : nil))
+        try refuse(Lifecycle.checkAddressing(rule.addressing, kind: header.kind, recipients: header.recipients, replier: member.id, target: parties))
+        return try header.recipients.map { reader in
+            guard let obligation = view.obligations.first(where: { $0.answeredBy == reader && $0.state == .acknowledged }),
+                  case .allowed(let transition?) = Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: obligation.state) else {
+                throw Problem.unprocessable("lifecycle.\(RefusalCode.noObligation.rawValue)", "\(reader) has no read-back of packet \(targetID) waiting for you")
+            }
+            let newDeadline = transition.restartsDeadline ? readBackDeadline(purpose: target.purpose, urgency: target.urgency, from: clock()) : nil
+            return LinkedTransition(packet: targetID, address: obligation.address, transition: transition, expectAnsweredBy: reader, newDeadline: newDeadline)
         }
     }
 
@@ -180,29 +245,6 @@ extension RelayService {
             return signed
         } catch {
             throw Problem(.internalServerError, code: error.code.rawValue, title: "Checkpoint", detail: "the relay could not sign its checkpoint")
-        }
-    }
-}
-
-extension PacketKind {
-    /// The audit event that records a packet of this kind being accepted: each step of the lifecycle is its own event.
-    var auditEventKind: String {
-        switch self {
-        case .share, .request, .consultation, .outcome: "packet.accepted"
-        case .readback: "packet.readback"
-        case .confirm: "packet.confirmed"
-        case .clarify: "packet.clarified"
-        case .decline: "packet.declined"
-        case .decision: "packet.decision-not-to-share"
-        case .correction: "packet.corrected"
-        }
-    }
-
-    /// Kinds that start a deadline: a read-back (or, for a request, an answer) is expected.
-    var expectsAnswer: Bool {
-        switch self {
-        case .share, .consultation, .correction, .request: true
-        case .decline, .decision, .readback, .confirm, .clarify, .outcome: false
         }
     }
 }

@@ -1,19 +1,19 @@
 import Foundation
 import ISRAudit
 import ISRCrypto
+import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 import ISRStore
 
 extension RelayService {
-    /// The exact packet bytes for its sender or one of its stanza holders; a recipient's first fetch is recorded.
+    /// The exact packet bytes for its sender or one of its stanza holders; a holder's first fetch is recorded in the same
+    /// transaction that checks the packet is still available (so a fetch and a withdrawal cannot both succeed).
     /// Anyone else gets "not found", so packet ids reveal nothing.
     public func fetch(_ id: PacketID, as member: Member) async throws -> [UInt8] {
         guard let view = try await stored({ try await store.packetView(id, bytes: true, history: false) }) else { throw Problem.notFound("no packet \(id) for you") }
-        let record = view.record
-        let isSender = record.sender == member.id
+        let isSender = view.record.sender == member.id
         guard isSender || view.deliveries.contains(where: { $0.member == member.id }) else { throw Problem.notFound("no packet \(id) for you") }
-        guard isSender || record.state.isDeliverable else { throw Problem.notFound("packet \(id) is not available (it is \(record.state.rawValue))") }
         guard let bytes = view.bytes else {
             throw Problem(.gone, code: "packet.purged", title: "Purged", detail: "packet \(id)'s content was purged at the end of its retention; its record remains")
         }
@@ -23,7 +23,7 @@ extension RelayService {
         return bytes
     }
 
-    /// Records a recipient's signed delivery receipt after checking it signs exactly this packet.
+    /// Records a holder's signed delivery receipt after checking it signs exactly this packet; refused unless they fetched it.
     public func receipt(_ id: PacketID, signature: [UInt8], from member: Member) async throws -> PacketStatus {
         guard let record = try await stored({ try await store.packetView(id, bytes: false, history: false) })
             .flatMap({ view in view.deliveries.contains(where: { $0.member == member.id }) ? view.record : nil }) else {
@@ -40,71 +40,125 @@ extension RelayService {
         return try await status(id, for: member)
     }
 
-    /// Releases a held packet: a dsl/manager of the sender's agency, not the sender, signs the exact packet.
+    /// Releases a held packet (or countersigns an emergency release afterwards): a dsl/manager of the sender's agency,
+    /// not the sender, who has fetched and so could read it, signs the exact packet. The acknowledgement deadline starts now.
     public func countersign(_ id: PacketID, signature: [UInt8], from member: Member) async throws -> PacketStatus {
-        guard let record = try await stored({ try await store.packet(id) }), record.sender.agency == member.agency else {
+        let record = try await countersignable(id, by: member)
+        let data = Countersignature.signedData(packetID: id, packetDigest: record.digest, countersigner: member.id)
+        guard try registeredKey(of: member).isValidSignature(signature, for: data, context: .countersign) else {
+            throw Problem.unprocessable("countersign.bad-signature", "the countersignature is not your signature over packet \(id)")
+        }
+        let deadline = Lifecycle.expectsAnswer(record.kind) ? readBackDeadline(purpose: record.purpose, urgency: record.urgency, from: clock()) : nil
+        let change = PhaseChange(rule: Lifecycle.phaseRule(.countersign), countersignature: true, releaseDeadline: deadline)
+        _ = try await stored {
+            try await store.changePhase(id, change, event: event("packet.countersigned", by: member.id.rawValue, packet: id, ["signature": Hex.encode(signature)]))
+        }
+        return try await status(id, for: member)
+    }
+
+    /// The countersigner sends a held packet back to its sender with reasons (signed); it never reaches the recipients.
+    public func returnToSender(_ id: PacketID, signature: [UInt8], reason: String, from member: Member) async throws -> PacketStatus {
+        guard PlainText.isValid(reason), reason.utf8.count <= 2000 else {
+            throw Problem.badRequest("invalid-reason", "the reason is 1–2000 bytes of plain text: tell the sender what to change")
+        }
+        let record = try await countersignable(id, by: member)
+        let data = Countersignature.returnData(packetID: id, packetDigest: record.digest, countersigner: member.id, reason: reason)
+        guard try registeredKey(of: member).isValidSignature(signature, for: data, context: .countersignReturn) else {
+            throw Problem.unprocessable("countersign.bad-signature", "the return is not your signature over packet \(id) and your reasons")
+        }
+        let change = PhaseChange(rule: Lifecycle.phaseRule(.returnToSender), countersignature: true, returnReason: reason)
+        _ = try await stored {
+            try await store.changePhase(id, change, event: event("packet.returned", by: member.id.rawValue, packet: id, [
+                "signature": Hex.encode(signature), "reason-sha256": Hex.encode(SHA256.hash(Array(reason.utf8))),
+            ]))
+        }
+        return try await status(id, for: member)
+    }
+
+    /// A packet `member` may countersign or return: of their agency, not their own, awaiting a countersignature, and
+    /// fetched by them (they read what they approve).
+    func countersignable(_ id: PacketID, by member: Member) async throws -> PacketRecord {
+        guard let view = try await stored({ try await store.packetView(id, bytes: false, history: false) }), view.record.sender.agency == member.agency else {
             throw Problem.notFound("no packet \(id) in your agency")
         }
         guard member.role.isSeniorSafeguarding else {
             throw Problem.forbidden("countersign.role", "only a dsl or manager of \(member.agency) can countersign; you are \(member.role.rawValue)")
         }
-        guard record.sender != member.id else {
+        guard view.record.sender != member.id else {
             throw Problem.forbidden("countersign.same-person", "a countersignature must come from a second person, not the sender")
         }
-        let data = Countersignature.signedData(packetID: id, packetDigest: record.digest, countersigner: member.id)
-        guard try registeredKey(of: member).isValidSignature(signature, for: data, context: .countersign) else {
-            throw Problem.unprocessable("countersign.bad-signature", "the countersignature is not your signature over packet \(id)")
+        guard view.record.awaitsCountersignature else {
+            throw Problem.conflict("countersign.not-awaited", "packet \(id) is \(view.record.phase.rawValue) and not waiting for a countersignature")
         }
-        _ = try await stored {
-            try await store.transition(id, to: .accepted, allowedFrom: [.held],
-                                       event: event("packet.countersigned", by: member.id.rawValue, packet: id, ["signature": Hex.encode(signature)]))
+        guard let mine = view.deliveries.first(where: { $0.member == member.id && $0.countersigner }) else {
+            throw Problem.forbidden("countersign.not-sealed", "packet \(id) was not sealed to you, so you cannot read it; only a dsl/manager it was sealed to can countersign")
         }
-        return try await status(id, for: member)
+        guard mine.deliveredAt != nil else {
+            throw Problem.unprocessable("countersign.unread", "read packet \(id) before you countersign it (`isr read \(id)`): a countersignature backs what you have seen")
+        }
+        return view.record
     }
 
-    /// The sender withdraws a packet nobody has fetched yet.
+    /// The sender withdraws a packet no recipient has fetched yet. A reply that moved another packet (a read-back, a
+    /// confirmation, a decline…) cannot be withdrawn: withdrawing it would not undo what it did.
     public func withdraw(_ id: PacketID, by member: Member) async throws -> PacketStatus {
         guard let record = try await stored({ try await store.packet(id) }), record.sender == member.id else {
             throw Problem.notFound("you sent no packet \(id)")
         }
+        let movedAnother = Lifecycle.replyRule(for: record.kind)?.transition != nil && !(record.kind == .share && record.inReplyTo == nil)
+        guard !movedAnother else {
+            throw Problem.conflict("lifecycle.wrong-state", "a `\(record.kind.rawValue)` is part of another packet's record and cannot be withdrawn; send a correction or a new reply instead")
+        }
         _ = try await stored {
-            try await store.transition(id, to: .withdrawn, allowedFrom: [.held, .accepted], event: event("packet.withdrawn", by: member.id.rawValue, packet: id))
+            try await store.changePhase(id, PhaseChange(rule: Lifecycle.phaseRule(.withdraw), onlyIfUnfetched: true),
+                                        event: event("packet.withdrawn", by: member.id.rawValue, packet: id))
         }
         return try await status(id, for: member)
     }
 
-    /// A packet's states with times, for its sender, its recipients, and the sender's dsl/managers.
+    /// A packet's per-recipient states and history, for its sender, its holders, and the sender's dsl/managers.
     public func status(_ id: PacketID, for member: Member) async throws -> PacketStatus {
         guard let view = try await stored({ try await store.packetView(id, bytes: false, history: true) }) else { throw Problem.notFound("no packet \(id) for you") }
-        let (record, deliveries, history) = (view.record, view.deliveries, view.history)
-        let allowed = record.sender == member.id || deliveries.contains { $0.member == member.id }
-            || (member.role.isSeniorSafeguarding && member.agency == record.sender.agency)
-        guard allowed else { throw Problem.notFound("no packet \(id) for you") }
+        let record = view.record
+        let senderSide = record.sender == member.id || (member.role.isSeniorSafeguarding && member.agency == record.sender.agency)
+        guard senderSide || view.deliveries.contains(where: { $0.member == member.id }) else { throw Problem.notFound("no packet \(id) for you") }
         let now = clock()
-        let waiting: Set<PacketState> = [.held, .accepted, .delivered, .read, .clarificationRequested]
+        let recipients = view.obligations.map { o in
+            PacketStatus.Recipient(member: o.address.rawValue, state: o.state.rawValue, deadline: o.deadline,
+                                   overdue: o.overdueAt != nil || (RecipientState.awaitingAnswer.contains(o.state) && record.phase == .accepted && (o.deadline.map { $0 < now } ?? false)),
+                                   overdueAt: o.overdueAt, answeredBy: o.answeredBy?.rawValue, answer: o.answer?.hex)
+        }
+        let countersignLate = record.awaitsCountersignature && (record.countersignOverdueAt != nil || (record.countersignDue.map { $0 < now } ?? false))
         return PacketStatus(
-            id: record.id.hex, kind: record.kind.rawValue, sender: record.sender.rawValue, purpose: record.purpose,
-            recipients: record.recipients.map(\.rawValue), state: record.state.rawValue, acceptedAt: record.acceptedAt, deadline: record.deadline,
-            overdue: record.overdueAt != nil || (record.deadline.map { $0 < now } ?? false) && waiting.contains(record.state),
-            overdueAt: record.overdueAt, ciphertextHeld: record.hasCiphertext, digest: Hex.encode(record.digest),
-            history: history.map { PacketStatus.Step(state: $0.state, at: $0.at, actor: $0.actor, leafIndex: $0.leafIndex) },
-            deliveries: deliveries.map { PacketStatus.Recipient(member: $0.member.rawValue, via: $0.via.rawValue, deliveredAt: $0.deliveredAt, readAt: $0.readAt) })
+            id: record.id.hex, kind: record.kind.rawValue, sender: record.sender.rawValue, purpose: record.purpose, urgency: record.urgency.rawValue,
+            recipients: recipients, state: Lifecycle.summary(phase: record.phase, recipients: view.obligations.map(\.state)), phase: record.phase.rawValue,
+            acceptedAt: record.acceptedAt, deadline: record.deadline, overdue: recipients.contains(where: \.overdue) || countersignLate,
+            countersignDue: record.countersignDue, countersignedAt: record.countersignedAt, emergency: record.emergency,
+            emergencyReason: senderSide ? record.emergencyReason : nil, returnReason: senderSide ? record.returnReason : nil,
+            ciphertextHeld: record.hasCiphertext, digest: Hex.encode(record.digest), inReplyTo: record.inReplyTo?.hex, relatesTo: record.relatesTo?.hex,
+            history: view.history.map { PacketStatus.Step(state: $0.event.rawValue, at: $0.at, actor: $0.actor, leafIndex: $0.leafIndex) },
+            deliveries: view.deliveries.map { PacketStatus.Delivery(member: $0.member.rawValue, via: $0.via.rawValue, countersigner: $0.countersigner,
+                                                                    deliveredAt: $0.deliveredAt, readAt: $0.readAt) })
     }
 
-    public func inbox(for member: Member) async throws -> [InboxItem] {
-        try await stored { try await store.inbox(member.id) }.map { entry in
+    /// One page of a member's inbox (newest first) and the cursor for the next.
+    public func inbox(for member: Member, before: Int64?, limit: Int) async throws -> ListBody<InboxItem> {
+        let page = try await stored { try await store.inbox(member.id, before: before, limit: limit) }
+        return ListBody(items: page.items.map { entry in
             let p = entry.packet
-            return InboxItem(id: p.id.hex, kind: p.kind.rawValue, sender: p.sender.rawValue, purpose: p.purpose, state: p.state.rawValue,
-                             via: entry.via.rawValue, acceptedAt: p.acceptedAt, deadline: p.deadline, deliveredAt: entry.deliveredAt,
+            return InboxItem(id: p.id.hex, kind: p.kind.rawValue, sender: p.sender.rawValue, purpose: p.purpose,
+                             state: entry.countersigner ? "awaiting-countersignature" : (entry.state?.rawValue ?? RecipientState.pending.rawValue),
+                             via: entry.via.rawValue, countersign: entry.countersigner, answeredBy: entry.answeredBy?.rawValue, emergency: p.emergency,
+                             acceptedAt: p.acceptedAt, deadline: entry.countersigner ? p.countersignDue : entry.deadline, deliveredAt: entry.deliveredAt,
                              readAt: entry.readAt, inReplyTo: p.inReplyTo?.hex, relatesTo: p.relatesTo?.hex)
-        }
+        }, next: page.next.map(String.init))
     }
 
-    public func sent(by member: Member) async throws -> [PacketStatus] {
+    /// One page of what a member sent (newest first), each with its per-recipient status.
+    public func sent(by member: Member, before: Int64?, limit: Int) async throws -> ListBody<PacketStatus> {
+        let page = try await stored { try await store.sent(by: member.id, before: before, limit: limit) }
         var result: [PacketStatus] = []
-        for record in try await stored({ try await store.sent(by: member.id) }).prefix(200) {
-            result.append(try await status(record.id, for: member))
-        }
-        return result
+        for record in page.items { result.append(try await status(record.id, for: member)) }
+        return ListBody(items: result, next: page.next.map(String.init))
     }
 }

@@ -1,21 +1,51 @@
 import ISRAudit
+import ISRLifecycle
 import ISRPacket
 
-/// A state change another packet causes: a read-back acknowledges a share, a confirmation confirms it,
-/// a decline declines a request. Applied in the same transaction that stores the causing packet.
+/// A recipient obligation another packet moves: a read-back acknowledges a share for its address, a confirmation
+/// confirms it, a decline declines a request. Applied in the same transaction that stores the causing packet; the
+/// lifecycle (`ISRLifecycle`) decides the states, the store only checks them under the transaction.
 public struct LinkedTransition: Sendable, Equatable {
     public var packet: PacketID
-    public var to: PacketState
-    /// The states the target may be in; anything else refuses the whole operation.
-    public var allowedFrom: Set<PacketState>
-    /// A new acknowledgement deadline for the target (a clarification asks for a new read-back); clears its overdue mark.
+    /// The obligation's address in the target's header (a member or role address).
+    public var address: MemberID
+    public var transition: ObligationTransition
+    /// Recorded as who answered for the address (read-back, decline, answer).
+    public var answeredBy: MemberID?
+    /// The obligation must have been answered by this member (confirm/clarify go to whoever read back).
+    public var expectAnsweredBy: MemberID?
+    /// A new deadline for the obligation (a clarification asks for a new read-back); clears its overdue mark.
     public var newDeadline: Int64?
 
-    public init(packet: PacketID, to: PacketState, allowedFrom: Set<PacketState>, newDeadline: Int64? = nil) {
+    public init(packet: PacketID, address: MemberID, transition: ObligationTransition, answeredBy: MemberID? = nil,
+                expectAnsweredBy: MemberID? = nil, newDeadline: Int64? = nil) {
         self.packet = packet
-        self.to = to
-        self.allowedFrom = allowedFrom
+        self.address = address
+        self.transition = transition
+        self.answeredBy = answeredBy
+        self.expectAnsweredBy = expectAnsweredBy
         self.newDeadline = newDeadline
+    }
+}
+
+/// A step of the packet as a whole (countersign, return, withdraw), as the store applies it.
+public struct PhaseChange: Sendable, Equatable {
+    public var rule: PhaseRule
+    /// Refused if any recipient fetched it (a withdrawal), decided inside the write transaction so it cannot race a fetch.
+    public var onlyIfUnfetched: Bool
+    /// Refused unless a countersignature is awaited; records it as given.
+    public var countersignature: Bool
+    /// The acknowledgement deadline that starts now, for every obligation that has none (a release).
+    public var releaseDeadline: Int64?
+    /// Why the countersigner returned it (kept with the packet for its sender).
+    public var returnReason: String?
+
+    public init(rule: PhaseRule, onlyIfUnfetched: Bool = false, countersignature: Bool = false, releaseDeadline: Int64? = nil, returnReason: String? = nil) {
+        self.rule = rule
+        self.returnReason = returnReason
+        self.onlyIfUnfetched = onlyIfUnfetched
+        self.countersignature = countersignature
+        self.releaseDeadline = releaseDeadline
     }
 }
 
@@ -42,31 +72,35 @@ public protocol RelayStore: Sendable {
     func roleAddress(_ address: MemberID) async throws -> [MemberID]?
 
     // MARK: Packets
-    /// Stores a packet with its acceptance event, or recognises a retry (same id, same digest). Same id with
-    /// other bytes throws `packetConflict`. `linked` changes another packet's state atomically.
-    func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: LinkedTransition?) async throws -> AcceptOutcome
+    /// Stores a packet with its acceptance event, or recognises a retry (same id, same digest) before anything else
+    /// is checked. Same id with other bytes throws `packetConflict`. `linked` moves other packets' obligations atomically.
+    func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: [LinkedTransition]) async throws -> AcceptOutcome
+    /// The stored record for an id, or nil (read before re-validating a retry).
     func packet(_ id: PacketID) async throws -> PacketRecord?
-    /// A packet with the members holding a stanza (and the address that reached each), and if asked its exact bytes
-    /// (nil once purged) and its state history, read together in one snapshot.
+    /// A packet with its obligations and the members holding a stanza, and if asked its exact bytes (nil once purged)
+    /// and its history, read together in one snapshot.
     func packetView(_ id: PacketID, bytes: Bool, history: Bool) async throws -> PacketView?
-    /// Moves a packet to `to` if it is in one of `allowedFrom`.
-    func transition(_ id: PacketID, to: PacketState, allowedFrom: Set<PacketState>, event: AuditEvent) async throws -> UInt64
-    /// Records a member's first fetch (nil if they had fetched it before: nothing is written twice).
+    /// Applies a step of the packet as a whole if it is in one of the rule's phases.
+    func changePhase(_ id: PacketID, _ change: PhaseChange, event: AuditEvent) async throws -> UInt64
+    /// Records a member's first fetch and moves their address's obligation to delivered; refused unless the packet is
+    /// live (or held, for a countersigner). Returns nil if they had fetched it before (nothing is written twice).
     func recordDelivery(_ id: PacketID, member: MemberID, event: AuditEvent) async throws -> UInt64?
-    /// Stores a member's signed delivery receipt and marks the packet read.
+    /// Stores a member's signed delivery receipt; refused unless they fetched it.
     func recordReceipt(_ id: PacketID, member: MemberID, receipt: [UInt8], event: AuditEvent) async throws -> UInt64
-    /// Packets with a stanza for `member`, newest first (withdrawn and held ones excluded).
-    func inbox(_ member: MemberID) async throws -> [InboxEntry]
-    /// Packets sent by `member`, newest first.
-    func sent(by member: MemberID) async throws -> [PacketRecord]
-    /// Packets whose deadline passed before `now` without a read-back and that were not yet escalated.
-    func overdue(now: Int64) async throws -> [PacketRecord]
-    /// Marks a packet overdue (once) and stores the signed notice for each address notified, atomically.
-    func markOverdue(_ id: PacketID, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64
-    /// Notices for `member`: addressed to them, or to a role address they belong to; newest first.
-    func notices(for member: MemberID) async throws -> [StoredNotice]
-    /// Confirmed packets whose retention ended before `now` and still hold ciphertext.
-    func purgeable(now: Int64) async throws -> [PacketRecord]
+    /// Packets with a stanza for `member` that they may see now (live ones, and held ones they are to countersign),
+    /// newest first, `limit` at most, older than the cursor `before` (a leaf index) if given.
+    func inbox(_ member: MemberID, before: Int64?, limit: Int) async throws -> Page<InboxEntry>
+    /// Packets sent by `member`, newest first, paged like `inbox`.
+    func sent(by member: MemberID, before: Int64?, limit: Int) async throws -> Page<PacketRecord>
+    /// Deadlines that passed before `now` and were not yet escalated: recipients' read-backs and held packets' countersignatures.
+    func overdue(now: Int64, limit: Int) async throws -> [OverdueItem]
+    /// Marks one obligation (or, with `address` nil, the countersignature) overdue once and stores the signed notice for
+    /// each addressee, atomically.
+    func markOverdue(_ id: PacketID, address: MemberID?, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64
+    /// Notices for `member`: addressed to them, or to a role address they belong to; newest first, paged by notice id.
+    func notices(for member: MemberID, before: Int64?, limit: Int) async throws -> Page<StoredNotice>
+    /// Packets of any kind whose retention, counted from their last event, ended before `now` and still hold ciphertext.
+    func purgeable(now: Int64, limit: Int) async throws -> [PacketRecord]
     /// Deletes the ciphertext (header facts, history and audit leaves stay).
     func purge(_ id: PacketID, event: AuditEvent) async throws -> UInt64
 
@@ -95,14 +129,16 @@ public struct TreeHead: Sendable, Equatable {
 /// A packet as one read saw it: the record, who holds a stanza, and optionally the ciphertext and the state history.
 public struct PacketView: Sendable, Equatable {
     public var record: PacketRecord
+    public var obligations: [Obligation]
     public var deliveries: [Delivery]
     /// Nil unless asked for, or once purged.
     public var bytes: [UInt8]?
     /// Empty unless asked for.
     public var history: [PacketStateChange] = []
 
-    public init(record: PacketRecord, deliveries: [Delivery], bytes: [UInt8]? = nil, history: [PacketStateChange] = []) {
+    public init(record: PacketRecord, obligations: [Obligation], deliveries: [Delivery], bytes: [UInt8]? = nil, history: [PacketStateChange] = []) {
         self.record = record
+        self.obligations = obligations
         self.deliveries = deliveries
         self.bytes = bytes
         self.history = history

@@ -2,10 +2,11 @@ import Foundation
 import GRDB
 import ISRAudit
 import ISRCrypto
+import ISRLifecycle
 import ISRPacket
 
 extension SQLiteRelayStore {
-    public func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: LinkedTransition?) async throws -> AcceptOutcome {
+    public func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: [LinkedTransition]) async throws -> AcceptOutcome {
         try await write { db in
             let id = Data(packet.record.id.bytes)
             if let existing = try Self.record(packet.record.id, db) {
@@ -14,27 +15,29 @@ extension SQLiteRelayStore {
                 }
                 return .duplicate(existing)
             }
-            if let linked { try Self.checkTransition(linked.packet, allowedFrom: linked.allowedFrom, db) }
+            for link in linked { try Self.checkLink(link, db) }
             let leaf = try Self.append(event, db)
             var record = packet.record
             record.leafIndex = leaf
             try db.cachedStatement(sql: """
                 INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, deadline, leaf_index, digest, bytes,
-                                     in_reply_to, relates_to, retention_days)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason, last_event_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [id, record.sender.rawValue, record.kind.rawValue, record.purpose, record.recipients.map(\.rawValue).joined(separator: ","),
-                                 record.state.rawValue, record.acceptedAt, record.deadline, Int64(leaf), Data(record.digest), Data(packet.bytes),
-                                 record.inReplyTo.map { Data($0.bytes) }, record.relatesTo.map { Data($0.bytes) }, record.retentionDays])
-            for (member, via) in packet.deliveries {
-                try db.cachedStatement(sql: "INSERT INTO packet_recipients (packet_id, member_id, via) VALUES (?, ?, ?)").execute(arguments: [id, member.rawValue, via.rawValue])
+                                 record.phase.rawValue, record.acceptedAt, record.deadline, Int64(leaf), Data(record.digest), Data(packet.bytes),
+                                 record.inReplyTo.map { Data($0.bytes) }, record.relatesTo.map { Data($0.bytes) }, record.retentionDays,
+                                 record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason, event.time])
+            for stanza in packet.deliveries {
+                try db.cachedStatement(sql: "INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner])
             }
-            try Self.recordState(id: record.id, state: record.state.rawValue, at: event.time, actor: event.actor, leaf: leaf, db)
-            if let linked {
-                try Self.applyTransition(linked.packet, to: linked.to, at: event.time, actor: event.actor, leaf: leaf, db)
-                if let deadline = linked.newDeadline {
-                    try db.cachedStatement(sql: "UPDATE packets SET deadline = ?, overdue_at = NULL WHERE id = ?").execute(arguments: [deadline, Data(linked.packet.bytes)])
-                }
+            for obligation in packet.obligations {
+                try db.cachedStatement(sql: "INSERT INTO packet_obligations (packet_id, address, state, deadline) VALUES (?, ?, ?, ?)")
+                    .execute(arguments: [id, obligation.address.rawValue, obligation.state.rawValue, obligation.deadline])
             }
+            let first: LifecycleEvent = record.emergency ? .emergencyReleased : (record.phase == .held ? .held : .accepted)
+            try Self.recordState(id: record.id, event: first, at: event.time, actor: event.actor, leaf: leaf, db)
+            for link in linked { try Self.applyLink(link, answer: record.id, at: event.time, actor: event.actor, leaf: leaf, db) }
             return .accepted(record)
         }
     }
@@ -46,12 +49,205 @@ extension SQLiteRelayStore {
     public func packetView(_ id: PacketID, bytes: Bool, history: Bool) async throws -> PacketView? {
         try await read { db in
             guard let record = try Self.record(id, db) else { return nil }
-            var view = PacketView(record: record, deliveries: try Self.deliveries(id, db))
+            var view = PacketView(record: record, obligations: try Self.obligations(id, db), deliveries: try Self.deliveries(id, db))
             if bytes { view.bytes = try Self.bytes(id, db) }
             if history { view.history = try Self.history(id, db) }
             return view
         }
     }
+
+    public func changePhase(_ id: PacketID, _ change: PhaseChange, event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            guard let record = try Self.record(id, db) else { throw StoreError(.notFound, "packet \(id) is not known to this relay") }
+            guard change.rule.from.contains(record.phase) else {
+                let allowed = change.rule.from.map(\.rawValue).sorted().joined(separator: " or ")
+                throw StoreError(.invalidTransition, "packet \(id) is \(record.phase.rawValue); to \(change.rule.step.rawValue) it, it must be \(allowed)")
+            }
+            if change.countersignature, !record.awaitsCountersignature {
+                throw StoreError(.invalidTransition, "packet \(id) is not waiting for a countersignature")
+            }
+            if change.onlyIfUnfetched {
+                let fetched = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM packet_recipients WHERE packet_id = ? AND countersigner = 0 AND delivered_at IS NOT NULL"),
+                                               arguments: [Data(id.bytes)]) ?? 0
+                guard fetched == 0 else { throw StoreError(.invalidTransition, "packet \(id) has already been fetched by a recipient; send a correction instead") }
+            }
+            let leaf = try Self.append(event, db)
+            try db.cachedStatement(sql: "UPDATE packets SET state = ?, last_event_at = ? WHERE id = ?").execute(arguments: [change.rule.to.rawValue, event.time, Data(id.bytes)])
+            if let reason = change.returnReason {
+                try db.cachedStatement(sql: "UPDATE packets SET return_reason = ? WHERE id = ?").execute(arguments: [reason, Data(id.bytes)])
+            }
+            if change.countersignature {
+                try db.cachedStatement(sql: "UPDATE packets SET countersigned_at = ? WHERE id = ?").execute(arguments: [event.time, Data(id.bytes)])
+            }
+            if let deadline = change.releaseDeadline {
+                try db.cachedStatement(sql: "UPDATE packets SET deadline = ? WHERE id = ? AND deadline IS NULL").execute(arguments: [deadline, Data(id.bytes)])
+                try db.cachedStatement(sql: "UPDATE packet_obligations SET deadline = ? WHERE packet_id = ? AND deadline IS NULL").execute(arguments: [deadline, Data(id.bytes)])
+            }
+            try Self.recordState(id: id, event: change.rule.event, at: event.time, actor: event.actor, leaf: leaf, db)
+            return leaf
+        }
+    }
+
+    public func recordDelivery(_ id: PacketID, member: MemberID, event: AuditEvent) async throws -> UInt64? {
+        try await write { db in
+            let (delivery, record) = try Self.stanza(id, member, db)
+            guard Self.mayFetch(delivery, record) else {
+                throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
+            }
+            guard delivery.deliveredAt == nil else { return nil }
+            let leaf = try Self.append(event, db)
+            try db.cachedStatement(sql: "UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?")
+                .execute(arguments: [event.time, Data(id.bytes), member.rawValue])
+            if !delivery.countersigner {
+                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = 'delivered' WHERE packet_id = ? AND address = ? AND state = 'pending'")
+                    .execute(arguments: [Data(id.bytes), delivery.via.rawValue])
+            }
+            try Self.touch(id, at: event.time, db)
+            try Self.recordState(id: id, event: .delivered, at: event.time, actor: member.rawValue, leaf: leaf, db)
+            return leaf
+        }
+    }
+
+    public func recordReceipt(_ id: PacketID, member: MemberID, receipt: [UInt8], event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            let (delivery, record) = try Self.stanza(id, member, db)
+            guard Self.mayFetch(delivery, record) else {
+                throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
+            }
+            guard delivery.deliveredAt != nil else {
+                throw StoreError(.invalidTransition, "you have not fetched packet \(id) yet; a receipt says you read it, so fetch it first (`isr read`)")
+            }
+            guard delivery.readAt == nil else {
+                throw StoreError(.alreadyExists, "\(member) already posted a receipt for packet \(id)")
+            }
+            let leaf = try Self.append(event, db)
+            try db.cachedStatement(sql: "UPDATE packet_recipients SET receipt = ?, read_at = ? WHERE packet_id = ? AND member_id = ?")
+                .execute(arguments: [Data(receipt), event.time, Data(id.bytes), member.rawValue])
+            if !delivery.countersigner {
+                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = 'read' WHERE packet_id = ? AND address = ? AND state IN ('pending', 'delivered')")
+                    .execute(arguments: [Data(id.bytes), delivery.via.rawValue])
+            }
+            try Self.touch(id, at: event.time, db)
+            try Self.recordState(id: id, event: .read, at: event.time, actor: member.rawValue, leaf: leaf, db)
+            return leaf
+        }
+    }
+
+    public func inbox(_ member: MemberID, before: Int64?, limit: Int) async throws -> Page<InboxEntry> {
+        try await read { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(Self.packetColumns(prefix: "p.")), r.via AS via, r.countersigner AS countersigner, r.delivered_at AS delivered_at,
+                       r.read_at AS read_at, o.state AS o_state, o.deadline AS o_deadline, o.answered_by AS o_answered_by
+                FROM packet_recipients r JOIN packets p ON p.id = r.packet_id
+                LEFT JOIN packet_obligations o ON o.packet_id = r.packet_id AND o.address = r.via AND r.countersigner = 0
+                WHERE r.member_id = ? AND p.leaf_index < ?
+                  AND ((r.countersigner = 0 AND p.state = 'accepted')
+                       OR (r.countersigner = 1 AND p.countersign_due IS NOT NULL AND p.countersigned_at IS NULL AND p.state IN ('held', 'accepted')))
+                ORDER BY p.leaf_index DESC LIMIT ?
+                """), arguments: [member.rawValue, before ?? Int64.max, limit + 1])
+            let entries = try rows.prefix(limit).map { row in
+                InboxEntry(packet: try Self.packetRecord(row), via: try MemberID(row.decode(String.self, forColumn: "via")),
+                           countersigner: try row.decode(Bool.self, forColumn: "countersigner"),
+                           state: try row.decode(String?.self, forColumn: "o_state").map(Self.recipientState),
+                           deadline: try row.decode(Int64?.self, forColumn: "o_deadline"),
+                           answeredBy: try row.decode(String?.self, forColumn: "o_answered_by").map { text throws in try MemberID(text) },
+                           deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
+            }
+            return Page(items: entries, next: rows.count > limit ? entries.last.map { Int64($0.packet.leafIndex) } : nil)
+        }
+    }
+
+    public func sent(by member: MemberID, before: Int64?, limit: Int) async throws -> Page<PacketRecord> {
+        try await read { db in
+            let records = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE sender = ? AND leaf_index < ? ORDER BY leaf_index DESC LIMIT ?"),
+                                           arguments: [member.rawValue, before ?? Int64.max, limit + 1]).map(Self.packetRecord)
+            let page = Array(records.prefix(limit))
+            return Page(items: page, next: records.count > limit ? page.last.map { Int64($0.leafIndex) } : nil)
+        }
+    }
+
+    public func overdue(now: Int64, limit: Int) async throws -> [OverdueItem] {
+        try await read { db in
+            let recipients = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(Self.packetColumns(prefix: "p.")), o.address AS o_address, o.deadline AS o_deadline
+                FROM packet_obligations o JOIN packets p ON p.id = o.packet_id
+                WHERE o.deadline IS NOT NULL AND o.deadline < ? AND o.overdue_at IS NULL
+                  AND o.state IN ('pending', 'delivered', 'read', 'clarification-requested') AND p.state = 'accepted'
+                ORDER BY o.deadline LIMIT ?
+                """), arguments: [now, limit]).map { row in
+                OverdueItem(packet: try Self.packetRecord(row), address: try MemberID(row.decode(String.self, forColumn: "o_address")),
+                            deadline: try row.decode(Int64.self, forColumn: "o_deadline"))
+            }
+            let countersignatures = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(Self.packetColumns) FROM packets
+                WHERE countersign_due IS NOT NULL AND countersign_due < ? AND countersigned_at IS NULL AND countersign_overdue_at IS NULL
+                  AND state IN ('held', 'accepted')
+                ORDER BY countersign_due LIMIT ?
+                """), arguments: [now, limit]).map { row in
+                let record = try Self.packetRecord(row)
+                return OverdueItem(packet: record, address: nil, deadline: record.countersignDue ?? 0)
+            }
+            return recipients + countersignatures
+        }
+    }
+
+    public func markOverdue(_ id: PacketID, address: MemberID?, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            if let address {
+                try db.cachedStatement(sql: "UPDATE packet_obligations SET overdue_at = ? WHERE packet_id = ? AND address = ? AND overdue_at IS NULL")
+                    .execute(arguments: [event.time, Data(id.bytes), address.rawValue])
+            } else {
+                try db.cachedStatement(sql: "UPDATE packets SET countersign_overdue_at = ? WHERE id = ? AND countersign_overdue_at IS NULL")
+                    .execute(arguments: [event.time, Data(id.bytes)])
+            }
+            guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or was already escalated") }
+            let leaf = try Self.append(event, db)
+            for notice in notices {
+                try db.cachedStatement(sql: "INSERT INTO notices (recipient, packet_id, body, created_at) VALUES (?, ?, ?, ?)").execute(
+                               arguments: [notice.recipient.rawValue, Data(id.bytes), Data(notice.body), event.time])
+            }
+            try Self.touch(id, at: event.time, db)
+            try Self.recordState(id: id, event: address == nil ? .countersignOverdue : .overdue, at: event.time, actor: event.actor, leaf: leaf, db)
+            return leaf
+        }
+    }
+
+    public func notices(for member: MemberID, before: Int64?, limit: Int) async throws -> Page<StoredNotice> {
+        try await read { db in
+            let notices = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT id, recipient, packet_id, body, created_at FROM notices
+                WHERE (recipient = ? OR recipient IN (SELECT address FROM role_members WHERE member_id = ?)) AND id < ?
+                ORDER BY id DESC LIMIT ?
+                """), arguments: [member.rawValue, member.rawValue, before ?? Int64.max, limit + 1]).map { row in
+                StoredNotice(id: try row.decode(Int64.self, forColumn: "id"), recipient: try MemberID(row.decode(String.self, forColumn: "recipient")),
+                             packetID: try PacketID(bytes: row.decode(Data.self, forColumn: "packet_id")),
+                             body: Array(try row.decode(Data.self, forColumn: "body")), createdAt: try row.decode(Int64.self, forColumn: "created_at"))
+            }
+            let page = Array(notices.prefix(limit))
+            return Page(items: page, next: notices.count > limit ? page.last?.id : nil)
+        }
+    }
+
+    public func purgeable(now: Int64, limit: Int) async throws -> [PacketRecord] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(Self.packetColumns) FROM packets WHERE bytes IS NOT NULL AND last_event_at + retention_days * 86400000 < ? LIMIT ?
+                """), arguments: [now, limit]).map(Self.packetRecord)
+        }
+    }
+
+    public func purge(_ id: PacketID, event: AuditEvent) async throws -> UInt64 {
+        try await write { db in
+            try db.cachedStatement(sql: "UPDATE packets SET bytes = NULL WHERE id = ? AND bytes IS NOT NULL").execute(arguments: [Data(id.bytes)])
+            guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or already purged") }
+            let leaf = try Self.append(event, db)
+            // Purging is not an event that restarts retention: last_event_at stays.
+            try Self.recordState(id: id, event: .purged, at: event.time, actor: event.actor, leaf: leaf, db)
+            return leaf
+        }
+    }
+
+    // MARK: Row mapping and shared steps
 
     static func record(_ id: PacketID, _ db: Database) throws -> PacketRecord? {
         try Row.fetchOne(db.cachedStatement(sql: "SELECT \(packetColumns) FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map(packetRecord)
@@ -63,187 +259,134 @@ extension SQLiteRelayStore {
     }
 
     static func deliveries(_ id: PacketID, _ db: Database) throws -> [Delivery] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT member_id, via, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id"),
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id"),
+                         arguments: [Data(id.bytes)]).map(delivery)
+    }
+
+    static func delivery(_ row: Row) throws -> Delivery {
+        Delivery(member: try MemberID(row.decode(String.self, forColumn: "member_id")), via: try MemberID(row.decode(String.self, forColumn: "via")),
+                 countersigner: try row.decode(Bool.self, forColumn: "countersigner"),
+                 deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
+    }
+
+    static func obligations(_ id: PacketID, _ db: Database) throws -> [Obligation] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, deadline, overdue_at, answered_by, answer_packet FROM packet_obligations WHERE packet_id = ? ORDER BY address"),
                          arguments: [Data(id.bytes)]).map { row in
-            Delivery(member: try MemberID(row.decode(String.self, forColumn: "member_id")), via: try MemberID(row.decode(String.self, forColumn: "via")),
-                     deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
-        }
-    }
-
-    public func transition(_ id: PacketID, to: PacketState, allowedFrom: Set<PacketState>, event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
-            try Self.checkTransition(id, allowedFrom: allowedFrom, db)
-            let leaf = try Self.append(event, db)
-            try Self.applyTransition(id, to: to, at: event.time, actor: event.actor, leaf: leaf, db)
-            return leaf
-        }
-    }
-
-    public func recordDelivery(_ id: PacketID, member: MemberID, event: AuditEvent) async throws -> UInt64? {
-        try await write { db in
-            let key: [any DatabaseValueConvertible] = [Data(id.bytes), member.rawValue]
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT delivered_at FROM packet_recipients WHERE packet_id = ? AND member_id = ?"), arguments: StatementArguments(key)) else {
-                throw StoreError(.notFound, "packet \(id) has no stanza for \(member)")
-            }
-            guard try row.decode(Int64?.self, forColumn: "delivered_at") == nil else { return nil }
-            let leaf = try Self.append(event, db)
-            try db.cachedStatement(sql: "UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?").execute(
-                           arguments: StatementArguments([event.time] + key))
-            try db.cachedStatement(sql: "UPDATE packets SET state = 'delivered' WHERE id = ? AND state = 'accepted'").execute(arguments: [Data(id.bytes)])
-            try Self.recordState(id: id, state: "delivered", at: event.time, actor: member.rawValue, leaf: leaf, db)
-            return leaf
-        }
-    }
-
-    public func recordReceipt(_ id: PacketID, member: MemberID, receipt: [UInt8], event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
-            let key: [any DatabaseValueConvertible] = [Data(id.bytes), member.rawValue]
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT read_at FROM packet_recipients WHERE packet_id = ? AND member_id = ?"), arguments: StatementArguments(key)) else {
-                throw StoreError(.notFound, "packet \(id) has no stanza for \(member)")
-            }
-            guard try row.decode(Int64?.self, forColumn: "read_at") == nil else {
-                throw StoreError(.alreadyExists, "\(member) already posted a receipt for packet \(id)")
-            }
-            let leaf = try Self.append(event, db)
-            try db.cachedStatement(sql: "UPDATE packet_recipients SET receipt = ?, read_at = ?, delivered_at = COALESCE(delivered_at, ?) WHERE packet_id = ? AND member_id = ?").execute(
-                           arguments: StatementArguments([Data(receipt), event.time, event.time] + key))
-            try db.cachedStatement(sql: "UPDATE packets SET state = 'read' WHERE id = ? AND state IN ('accepted', 'delivered')").execute(arguments: [Data(id.bytes)])
-            try Self.recordState(id: id, state: "read", at: event.time, actor: member.rawValue, leaf: leaf, db)
-            return leaf
+            Obligation(address: try MemberID(row.decode(String.self, forColumn: "address")), state: try recipientState(row.decode(String.self, forColumn: "state")),
+                       deadline: try row.decode(Int64?.self, forColumn: "deadline"), overdueAt: try row.decode(Int64?.self, forColumn: "overdue_at"),
+                       answeredBy: try row.decode(String?.self, forColumn: "answered_by").map { text throws in try MemberID(text) },
+                       answer: try row.decode(Data?.self, forColumn: "answer_packet").map { data throws in try PacketID(bytes: data) })
         }
     }
 
     static func history(_ id: PacketID, _ db: Database) throws -> [PacketStateChange] {
         try Row.fetchAll(db.cachedStatement(sql: "SELECT state, at, actor, leaf_index FROM packet_states WHERE packet_id = ? ORDER BY rowid"), arguments: [Data(id.bytes)]).map { row in
-            PacketStateChange(state: try row.decode(String.self, forColumn: "state"), at: try row.decode(Int64.self, forColumn: "at"),
-                              actor: try row.decode(String.self, forColumn: "actor"), leafIndex: UInt64(try row.decode(Int64.self, forColumn: "leaf_index")))
-        }
-    }
-
-    public func inbox(_ member: MemberID) async throws -> [InboxEntry] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT \(Self.packetColumns(prefix: "p.")), r.via AS via, r.delivered_at AS delivered_at, r.read_at AS read_at
-                FROM packet_recipients r JOIN packets p ON p.id = r.packet_id
-                WHERE r.member_id = ? AND p.state NOT IN ('held', 'withdrawn')
-                ORDER BY p.accepted_at DESC, p.leaf_index DESC LIMIT 1000
-                """), arguments: [member.rawValue]).map { row in
-                InboxEntry(packet: try Self.packetRecord(row), via: try MemberID(row.decode(String.self, forColumn: "via")),
-                           deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
+            guard let event = LifecycleEvent(rawValue: try row.decode(String.self, forColumn: "state")) else {
+                throw StoreError(.corrupt, "packet \(id) has a history step this relay does not know")
             }
+            return PacketStateChange(event: event, at: try row.decode(Int64.self, forColumn: "at"), actor: try row.decode(String.self, forColumn: "actor"),
+                                     leafIndex: UInt64(try row.decode(Int64.self, forColumn: "leaf_index")))
         }
     }
 
-    public func sent(by member: MemberID) async throws -> [PacketRecord] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE sender = ? ORDER BY accepted_at DESC, leaf_index DESC LIMIT 1000"),
-                             arguments: [member.rawValue]).map(Self.packetRecord)
+    /// `member`'s stanza of packet `id` and the packet, or not-found.
+    static func stanza(_ id: PacketID, _ member: MemberID, _ db: Database) throws -> (Delivery, PacketRecord) {
+        guard let record = try record(id, db),
+              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? AND member_id = ?"),
+                                         arguments: [Data(id.bytes), member.rawValue]) else {
+            throw StoreError(.notFound, "packet \(id) has no stanza for \(member)")
+        }
+        return (try delivery(row), record)
+    }
+
+    /// A recipient fetches a live packet; a countersigner fetches one whose countersignature is awaited.
+    static func mayFetch(_ delivery: Delivery, _ record: PacketRecord) -> Bool {
+        delivery.countersigner ? record.awaitsCountersignature : record.phase.isDeliverable
+    }
+
+    /// Checks a linked transition against the target's obligation, under the write transaction.
+    static func checkLink(_ link: LinkedTransition, _ db: Database) throws {
+        guard let record = try record(link.packet, db) else { throw StoreError(.notFound, "packet \(link.packet) is not known to this relay") }
+        guard record.phase == .accepted else {
+            throw StoreError(.invalidTransition, "packet \(link.packet) is \(record.phase.rawValue); only a released packet can be answered")
+        }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, answered_by FROM packet_obligations WHERE packet_id = ? AND address = ?"),
+                                         arguments: [Data(link.packet.bytes), link.address.rawValue]) else {
+            throw StoreError(.invalidTransition, "packet \(link.packet) was not addressed to \(link.address)")
+        }
+        let state = try recipientState(row.decode(String.self, forColumn: "state"))
+        let answeredBy = try row.decode(String?.self, forColumn: "answered_by")
+        guard link.transition.from.contains(state) else {
+            let who = answeredBy.map { " by \($0)" } ?? ""
+            let allowed = link.transition.from.map(\.rawValue).sorted().joined(separator: ", ")
+            throw StoreError(.invalidTransition, "\(link.address)'s copy of packet \(link.packet) is \(state.rawValue)\(who); this step needs it to be \(allowed)")
+        }
+        if let expected = link.expectAnsweredBy, answeredBy != expected.rawValue {
+            throw StoreError(.invalidTransition, "\(expected) did not read back packet \(link.packet) for \(link.address)")
         }
     }
 
-    public func overdue(now: Int64) async throws -> [PacketRecord] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT \(Self.packetColumns) FROM packets WHERE deadline IS NOT NULL AND deadline < ? AND overdue_at IS NULL
-                AND state IN ('held', 'accepted', 'delivered', 'read', 'clarification-requested') ORDER BY deadline LIMIT 1000
-                """), arguments: [now]).map(Self.packetRecord)
+    static func applyLink(_ link: LinkedTransition, answer: PacketID, at: Int64, actor: String, leaf: UInt64, _ db: Database) throws {
+        let key: [any DatabaseValueConvertible] = [Data(link.packet.bytes), link.address.rawValue]
+        try db.cachedStatement(sql: "UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ?")
+            .execute(arguments: StatementArguments([link.transition.to.rawValue] + key))
+        if let answeredBy = link.answeredBy {
+            try db.cachedStatement(sql: "UPDATE packet_obligations SET answered_by = ?, answer_packet = ? WHERE packet_id = ? AND address = ?")
+                .execute(arguments: StatementArguments([answeredBy.rawValue, Data(answer.bytes)] + key))
         }
+        if let deadline = link.newDeadline {
+            try db.cachedStatement(sql: "UPDATE packet_obligations SET deadline = ?, overdue_at = NULL WHERE packet_id = ? AND address = ?")
+                .execute(arguments: StatementArguments([deadline] + key))
+        }
+        guard let event = LifecycleEvent(rawValue: link.transition.to.rawValue) else {
+            throw StoreError(.corrupt, "the lifecycle named a step the history cannot record")
+        }
+        try touch(link.packet, at: at, db)
+        try recordState(id: link.packet, event: event, at: at, actor: actor, leaf: leaf, db)
     }
 
-    public func markOverdue(_ id: PacketID, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
-            try db.cachedStatement(sql: "UPDATE packets SET overdue_at = ? WHERE id = ? AND overdue_at IS NULL").execute(arguments: [event.time, Data(id.bytes)])
-            guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or was already escalated") }
-            let leaf = try Self.append(event, db)
-            for notice in notices {
-                try db.cachedStatement(sql: "INSERT INTO notices (recipient, packet_id, body, created_at) VALUES (?, ?, ?, ?)").execute(
-                               arguments: [notice.recipient.rawValue, Data(id.bytes), Data(notice.body), event.time])
-            }
-            try Self.recordState(id: id, state: "overdue", at: event.time, actor: event.actor, leaf: leaf, db)
-            return leaf
-        }
+    /// Records that something happened to the packet now (retention counts from its last event).
+    static func touch(_ id: PacketID, at: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: "UPDATE packets SET last_event_at = MAX(last_event_at, ?) WHERE id = ?").execute(arguments: [at, Data(id.bytes)])
     }
 
-    public func notices(for member: MemberID) async throws -> [StoredNotice] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT recipient, packet_id, body, created_at FROM notices
-                WHERE recipient = ? OR recipient IN (SELECT address FROM role_members WHERE member_id = ?)
-                ORDER BY id DESC LIMIT 500
-                """), arguments: [member.rawValue, member.rawValue]).map { row in
-                StoredNotice(recipient: try MemberID(row.decode(String.self, forColumn: "recipient")),
-                             packetID: try PacketID(bytes: row.decode(Data.self, forColumn: "packet_id")),
-                             body: Array(try row.decode(Data.self, forColumn: "body")), createdAt: try row.decode(Int64.self, forColumn: "created_at"))
-            }
-        }
+    static func recordState(id: PacketID, event: LifecycleEvent, at: Int64, actor: String, leaf: UInt64, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO packet_states (packet_id, state, at, actor, leaf_index) VALUES (?, ?, ?, ?, ?)").execute(
+                       arguments: [Data(id.bytes), event.rawValue, at, actor, Int64(leaf)])
     }
 
-    public func purgeable(now: Int64) async throws -> [PacketRecord] {
-        try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT \(Self.packetColumns) FROM packets WHERE state = 'confirmed' AND bytes IS NOT NULL AND confirmed_at IS NOT NULL
-                AND confirmed_at + retention_days * 86400000 < ? LIMIT 1000
-                """), arguments: [now]).map(Self.packetRecord)
-        }
+    static func recipientState(_ text: String) throws -> RecipientState {
+        guard let state = RecipientState(rawValue: text) else { throw StoreError(.corrupt, "a recipient row has an unknown state") }
+        return state
     }
-
-    public func purge(_ id: PacketID, event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
-            try db.cachedStatement(sql: "UPDATE packets SET bytes = NULL WHERE id = ? AND bytes IS NOT NULL").execute(arguments: [Data(id.bytes)])
-            guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or already purged") }
-            let leaf = try Self.append(event, db)
-            try Self.recordState(id: id, state: "purged", at: event.time, actor: event.actor, leaf: leaf, db)
-            return leaf
-        }
-    }
-
-    // MARK: Row mapping and shared steps
 
     /// Every column a `PacketRecord` needs; never the ciphertext itself (only whether it is still held).
     static let packetColumns = packetColumns(prefix: "")
 
     static func packetColumns(prefix p: String) -> String {
-        ["id", "sender", "kind", "purpose", "recipients", "state", "accepted_at", "deadline", "leaf_index", "digest", "in_reply_to", "relates_to",
-         "retention_days", "overdue_at"].map { p + $0 }.joined(separator: ", ") + ", \(p)bytes IS NOT NULL AS has_bytes"
-    }
-
-    static func checkTransition(_ id: PacketID, allowedFrom: Set<PacketState>, _ db: Database) throws {
-        guard let text = try String.fetchOne(db.cachedStatement(sql: "SELECT state FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]) else {
-            throw StoreError(.notFound, "packet \(id) is not known to this relay")
-        }
-        guard let state = PacketState(rawValue: text), allowedFrom.contains(state) else {
-            let allowed = allowedFrom.map(\.rawValue).sorted().joined(separator: ", ")
-            throw StoreError(.invalidTransition, "packet \(id) is \(text); this step needs it to be \(allowed)")
-        }
-    }
-
-    static func applyTransition(_ id: PacketID, to: PacketState, at: Int64, actor: String, leaf: UInt64, _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE packets SET state = ? WHERE id = ?").execute(arguments: [to.rawValue, Data(id.bytes)])
-        if to == .confirmed {
-            try db.cachedStatement(sql: "UPDATE packets SET confirmed_at = ? WHERE id = ?").execute(arguments: [at, Data(id.bytes)])
-        }
-        try recordState(id: id, state: to.rawValue, at: at, actor: actor, leaf: leaf, db)
-    }
-
-    static func recordState(id: PacketID, state: String, at: Int64, actor: String, leaf: UInt64, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO packet_states (packet_id, state, at, actor, leaf_index) VALUES (?, ?, ?, ?, ?)").execute(
-                       arguments: [Data(id.bytes), state, at, actor, Int64(leaf)])
+        ["id", "sender", "kind", "purpose", "recipients", "state", "urgency", "accepted_at", "deadline", "leaf_index", "digest", "in_reply_to", "relates_to",
+         "retention_days", "countersign_due", "countersigned_at", "countersign_overdue_at", "emergency", "emergency_reason", "return_reason"].map { p + $0 }.joined(separator: ", ")
+            + ", \(p)bytes IS NOT NULL AS has_bytes"
     }
 
     static func packetRecord(_ row: Row) throws -> PacketRecord {
         guard let kind = PacketKind(rawValue: try row.decode(String.self, forColumn: "kind")),
-              let state = PacketState(rawValue: try row.decode(String.self, forColumn: "state")) else {
-            throw StoreError(.corrupt, "a packet row has an unknown kind or state")
+              let phase = PacketPhase(rawValue: try row.decode(String.self, forColumn: "state")),
+              let urgency = Urgency(rawValue: try row.decode(String.self, forColumn: "urgency")) else {
+            throw StoreError(.corrupt, "a packet row has an unknown kind, phase or urgency")
         }
         let recipients = try row.decode(String.self, forColumn: "recipients").split(separator: ",").map { text throws in try MemberID(String(text)) }
         return PacketRecord(
             id: try PacketID(bytes: row.decode(Data.self, forColumn: "id")), sender: try MemberID(row.decode(String.self, forColumn: "sender")),
-            kind: kind, purpose: try row.decode(String.self, forColumn: "purpose"), recipients: recipients, state: state,
+            kind: kind, purpose: try row.decode(String.self, forColumn: "purpose"), recipients: recipients, phase: phase, urgency: urgency,
             acceptedAt: try row.decode(Int64.self, forColumn: "accepted_at"), deadline: try row.decode(Int64?.self, forColumn: "deadline"),
             leafIndex: UInt64(try row.decode(Int64.self, forColumn: "leaf_index")), digest: Array(try row.decode(Data.self, forColumn: "digest")),
             inReplyTo: try row.decode(Data?.self, forColumn: "in_reply_to").map { data throws in try PacketID(bytes: data) },
             relatesTo: try row.decode(Data?.self, forColumn: "relates_to").map { data throws in try PacketID(bytes: data) },
-            retentionDays: try row.decode(Int.self, forColumn: "retention_days"), overdueAt: try row.decode(Int64?.self, forColumn: "overdue_at"),
+            retentionDays: try row.decode(Int.self, forColumn: "retention_days"),
+            countersignDue: try row.decode(Int64?.self, forColumn: "countersign_due"), countersignedAt: try row.decode(Int64?.self, forColumn: "countersigned_at"),
+            countersignOverdueAt: try row.decode(Int64?.self, forColumn: "countersign_overdue_at"), emergency: try row.decode(Bool.self, forColumn: "emergency"),
+            emergencyReason: try row.decode(String?.self, forColumn: "emergency_reason"), returnReason: try row.decode(String?.self, forColumn: "return_reason"),
             hasCiphertext: try row.decode(Bool.self, forColumn: "has_bytes"))
     }
 }

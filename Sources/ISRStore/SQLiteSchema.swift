@@ -1,3 +1,4 @@
+import Foundation
 import GRDB
 
 /// The SQLite schema as append-only migrations: never edit one that has shipped; add the next.
@@ -101,6 +102,54 @@ enum SQLiteSchema {
                 ) STRICT;
                 CREATE INDEX notices_by_recipient ON notices(recipient, id);
                 """)
+        }
+        migrator.registerMigration("v3-per-recipient-lifecycle") { db in
+            // State moves from the packet to each recipient address (packet_obligations); the packet keeps its phase
+            // (held, accepted, returned, withdrawn). Countersignature, emergency release and paging columns.
+            try db.execute(sql: """
+                ALTER TABLE packets ADD COLUMN urgency TEXT NOT NULL DEFAULT 'routine' CHECK (urgency IN ('routine', 'priority', 'urgent'));
+                ALTER TABLE packets ADD COLUMN countersign_due INTEGER;
+                ALTER TABLE packets ADD COLUMN countersigned_at INTEGER;
+                ALTER TABLE packets ADD COLUMN countersign_overdue_at INTEGER;
+                ALTER TABLE packets ADD COLUMN emergency INTEGER NOT NULL DEFAULT 0 CHECK (emergency IN (0, 1));
+                ALTER TABLE packets ADD COLUMN emergency_reason TEXT CHECK (emergency_reason IS NULL OR length(emergency_reason) BETWEEN 1 AND 2000);
+                ALTER TABLE packets ADD COLUMN return_reason TEXT CHECK (return_reason IS NULL OR length(return_reason) BETWEEN 1 AND 2000);
+                ALTER TABLE packets ADD COLUMN last_event_at INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE packet_recipients ADD COLUMN countersigner INTEGER NOT NULL DEFAULT 0 CHECK (countersigner IN (0, 1));
+                CREATE INDEX packets_by_sender_leaf ON packets(sender, leaf_index);
+                CREATE INDEX packets_awaiting_countersign ON packets(countersign_due)
+                    WHERE countersign_due IS NOT NULL AND countersigned_at IS NULL AND countersign_overdue_at IS NULL;
+                CREATE INDEX packets_by_last_event ON packets(last_event_at) WHERE bytes IS NOT NULL;
+
+                CREATE TABLE packet_obligations (
+                    packet_id BLOB NOT NULL REFERENCES packets(id),
+                    address TEXT NOT NULL,
+                    state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'read', 'acknowledged', 'clarification-requested',
+                                                         'confirmed', 'declined', 'answered')),
+                    deadline INTEGER,
+                    overdue_at INTEGER,
+                    answered_by TEXT,
+                    answer_packet BLOB CHECK (answer_packet IS NULL OR length(answer_packet) = 16),
+                    PRIMARY KEY (packet_id, address)
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX packet_obligations_by_deadline ON packet_obligations(deadline)
+                    WHERE deadline IS NOT NULL AND overdue_at IS NULL
+                    AND state IN ('pending', 'delivered', 'read', 'clarification-requested');
+
+                UPDATE packets SET last_event_at = COALESCE((SELECT MAX(at) FROM packet_states WHERE packet_id = packets.id), accepted_at);
+                """)
+            // Existing packets: one obligation per header address carrying the packet's old state.
+            let rows = try Row.fetchAll(db, sql: "SELECT id, recipients, state, deadline, overdue_at FROM packets")
+            for row in rows {
+                let id: Data = row["id"]
+                let old: String = row["state"]
+                let state = ["held", "accepted", "withdrawn"].contains(old) ? "pending" : old
+                for address in (row["recipients"] as String).split(separator: ",") {
+                    try db.execute(sql: "INSERT INTO packet_obligations (packet_id, address, state, deadline, overdue_at) VALUES (?, ?, ?, ?, ?)",
+                                   arguments: [id, String(address), state, row["deadline"] as Int64?, row["overdue_at"] as Int64?])
+                }
+            }
+            try db.execute(sql: "UPDATE packets SET state = 'accepted' WHERE state NOT IN ('held', 'withdrawn')")
         }
         return migrator
     }

@@ -16,9 +16,9 @@ struct Correct: AsyncParsableCommand {
         let original = try packetID(id)
         let (body, consent, urgency) = try content.body(missing: [])
         let result = try await withSession(global) { session in
-            let status = try await session.status(original)
-            guard status.sender == session.me.rawValue else { throw ClientError(.refused, "only the sender of \(original) can correct it") }
-            let draft = Session.Draft(kind: .correction, to: try status.recipients.map { text throws(ClientError) in try memberIDs(text)[0] }, purpose: status.purpose,
+            let header = try await session.verifiedHeader(of: original)
+            guard header.sender == session.me else { throw ClientError(.refused, "only the sender of \(original) can correct it") }
+            let draft = Session.Draft(kind: .correction, to: header.recipients, purpose: header.purpose,
                                       basis: content.basis, consent: consent, urgency: urgency, body: body, subjectReference: content.subjectRef, relatesTo: original)
             let prepared = try await session.prepare(draft)
             try confirmRecipients(prepared, yes: yes, json: global.json)
@@ -40,10 +40,10 @@ struct Outcome: AsyncParsableCommand {
     func run() async throws {
         let original = try packetID(id)
         let result = try await withSession(global) { session in
-            let status = try await session.status(original)
+            let header = try await session.verifiedHeader(of: original)
             // The outcome goes to the other side: the sender if you received it, its recipients if you sent it.
-            let to = status.sender == session.me.rawValue ? status.recipients : [status.sender]
-            let draft = Session.Draft(kind: .outcome, to: try to.map { text throws(ClientError) in try memberIDs(text)[0] }, purpose: status.purpose,
+            let to = header.sender == session.me ? header.recipients : [header.sender]
+            let draft = Session.Draft(kind: .outcome, to: to, purpose: header.purpose,
                                       basis: basis, consent: .notApplicable, body: PacketBody(statement: statement), relatesTo: original)
             let receipt = try await session.send(try await session.prepare(draft))
             return SentResult(id: receipt.id, state: receipt.state, kind: "outcome", leafIndex: receipt.leafIndex, deadline: nil)

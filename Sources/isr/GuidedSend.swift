@@ -16,14 +16,14 @@ enum GuidedSend {
             purpose = try ask("purpose: ") { policy.purposes[$0] != nil }
         }
         guard let chosen = purpose.flatMap({ policy.purposes[$0] }) else { return }
-        if content.basis == nil {
+        if content.basis == nil, chosen.identifyingAllowed {
             print("Which lawful basis? For \(chosen.code): \(chosen.lawfulBases.joined(separator: ", "))")
             content.basis = try ask("lawful basis: ") { chosen.lawfulBases.contains($0) }
         }
-        if content.consent == nil {
+        if content.consent == nil, chosen.identifyingAllowed {
             content.consent = try ask("Is there consent? given / refused / not-sought: ") { ["given", "refused", "not-sought"].contains($0) }
         }
-        if content.consent != "given", content.consentReason == nil {
+        if content.consent != nil, content.consent != "given", content.consentReason == nil {
             content.consentReason = try ask("Why is it right to share without consent (e.g. risk of significant harm)? ") { !$0.isEmpty }
         }
         let given = Set(content.fields.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })

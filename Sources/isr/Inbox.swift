@@ -2,17 +2,38 @@ import ArgumentParser
 import ISRClient
 import ISRRelayAPI
 
-/// `isr inbox`: packets addressed to you or your role addresses.
+/// `isr inbox`: packets addressed to you or your role addresses, and held packets of your agency for you to countersign.
 struct Inbox: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List packets addressed to you or your role addresses.")
+    static let configuration = CommandConfiguration(abstract: "List packets for you, your role addresses, and held ones for you to countersign.")
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let items = try await withSession(global) { session in
-            try await session.client.get("/v1/inbox").decode(ListBody<InboxItem>.self).items
+            try await session.allPages("/v1/inbox", as: InboxItem.self)
         }
         Terminal.emit(items, json: global.json, human: items.isEmpty ? "Your inbox is empty." : Terminal.table(
             ["ID", "KIND", "FROM", "PURPOSE", "STATE", "VIA", "RECEIVED", "DUE"],
-            items.map { [$0.id, $0.kind, $0.sender, $0.purpose, $0.readAt == nil ? "unread" : $0.state, $0.via, timeText($0.acceptedAt), timeText($0.deadline)] }))
+            items.map { item in
+                var state = item.countersign || item.readAt != nil ? item.state : "unread"
+                if let by = item.answeredBy, item.via != by { state += " by \(by)" }
+                if item.emergency { state += " (emergency)" }
+                return [item.id, item.kind, item.sender, item.purpose, state, item.via, timeText(item.acceptedAt), timeText(item.deadline)]
+            }))
+    }
+}
+
+/// `isr notices`: the relay-signed escalation notices addressed to you or your role addresses (overdue read-backs, late
+/// countersignatures).
+struct Notices: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List escalation notices for you: read-backs and countersignatures past their deadline.")
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let items = try await withSession(global) { session in
+            try await session.allPages("/v1/notices", as: NoticeBody.self)
+        }
+        Terminal.emit(items, json: global.json, human: items.isEmpty ? "No escalation notices for you." : Terminal.table(
+            ["PACKET", "SENDER", "DUE", "OVERDUE SINCE", "NOTIFIED"],
+            items.map { [$0.packet, $0.sender, timeText($0.deadline), timeText($0.overdueAt), $0.notified.joined(separator: ",")] }))
     }
 }

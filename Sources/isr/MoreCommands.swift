@@ -27,48 +27,96 @@ struct Request: AsyncParsableCommand {
     }
 }
 
-/// `isr decide --not-share --purpose P --reason T`: record a decision not to share, with reasons, in your own record
-/// and the relay's audit log (sealed to yourself).
+/// `isr decide`: record a decision about sharing, with reasons, sealed to yourself (your record and the relay's audit log):
+/// `--not-share` (the guidance asks that a decision not to share is recorded, and the requester told), or
+/// `--shared-outside` for a share made outside ISR (a phone call, a strategy meeting): how, with whom, and why.
 struct Decide: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Record a decision not to share, with your reasons.")
-    @Flag(help: "The decision is not to share (the only decision recorded this way).") var notShare = false
+    static let configuration = CommandConfiguration(abstract: "Record a decision not to share, or a share made outside ISR, with your reasons.")
+    @Flag(help: "The decision is not to share.") var notShare = false
+    @Flag(help: "Information was shared outside ISR (by phone, at a meeting, by letter or e-mail).") var sharedOutside = false
+    @Option(help: "With --shared-outside: phone, meeting, letter or email.") var method: OutsideMethod?
+    @Option(name: .customLong("with"), help: "With --shared-outside: who it was shared with (\"Name, agency\").") var with: String?
     @Option(help: "The purpose the decision concerns.") var purpose: String
-    @Option(help: "Why you decided not to share.") var reason: String
+    @Option(help: "Why you decided as you did.") var reason: String
     @Option(help: "An opaque case reference.") var subjectRef: String?
     @Option(help: "The request this decision concerns.") var request: String?
     @OptionGroup var global: GlobalOptions
 
+    enum OutsideMethod: String, ExpressibleByArgument, CaseIterable { case phone, meeting, letter, email }
+
+    func validate() throws {
+        guard notShare != sharedOutside else {
+            throw ValidationError("pass exactly one of --not-share or --shared-outside (to share through ISR, use `isr send`)")
+        }
+        if sharedOutside, method == nil || with == nil {
+            throw ValidationError("--shared-outside needs --method phone|meeting|letter|email and --with \"Name, agency\"")
+        }
+    }
+
     func run() async throws {
-        guard notShare else { throw ClientError(.usage, "pass --not-share: `isr decide` records decisions not to share (to share, use `isr send`)") }
         let related = try request.map { text throws(ClientError) in try packetID(text) }
+        var items: [BodyItem] = []
+        if sharedOutside, let method, let with {
+            let formatter = DateFormatter()
+            formatter.dateFormat = "yyyy-MM-dd"
+            items.append(BodyItem(tag: .fact, text: "Shared outside ISR by \(method.rawValue) with \(with).", source: "the practitioner recording it",
+                                  refersTo: formatter.string(from: Date())))
+        }
+        let body = PacketBody(statement: reason, items: items)
+        do { try body.validate() } catch { throw ClientError(.usage, error.message) }
         let result = try await withSession(global) { session in
             let draft = Session.Draft(kind: .decision, to: [session.me], purpose: purpose, basis: nil, consent: .notApplicable,
-                                      body: PacketBody(statement: reason), subjectReference: subjectRef, relatesTo: related)
+                                      body: body, subjectReference: subjectRef, relatesTo: related)
             let receipt = try await session.send(try await session.prepare(draft))
             return SentResult(id: receipt.id, state: receipt.state, kind: "decision", leafIndex: receipt.leafIndex, deadline: nil)
         }
-        Terminal.emit(result, json: global.json, human: "Decision not to share recorded as \(result.id) (audit leaf \(result.leafIndex)).")
+        let what = sharedOutside ? "Share outside ISR" : "Decision not to share"
+        Terminal.emit(result, json: global.json, human: "\(what) recorded as \(result.id) (audit leaf \(result.leafIndex)).")
     }
 }
 
-/// `isr countersign ID`: as a dsl or manager, release a packet held for a second person's agreement.
+/// `isr countersign ID`: as a dsl or manager, read a held packet from your agency, then release it, or return it to the
+/// sender with reasons (`--return --reason T`). Both are signed; the relay refuses either until you have fetched it.
 struct Countersign: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Countersign (release) a held packet from your agency, as its dsl or manager.")
+    static let configuration = CommandConfiguration(abstract: "Read a held packet from your agency, then countersign (release) it or return it with reasons.")
     @Argument(help: "The held packet's id.") var id: String
+    @Flag(name: .customLong("return"), help: "Send it back to the sender instead of releasing it.") var returnIt = false
+    @Option(help: "With --return: what the sender should change, and why.") var reason: String?
+    @Flag(help: "Do not ask before releasing (the packet is still shown).") var yes = false
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        if returnIt, reason == nil { throw ValidationError("--return needs --reason: tell the sender what to change and why") }
+        if !returnIt, reason != nil { throw ValidationError("--reason goes with --return") }
+    }
 
     func run() async throws {
         let packet = try packetID(id)
         let status = try await withSession(global) { session in
-            let held = try await session.status(packet)
-            guard held.state == "held" else { throw ClientError(.refused, "packet \(packet) is \(held.state), not held for countersignature") }
-            guard let digest = Hex.decode(held.digest), digest.count == 32 else { throw ClientError(.verification, "the relay gave no usable digest for \(packet)") }
-            let signature = session.keys.signing.sign(Countersignature.signedData(packetID: packet, packetDigest: digest, countersigner: session.me),
-                                                      context: .countersign)
+            // Open it first: a countersignature backs content the countersigner has read (and the relay checks the fetch).
+            let opened = try await session.open(packet)
+            if !global.json {
+                print("\(opened.header.kind.rawValue) from \(opened.header.sender) to \(opened.header.recipients.map(\.rawValue).joined(separator: ", ")) for \(opened.header.purpose)")
+                print("  \(opened.body.statement)")
+                for (index, item) in opened.body.items.enumerated() { print("  \(index + 1). [\(item.tag.rawValue.uppercased())] \(item.text)  — \(item.source), \(item.refersTo)") }
+            }
+            if let reason {
+                let signature = Countersignature.signReturn(packet: opened.sealed.bytes, id: packet, countersigner: session.me, reason: reason, key: session.keys.signing)
+                return try await session.client.post("/v1/packets/\(packet.hex)/return",
+                                                     json: ReturnBody(signature: Data(signature).base64EncodedString(), reason: reason)).decode(PacketStatus.self)
+            }
+            if !yes {
+                guard isatty(STDIN_FILENO) == 1 else { throw ClientError(.usage, "countersign with --yes (there is no terminal to ask on)") }
+                print("Release it to its recipients? [y/N] ", terminator: "")
+                guard readLine()?.lowercased().hasPrefix("y") == true else { throw ClientError(.refused, "not countersigned") }
+            }
+            let signature = Countersignature.sign(packet: opened.sealed.bytes, id: packet, countersigner: session.me, key: session.keys.signing)
             return try await session.client.post("/v1/packets/\(packet.hex)/countersign", json: SignatureBody(signature: Data(signature).base64EncodedString()))
                 .decode(PacketStatus.self)
         }
-        Terminal.emit(status, json: global.json, human: "Countersigned \(status.id); it is now \(status.state) and on its way to \(status.recipients.joined(separator: ", ")).")
+        let human = returnIt ? "Returned \(status.id) to \(status.sender) with your reasons; it will not reach its recipients."
+            : "Countersigned \(status.id); it is now \(status.state) and on its way to \(status.addresses.joined(separator: ", "))."
+        Terminal.emit(status, json: global.json, human: human)
     }
 }
 

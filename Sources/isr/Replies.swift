@@ -4,20 +4,21 @@ import ISRClient
 import ISRPacket
 import ISRRelayAPI
 
-/// Sends a packet that answers packet `id` (read-back, confirmation, clarification, decline), to whom the
-/// lifecycle says, under the original's purpose.
-func reply(_ global: GlobalOptions, to id: String, kind: PacketKind, body: PacketBody, recipients: (PacketStatus) -> [String]) async throws -> SentResult {
+/// Sends a packet that answers `original` under its purpose, to `to`: the caller derives `to` from the verified packet
+/// (never from the relay's status answer).
+func sendReply(_ session: Session, to original: PacketID, kind: PacketKind, recipients to: [MemberID], purpose: String, body: PacketBody) async throws -> SentResult {
+    let draft = Session.Draft(kind: kind, to: to, purpose: purpose, basis: nil, consent: .notApplicable, body: body, inReplyTo: original)
+    let receipt = try await session.send(try await session.prepare(draft))
+    return SentResult(id: receipt.id, state: receipt.state, kind: kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
+}
+
+/// Replies that go back to the original's sender (a read-back, a decline), built from the verified original.
+func replyToSender(_ global: GlobalOptions, to id: String, kind: PacketKind, body: PacketBody) async throws -> SentResult {
     let original = try packetID(id)
     return try await withSession(global) { session in
-        let status = try await session.status(original)
-        var to: [MemberID] = []
-        for text in recipients(status) {
-            guard let id = try? MemberID(text) else { throw ClientError(.refused, "the relay named an invalid recipient `\(text)`") }
-            to.append(id)
-        }
-        let draft = Session.Draft(kind: kind, to: to, purpose: status.purpose, basis: nil, consent: .notApplicable, body: body, inReplyTo: original)
-        let receipt = try await session.send(try await session.prepare(draft))
-        return SentResult(id: receipt.id, state: receipt.state, kind: kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
+        let header = try await session.verifiedHeader(of: original)
+        guard header.sender != session.me else { throw ClientError(.refused, "you sent packet \(original); a `\(kind.rawValue)` comes from its recipients") }
+        return try await sendReply(session, to: original, kind: kind, recipients: [header.sender], purpose: header.purpose, body: body)
     }
 }
 
@@ -26,43 +27,12 @@ struct Ack: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Send your read-back: what you understood, and the level of concern.")
     @Argument(help: "The packet id.") var id: String
     @Option(help: "What you understood, in your own words.") var understood: String
-    @Option(help: "low, medium, high or immediate.") var concern: String?
+    @Option(help: "low, medium, high or immediate.") var concern: ConcernLevel?
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        var level: ConcernLevel?
-        if let concern {
-            guard let parsed = ConcernLevel(rawValue: concern) else { throw ClientError(.usage, "--concern is low, medium, high or immediate") }
-            level = parsed
-        }
-        let result = try await reply(global, to: id, kind: .readback, body: PacketBody(statement: understood, concern: level)) { [$0.sender] }
+        let result = try await replyToSender(global, to: id, kind: .readback, body: PacketBody(statement: understood, concern: concern))
         Terminal.emit(result, json: global.json, human: "Read-back \(result.id) sent; the sender will confirm it or ask for clarification.")
-    }
-}
-
-/// `isr confirm ID`: the sender confirms the read-back matches what was meant.
-struct Confirm: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Confirm that the recipient's read-back matches what you meant.")
-    @Argument(help: "The packet id you sent.") var id: String
-    @Option(help: "An optional note.") var note: String?
-    @OptionGroup var global: GlobalOptions
-
-    func run() async throws {
-        let result = try await reply(global, to: id, kind: .confirm, body: PacketBody(statement: note ?? "")) { $0.recipients }
-        Terminal.emit(result, json: global.json, human: "Confirmed \(id).")
-    }
-}
-
-/// `isr clarify ID --note T`: the sender asks for clarification; a new read-back is due.
-struct Clarify: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Ask the recipient to clarify; a new read-back becomes due.")
-    @Argument(help: "The packet id you sent.") var id: String
-    @Option(help: "What needs clarifying.") var note: String
-    @OptionGroup var global: GlobalOptions
-
-    func run() async throws {
-        let result = try await reply(global, to: id, kind: .clarify, body: PacketBody(statement: note)) { $0.recipients }
-        Terminal.emit(result, json: global.json, human: "Clarification \(result.id) sent; a new read-back is due.")
     }
 }
 
@@ -74,7 +44,114 @@ struct Decline: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let result = try await reply(global, to: id, kind: .decline, body: PacketBody(statement: reason)) { [$0.sender] }
+        let result = try await replyToSender(global, to: id, kind: .decline, body: PacketBody(statement: reason))
         Terminal.emit(result, json: global.json, human: "Declined \(id); the requester has your reasons.")
+    }
+}
+
+extension ConcernLevel: ExpressibleByArgument {}
+
+/// A read-back waiting for the sender: opened and verified, beside what was sent.
+struct WaitingReadBack {
+    let address: String
+    let reader: MemberID
+    let readBack: OpenedPacket
+}
+
+/// The read-backs of `original` waiting for you (optionally only `recipient`'s), each fetched, verified and decrypted:
+/// the reader's own signed words, checked to answer `original`.
+func waitingReadBacks(_ session: Session, of original: PacketID, recipient: MemberID?) async throws -> (PacketHeader, [WaitingReadBack]) {
+    let header = try await session.verifiedHeader(of: original)
+    guard header.sender == session.me else { throw ClientError(.refused, "only the sender of \(original) confirms its read-backs or asks for clarification") }
+    let status = try await session.status(original)
+    var waiting: [WaitingReadBack] = []
+    for entry in status.recipients where entry.state == "acknowledged" {
+        guard let answer = entry.answer, let readerText = entry.answeredBy, let reader = try? MemberID(readerText) else { continue }
+        if let recipient, recipient != reader { continue }
+        let readBack = try await session.open(try packetID(answer))
+        guard readBack.header.kind == .readback, readBack.header.inReplyTo == original, readBack.header.sender == reader else {
+            throw ClientError(.verification, "the relay pointed at packet \(answer) as \(reader)'s read-back of \(original), but it is not: do not confirm, and tell your admin")
+        }
+        waiting.append(WaitingReadBack(address: entry.member, reader: reader, readBack: readBack))
+    }
+    guard !waiting.isEmpty else {
+        let states = status.recipients.map { "\($0.member): \($0.state)" }.joined(separator: ", ")
+        throw ClientError(.refused, recipient.map { "no read-back from \($0) is waiting for you on \(original) (\(states))" }
+                          ?? "no read-back is waiting for you on \(original) (\(states))")
+    }
+    return (header, waiting)
+}
+
+/// What was sent beside what the recipient understood, for the sender to compare.
+func comparison(sent: PacketBody?, _ waiting: WaitingReadBack) -> String {
+    var lines = ["\(waiting.reader) (for \(waiting.address)) read back:"]
+    lines.append("  understood: \(waiting.readBack.body.statement)")
+    lines.append("  concern:    \(waiting.readBack.body.concern?.rawValue ?? "not stated")")
+    if let sent {
+        lines.append("what you sent:")
+        lines.append("  \(sent.statement)")
+        for (index, item) in sent.items.enumerated() {
+            lines.append("  \(index + 1). [\(item.tag.rawValue.uppercased())] \(item.text)  — \(item.source), \(item.refersTo)")
+        }
+    } else {
+        lines.append("(what you sent is not in this home's record; compare with your own notes)")
+    }
+    return lines.joined(separator: "\n")
+}
+
+/// `isr confirm ID`: the sender confirms that each waiting read-back matches what was meant, after seeing it beside what was sent.
+struct Confirm: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Compare each waiting read-back with what you sent, and confirm it.")
+    @Argument(help: "The packet id you sent.") var id: String
+    @Option(help: "Only this recipient's read-back (a member id).") var recipient: String?
+    @Option(help: "An optional note.") var note: String?
+    @Flag(help: "Confirm without asking (the read-backs are still shown).") var yes = false
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let original = try packetID(id)
+        let only = try recipient.map { text throws(ClientError) in try memberIDs(text)[0] }
+        let results = try await withSession(global) { session in
+            let (header, waiting) = try await waitingReadBacks(session, of: original, recipient: only)
+            let sent = session.sentBody(of: original)
+            var results: [SentResult] = []
+            for entry in waiting {
+                if !global.json { print(comparison(sent: sent, entry)) }
+                if !yes {
+                    guard isatty(STDIN_FILENO) == 1 else { throw ClientError(.usage, "confirm with --yes (there is no terminal to ask on); read the read-backs first with `isr status \(original)`") }
+                    print("Does this match what you meant? Confirm \(entry.reader)'s read-back? [y/N] ", terminator: "")
+                    guard readLine()?.lowercased().hasPrefix("y") == true else {
+                        print("Not confirmed. Ask for clarification: isr clarify \(original) --recipient \(entry.reader) --note \"…\"")
+                        continue
+                    }
+                }
+                results.append(try await sendReply(session, to: original, kind: .confirm, recipients: [entry.reader], purpose: header.purpose,
+                                                   body: PacketBody(statement: note ?? "")))
+            }
+            return results
+        }
+        Terminal.emit(results, json: global.json, human: results.isEmpty ? "Nothing confirmed." : results.map { "Confirmed \(id) (\($0.id))." }.joined(separator: "\n"))
+    }
+}
+
+/// `isr clarify ID --recipient M --note T`: the sender asks a recipient to clarify their read-back; a new one becomes due.
+struct Clarify: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Ask a recipient to clarify their read-back; a new read-back becomes due.")
+    @Argument(help: "The packet id you sent.") var id: String
+    @Option(help: "Whose read-back needs clarifying (needed when several are waiting).") var recipient: String?
+    @Option(help: "What needs clarifying.") var note: String
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let original = try packetID(id)
+        let only = try recipient.map { text throws(ClientError) in try memberIDs(text)[0] }
+        let result = try await withSession(global) { session in
+            let (header, waiting) = try await waitingReadBacks(session, of: original, recipient: only)
+            guard waiting.count == 1, let entry = waiting.first else {
+                throw ClientError(.usage, "several read-backs are waiting (\(waiting.map(\.reader.rawValue).joined(separator: ", "))): name one with --recipient")
+            }
+            return try await sendReply(session, to: original, kind: .clarify, recipients: [entry.reader], purpose: header.purpose, body: PacketBody(statement: note))
+        }
+        Terminal.emit(result, json: global.json, human: "Clarification \(result.id) sent; a new read-back is due.")
     }
 }

@@ -14,6 +14,8 @@ struct Send: AsyncParsableCommand {
     @Option(help: "Purpose code (see `isr purposes`).") var purpose: String?
     @Option(help: "The request this share answers.") var replyTo: String?
     @OptionGroup var content: ShareContent
+    @Flag(help: "A child is in immediate danger: release a purpose that needs a countersignature at once (it is then due afterwards).") var emergency = false
+    @Option(help: "With --emergency: why it cannot wait for a countersignature. Seen by the relay and your agency's dsl/managers: do not name the child.") var emergencyReason: String?
     @Flag(help: "Send without asking to confirm the recipients (they are still verified and shown).") var yes = false
     @OptionGroup var global: GlobalOptions
 
@@ -47,26 +49,35 @@ struct Send: AsyncParsableCommand {
 
     func deliver() async throws {
         guard let to else { throw ClientError(.usage, "name the recipients with --to (or `to` in the share file)") }
+        guard emergency == (emergencyReason != nil) else {
+            throw ClientError(.usage, "--emergency and --emergency-reason go together: say why the share cannot wait for a countersignature")
+        }
         let recipients = try memberIDs(to)
         let reply = try replyTo.map { text throws(ClientError) in try packetID(text) }
         // Without a terminal, everything missing is one usage error, before the identity is even unlocked.
-        if !GuidedSend.interactive { _ = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : []) }
+        if !GuidedSend.interactive { _ = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : [], consentOptional: true) }
         let result = try await withSession(global) { session in
             let policy = try await session.policy()
             var purpose = self.purpose
             var content = self.content
             if GuidedSend.interactive { try GuidedSend.fill(purpose: &purpose, content: &content, policy: policy) }
-            let (body, consentStatus, urgencyLevel) = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : [])
             let purposeCode = purpose ?? ""
             let anonymous = policy.purposes[purposeCode]?.identifyingAllowed == false
+            let (body, consentStatus, urgencyLevel) = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : [],
+                                                                       consentOptional: anonymous)
+            // The guidance is shown at the moment of decision, guided or not.
+            if let chosen = policy.purposes[purposeCode], !global.json { print("\(chosen.title): \(chosen.guidance)") }
             let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients, purpose: purposeCode, basis: content.basis, consent: consentStatus,
                                       urgency: urgencyLevel, body: body, subjectReference: content.subjectRef, inReplyTo: reply)
             let prepared = try await session.prepare(draft)
             try confirmRecipients(prepared, yes: yes, json: global.json)
-            let receipt = try await session.send(prepared)
+            let receipt = try await session.send(prepared, emergencyReason: emergencyReason)
             return SentResult(id: receipt.id, state: receipt.state, kind: prepared.header.kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
         }
-        Terminal.emit(result, json: global.json, human: "Sent \(result.id): \(result.state); read-back due \(timeText(result.deadline)).")
+        let human = result.state == "held"
+            ? "Sent \(result.id): held until a dsl or manager of your agency reads and countersigns it; the read-back deadline starts when they do."
+            : "Sent \(result.id): \(result.state)\(emergency ? " (emergency release: a countersignature is due afterwards)" : ""); read-back due \(timeText(result.deadline))."
+        Terminal.emit(result, json: global.json, human: human)
     }
 }
 
@@ -75,6 +86,9 @@ func confirmRecipients(_ prepared: Session.Prepared, yes: Bool, json: Bool) thro
             let summary = prepared.recipients.values.flatMap { $0 }.map { "  \($0.id)  \($0.displayName), \($0.role), \($0.agencyName) (\($0.agencyKind)), key \($0.signingKey.fingerprint)" }
             if !json {
                 print("Sealed for these verified recipients:\n" + summary.sorted().joined(separator: "\n"))
+                if !prepared.countersigners.isEmpty {
+                    print("and, to read and countersign it before release, your agency's: " + prepared.countersigners.map { "\($0.id) (\($0.displayName), \($0.role))" }.joined(separator: ", "))
+                }
                 print("\(prepared.header.kind.rawValue) for \(prepared.header.purpose): \(prepared.body.items.count) item(s), fields \(prepared.body.fieldNames.isEmpty ? "none" : prepared.body.fieldNames.joined(separator: ", "))")
             }
             if !yes {

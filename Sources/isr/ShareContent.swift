@@ -23,15 +23,23 @@ struct ShareContent: ParsableArguments {
     @Option(help: "What you ask the recipient to do.") var ask: String?
 
     /// The body, consent and urgency; everything missing (including `alsoMissing`) is listed in one usage error.
-    func body(missing alsoMissing: [String]) throws(ClientError) -> (PacketBody, ConsentStatus, Urgency) {
+    /// `consentOptional`: an anonymous consultation identifies no one, so it records no consent position.
+    func body(missing alsoMissing: [String], consentOptional: Bool = false) throws(ClientError) -> (PacketBody, ConsentStatus, Urgency) {
         var missing = alsoMissing
-        if consent == nil { missing.append("--consent given|refused|not-sought (is there consent, or a reason to share without it?)") }
+        if consent == nil && !consentOptional { missing.append("--consent given|refused|not-sought (is there consent, or a reason to share without it?)") }
         if statement == nil { missing.append("--statement (why does this recipient need it?)") }
         if facts.isEmpty && opinions.isEmpty && reported.isEmpty { missing.append("--fact/--opinion/--reported (what is shared, and is it fact or opinion?)") }
         if (!facts.isEmpty || !opinions.isEmpty || !reported.isEmpty) && source == nil { missing.append("--source (who saw, judged or reported it?)") }
+        if let consent, ["refused", "not-sought"].contains(consent), consentReason == nil {
+            missing.append("--consent-reason (consent was \(consent): why is it right to share without it?)")
+        }
         guard missing.isEmpty else { throw ClientError(.usage, "missing: " + missing.joined(separator: "; ")) }
-        guard let consentStatus = ConsentStatus(rawValue: consent ?? ""), consentStatus != .notApplicable else {
-            throw ClientError(.usage, "--consent is given, refused or not-sought")
+        let consentStatus: ConsentStatus
+        if let consent {
+            guard let parsed = ConsentStatus(rawValue: consent), parsed != .notApplicable else { throw ClientError(.usage, "--consent is given, refused or not-sought") }
+            consentStatus = parsed
+        } else {
+            consentStatus = .notApplicable
         }
         guard let urgencyLevel = Urgency(rawValue: urgency) else { throw ClientError(.usage, "--urgency is routine, priority or urgent") }
         var informedFlag: Bool?

@@ -55,9 +55,36 @@ import Testing
         (h, b) = PolicyFixtures.validShare()
         b.consentDetail = nil
         #expect(only(.consentOverrideReasonMissing, h, b)?.contains("--consent-reason") == true)
+        h.consent = .notSought
+        h.lawfulBasis = "public-task"
+        #expect(only(.consentOverrideReasonMissing, h, b)?.contains("consent was not sought") == true, "not seeking consent needs a reason too")
         h.consent = .given
         h.lawfulBasis = "consent"
         #expect(rules(h, b) == [], "consent given needs no override reason")
+    }
+
+    @Test func legitimateInterestsAreNotForPublicAuthorities() {
+        var (h, b) = PolicyFixtures.validShare()
+        h.purpose = "early-help"
+        h.retentionDays = 60
+        h.lawfulBasis = "legitimate-interests"
+        h.fieldNames = ["date_of_birth", "name"]
+        b.fields = b.fields.filter { ["date_of_birth", "name"].contains($0.name) }
+        let message = policy.checkHeader(h, senderAgencyKind: "school").first?.message
+        #expect(message?.contains("not to a school performing its tasks; choose consent, public-task") == true, "\(String(describing: message))")
+        #expect(policy.checkHeader(h, senderAgencyKind: "voluntary").isEmpty, "a charity may rely on legitimate interests")
+    }
+
+    @Test func repliesGoToThePartiesWhateverTheirKind() {
+        // A school's read-back of an Operation Encompass notification goes to the police: not a recipient kind of the purpose.
+        let police = PolicyFixtures.alice
+        let readBack = PacketHeader(kind: .readback, sender: PolicyFixtures.bob, recipients: [police], purpose: "domestic-abuse-notification",
+                                    lawfulBasis: nil, consent: .notApplicable, createdAt: 1_800_000_000, inReplyTo: .random(), retentionDays: 30)
+        #expect(policy.checkHeader(readBack, recipientAgencyKinds: [police: "police"]).isEmpty)
+        var original = readBack
+        original.kind = .share
+        original.inReplyTo = nil
+        #expect(policy.checkHeader(original, recipientAgencyKinds: [police: "police"]).map(\.rule).contains(.recipientKindNotAllowed))
     }
 
     @Test func subjectInformedOrWhyNot() {

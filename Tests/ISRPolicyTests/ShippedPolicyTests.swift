@@ -8,10 +8,15 @@ import Testing
         #expect(policy.purposeCodes == ["anonymous-consultation", "child-in-need", "child-protection-enquiry", "domestic-abuse-notification",
                                         "early-help", "health-assessment", "mash-enquiry", "school-transition"])
         #expect(Set(policy.lawfulBases.keys) == ["consent", "legal-obligation", "vital-interests", "public-task", "legitimate-interests",
-                                                 "safeguarding", "statutory-duty", "court-order"])
+                                                 "recognised-legitimate-interest", "safeguarding", "statutory-duty", "court-order"])
+        // (f) and (ea) are not for public authorities performing their tasks.
+        for basis in ["legitimate-interests", "recognised-legitimate-interest"] {
+            #expect(policy.lawfulBases[basis]?.availableTo == ["voluntary", "private-provider", "early-years"], "\(basis)")
+        }
         #expect(policy.lawfulBases["safeguarding"]?.reference.contains("Sch. 1") == true)
         #expect(policy.lawfulBases.values.filter(\.consentBased).map(\.code) == ["consent"])
-        #expect(policy.agencyKinds == ["school", "health", "police", "childrens-social-care", "mash", "local-authority", "voluntary"])
+        #expect(policy.agencyKinds == ["school", "early-years", "health", "police", "childrens-social-care", "mash", "local-authority", "voluntary",
+                                       "private-provider"])
     }
 
     @Test func rulesFollowTheGuidance() throws {
@@ -23,6 +28,9 @@ import Testing
         #expect(cp.countersign, "never a lone decision in a serious case")
         #expect(!cp.lawfulBases.contains("consent"))
         #expect(policy.purposes.values.filter(\.countersign).map(\.code) == ["child-protection-enquiry"])
+        #expect(cp.countersignWithin == .hours(1), "a held enquiry escalates to the sender's dsl/managers after an hour")
+        #expect(anonymous.lawfulBases.isEmpty, "no one is identified, so no lawful basis is needed")
+        #expect(["voluntary", "early-years", "private-provider"].allSatisfy(anonymous.recipientAgencyKinds.contains), "every sector can be consulted")
         let encompass = try #require(policy.purposes["domestic-abuse-notification"])
         #expect(Set(encompass.allowedFields) == ["name", "date_of_birth", "school", "incident_datetime", "child_present"])
         #expect(Set(encompass.requiredFields) == ["name", "incident_datetime", "child_present"])

@@ -1,5 +1,6 @@
 import Foundation
 import ISRCrypto
+import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 import ISRPolicy
@@ -50,7 +51,35 @@ extension RelayEndpoint {
         #expect(policy.check(header: header, body: body).isEmpty || body.statement == "deliberately off-policy", "\(policy.check(header: header, body: body))")
         let keys: [MemberID: [MemberID: EncryptionPublicKey]]
         if let known { keys = known } else { keys = try await self.keys(for: recipients, as: sender) }
-        return try PacketSealer.seal(header: header, body: body, keys: keys, signer: sender.keys.signing)
+        var countersigners: [MemberID: EncryptionPublicKey] = [:]
+        if policy.purposes[purpose]?.countersign == true, kind.disclosesInformation, Lifecycle.isOriginal(kind, answering: inReplyTo) {
+            countersigners = try await self.countersigners(of: sender)
+        }
+        return try PacketSealer.seal(header: header, body: body, keys: keys, countersigners: countersigners, signer: sender.keys.signing)
+    }
+
+    /// The active dsl/managers of `sender`'s agency, as the directory lists them: who a held packet is also sealed to.
+    func countersigners(of sender: Person) async throws -> [MemberID: EncryptionPublicKey] {
+        let directory = try await request(sender, .get, "/v1/directory").json(ListBody<DirectoryMember>.self).items
+        var result: [MemberID: EncryptionPublicKey] = [:]
+        for entry in directory where entry.agency == sender.id.agency.rawValue && ["dsl", "manager"].contains(entry.role)
+            && entry.status == "active" && entry.id != sender.id.rawValue {
+            result[try MemberID(entry.id)] = try EncryptionPublicKey(bytes: try #require(Data(base64Encoded: entry.encryptionKey)))
+        }
+        return result
+    }
+
+    /// Every page of a member's inbox.
+    func inbox(of person: Person) async throws -> [InboxItem] {
+        var items: [InboxItem] = []
+        var before: String?
+        for _ in 0..<100 {
+            let page = try await request(person, .get, "/v1/inbox?limit=500" + (before.map { "&before=\($0)" } ?? "")).json(ListBody<InboxItem>.self)
+            items += page.items
+            guard let next = page.next else { break }
+            before = next
+        }
+        return items
     }
 
     static func body(for kind: PacketKind, purpose: String) -> PacketBody {

@@ -161,10 +161,11 @@ extension RelayEndpoint {
 
 
 
-    func request(_ person: Person, _ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil, contentType: String? = nil) async throws -> Reply {
+    func request(_ person: Person, _ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil, contentType: String? = nil,
+                 headers extra: HTTPFields = [:]) async throws -> Reply {
         let configuration = TestClient.Configuration(tlsConfiguration: try tls(for: person), timeout: .seconds(20), serverName: "localhost")
         return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration) { client in
-            var headers = HTTPFields()
+            var headers = extra
             if let contentType { headers[.contentType] = contentType }
             let response = try await client.execute(.init(path, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(bytes: $0) }))
             return Reply(status: response.status, contentType: response.headers[.contentType],

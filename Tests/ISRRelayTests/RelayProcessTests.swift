@@ -100,7 +100,7 @@ import Testing
         #expect(acked.count >= 400 && acked.count < 2000, "the kill came mid-stream (\(acked.count) acknowledged)")
 
         try relay.start()
-        let inbox = try await relay.request(bob, .get, "/v1/inbox").json(ListBody<InboxItem>.self).items
+        let inbox = try await relay.inbox(of: bob)
         let stored = Set(inbox.map(\.id))
         #expect(stored.count == inbox.count, "no packet is stored twice")
         for id in acked { #expect(stored.contains(id.hex), "acknowledged packet \(id) survived the kill") }

@@ -1,6 +1,7 @@
 import Foundation
 import ISRAudit
 import ISRCrypto
+import ISRLifecycle
 import ISRPacket
 import Testing
 @testable import ISRStore
@@ -52,16 +53,23 @@ enum Fixture {
         return store
     }
 
+    static func id(_ n: Int) -> PacketID { try! PacketID(bytes: SHA256.hash(Array("id \(n)".utf8)).prefix(16)) }
+
     static func packet(_ n: Int, kind: PacketKind = .share, from sender: MemberID = alice, to recipients: [MemberID] = [bob],
-                       deliveries: [(MemberID, MemberID)]? = nil, state: PacketState = .accepted, deadline: Int64? = nil,
-                       inReplyTo: PacketID? = nil, bytes: [UInt8]? = nil) -> NewPacket {
+                       deliveries: [(MemberID, MemberID)]? = nil, countersigners: [MemberID] = [], phase: PacketPhase = .accepted,
+                       deadline: Int64? = nil, countersignDue: Int64? = nil, inReplyTo: PacketID? = nil, bytes: [UInt8]? = nil) -> NewPacket {
         let body = bytes ?? Array("packet \(n)".utf8)
-        let id = try! PacketID(bytes: SHA256.hash(Array("id \(n)".utf8)).prefix(16))
-        let record = PacketRecord(id: id, sender: sender, kind: kind, purpose: "child-in-need", recipients: recipients, state: state,
+        let record = PacketRecord(id: id(n), sender: sender, kind: kind, purpose: "child-in-need", recipients: recipients, phase: phase,
                                   acceptedAt: 1_795_000_000_000 + Int64(n), deadline: deadline, leafIndex: 0, digest: SHA256.hash(body),
-                                  inReplyTo: inReplyTo, relatesTo: nil, retentionDays: 90)
-        return NewPacket(record: record, bytes: body, deliveries: deliveries?.map { (member: $0.0, via: $0.1) } ?? recipients.map { (member: $0, via: $0) })
+                                  inReplyTo: inReplyTo, relatesTo: nil, retentionDays: 90, countersignDue: countersignDue)
+        let stanzas = (deliveries ?? recipients.map { ($0, $0) }).map { NewPacket.Stanza(member: $0.0, via: $0.1) }
+            + countersigners.map { NewPacket.Stanza(member: $0, via: $0, countersigner: true) }
+        return NewPacket(record: record, bytes: body, deliveries: stanzas,
+                         obligations: recipients.map { Obligation(address: $0, state: .pending, deadline: deadline) })
     }
+
+    static let readBack = ObligationTransition(from: [.delivered, .read, .clarificationRequested], to: .acknowledged)
+    static let confirmation = ObligationTransition(from: [.acknowledged], to: .confirmed)
 }
 
 @Suite struct StoreConformanceTests {
@@ -95,14 +103,14 @@ enum Fixture {
     @Test(arguments: StoreKind.allCases)
     func acceptanceIsIdempotentAndConflictsLeaveNoTrace(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
-        let first = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        let first = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: [])
         guard case .accepted(let record) = first else { Issue.record("expected a new acceptance"); return }
         let size = try await store.auditSize()
         #expect(record.leafIndex == size - 1)
-        let retry = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        let retry = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: [])
         #expect(retry == .duplicate(record))
         let conflict = await #expect(throws: StoreError.self) {
-            try await store.insertPacket(Fixture.packet(1, bytes: Array("other bytes".utf8)), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+            try await store.insertPacket(Fixture.packet(1, bytes: Array("other bytes".utf8)), event: Fixture.event("packet.accepted", Fixture.alice), linked: [])
         }
         #expect(conflict?.code == .packetConflict)
         #expect(try await store.auditSize() == size, "neither the retry nor the conflict wrote a leaf")
@@ -111,73 +119,169 @@ enum Fixture {
     }
 
     @Test(arguments: StoreKind.allCases)
-    func lifecycleIsRecordedWithTimesAndLinkedStepsAreAtomic(kind: StoreKind) async throws {
+    func lifecycleIsRecordedPerRecipientWithTimesAndLinkedStepsAreAtomic(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
         let share = try await store.insertPacket(Fixture.packet(1, to: [Fixture.duty], deliveries: [(Fixture.bob, Fixture.duty), (Fixture.carol, Fixture.duty)]),
-                                                 event: Fixture.event("packet.accepted", Fixture.alice), linked: nil).record
+                                                 event: Fixture.event("packet.accepted", Fixture.alice), linked: []).record
         #expect(try #require(try await store.packetView(share.id, bytes: false, history: false)).deliveries.map(\.member) == [Fixture.bob, Fixture.carol])
-        #expect(try await store.inbox(Fixture.bob).map(\.packet.id) == [share.id])
-        #expect(try await store.inbox(Fixture.bob).first?.via == Fixture.duty)
-        #expect(try await store.inbox(Fixture.alice).isEmpty)
+        #expect(try await store.inbox(Fixture.bob, before: nil, limit: 10).items.map(\.packet.id) == [share.id])
+        #expect(try await store.inbox(Fixture.bob, before: nil, limit: 10).items.first?.via == Fixture.duty)
+        #expect(try await store.inbox(Fixture.alice, before: nil, limit: 10).items.isEmpty)
+        // A receipt before a fetch is refused: you read what you fetched.
+        let unfetched = await #expect(throws: StoreError.self) {
+            try await store.recordReceipt(share.id, member: Fixture.bob, receipt: [9, 9], event: Fixture.event("packet.read", Fixture.bob))
+        }
+        #expect(unfetched?.code == .invalidTransition)
         #expect(try await store.recordDelivery(share.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob)) != nil)
         #expect(try await store.recordDelivery(share.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob)) == nil, "second fetch records nothing")
         await #expect(throws: StoreError.self) { try await store.recordDelivery(share.id, member: Fixture.alice, event: Fixture.event("packet.delivered", Fixture.alice)) }
         _ = try await store.recordReceipt(share.id, member: Fixture.bob, receipt: [9, 9], event: Fixture.event("packet.read", Fixture.bob))
         await #expect(throws: StoreError.self) { try await store.recordReceipt(share.id, member: Fixture.bob, receipt: [9, 9], event: Fixture.event("packet.read", Fixture.bob)) }
-        #expect(try await store.packet(share.id)?.state == .read)
+        #expect(try await store.packetView(share.id, bytes: false, history: false)?.obligations.map(\.state) == [.read])
 
         // A confirm before any read-back is refused, and the confirm packet is not stored either.
         let sizeBefore = try await store.auditSize()
         let premature = await #expect(throws: StoreError.self) {
             try await store.insertPacket(Fixture.packet(2, kind: .confirm, from: Fixture.alice, to: [Fixture.bob], inReplyTo: share.id),
                                          event: Fixture.event("packet.accepted", Fixture.alice),
-                                         linked: LinkedTransition(packet: share.id, to: .confirmed, allowedFrom: [.acknowledged]))
+                                         linked: [LinkedTransition(packet: share.id, address: Fixture.duty, transition: Fixture.confirmation, expectAnsweredBy: Fixture.bob)])
         }
         #expect(premature?.code == .invalidTransition)
         #expect(try await store.auditSize() == sizeBefore)
-        #expect(try await store.packet(Fixture.packet(2).record.id) == nil)
+        #expect(try await store.packet(Fixture.id(2)) == nil)
 
         let readback = Fixture.packet(3, kind: .readback, from: Fixture.bob, to: [Fixture.alice], inReplyTo: share.id)
         _ = try await store.insertPacket(readback, event: Fixture.event("packet.accepted", Fixture.bob),
-                                         linked: LinkedTransition(packet: share.id, to: .acknowledged, allowedFrom: [.read, .delivered, .accepted]))
+                                         linked: [LinkedTransition(packet: share.id, address: Fixture.duty, transition: Fixture.readBack, answeredBy: Fixture.bob)])
+        let acknowledged = try #require(try await store.packetView(share.id, bytes: false, history: false)).obligations
+        #expect(acknowledged == [Obligation(address: Fixture.duty, state: .acknowledged, answeredBy: Fixture.bob, answer: Fixture.id(3))])
+        // The role address is one obligation: carol cannot read it back again.
+        let second = await #expect(throws: StoreError.self) {
+            try await store.insertPacket(Fixture.packet(5, kind: .readback, from: Fixture.carol, to: [Fixture.alice], inReplyTo: share.id),
+                                         event: Fixture.event("packet.accepted", Fixture.carol),
+                                         linked: [LinkedTransition(packet: share.id, address: Fixture.duty, transition: Fixture.readBack, answeredBy: Fixture.carol)])
+        }
+        #expect(second?.message.contains("acknowledged by bob@devon-csc") == true, "\(String(describing: second))")
+        // A confirmation naming the wrong reader is refused under the transaction.
+        await #expect(throws: StoreError.self) {
+            try await store.insertPacket(Fixture.packet(6, kind: .confirm, from: Fixture.alice, to: [Fixture.carol], inReplyTo: share.id),
+                                         event: Fixture.event("packet.accepted", Fixture.alice),
+                                         linked: [LinkedTransition(packet: share.id, address: Fixture.duty, transition: Fixture.confirmation, expectAnsweredBy: Fixture.carol)])
+        }
         _ = try await store.insertPacket(Fixture.packet(4, kind: .confirm, from: Fixture.alice, to: [Fixture.bob], inReplyTo: share.id),
                                          event: Fixture.event("packet.accepted", Fixture.alice),
-                                         linked: LinkedTransition(packet: share.id, to: .confirmed, allowedFrom: [.acknowledged]))
+                                         linked: [LinkedTransition(packet: share.id, address: Fixture.duty, transition: Fixture.confirmation, expectAnsweredBy: Fixture.bob)])
         let history = try #require(try await store.packetView(share.id, bytes: false, history: true)).history
-        #expect(history.map(\.state) == ["accepted", "delivered", "read", "acknowledged", "confirmed"])
+        #expect(history.map(\.event) == [.accepted, .delivered, .read, .acknowledged, .confirmed])
         #expect(history.map(\.actor) == ["alice@school-a", "bob@devon-csc", "bob@devon-csc", "bob@devon-csc", "alice@school-a"])
         #expect(history.map(\.leafIndex) == history.map(\.leafIndex).sorted())
-        #expect(try await store.sent(by: Fixture.alice).map(\.id).contains(share.id))
+        #expect(try await store.sent(by: Fixture.alice, before: nil, limit: 10).items.map(\.id).contains(share.id))
     }
 
     @Test(arguments: StoreKind.allCases)
-    func overdueIsEscalatedOnceAndConfirmedPacketsArePurgedAfterRetention(kind: StoreKind) async throws {
+    func twoRecipientsEachHaveTheirOwnStateAndDeadline(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
-        let late = try await store.insertPacket(Fixture.packet(1, deadline: 1_000), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil).record
-        _ = try await store.insertPacket(Fixture.packet(2, deadline: 5_000), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
-        #expect(try await store.overdue(now: 2_000).map(\.id) == [late.id])
-        _ = try await store.markOverdue(late.id, notices: [(Fixture.alice, [1]), (Fixture.duty, [2])], event: Fixture.event("packet.overdue"))
-        #expect(try await store.overdue(now: 2_000).isEmpty)
-        await #expect(throws: StoreError.self) { try await store.markOverdue(late.id, notices: [(Fixture.alice, [3])], event: Fixture.event("packet.overdue")) }
-        #expect(try await store.notices(for: Fixture.alice).map(\.body) == [[1]], "the refused second escalation stored no notice")
-        #expect(try await store.notices(for: Fixture.carol).map(\.body) == [[2]], "a role member sees the role's notices")
-        #expect(try await store.notices(for: Fixture.admin).isEmpty)
-        #expect(try await store.packet(late.id)?.overdueAt != nil)
+        let share = try await store.insertPacket(Fixture.packet(1, to: [Fixture.bob, Fixture.carol], deadline: 5_000),
+                                                 event: Fixture.event("packet.accepted", Fixture.alice), linked: []).record
+        for member in [Fixture.bob, Fixture.carol] {
+            _ = try await store.recordDelivery(share.id, member: member, event: Fixture.event("packet.delivered", member))
+        }
+        _ = try await store.insertPacket(Fixture.packet(2, kind: .readback, from: Fixture.bob, to: [Fixture.alice], inReplyTo: share.id),
+                                         event: Fixture.event("packet.readback", Fixture.bob),
+                                         linked: [LinkedTransition(packet: share.id, address: Fixture.bob, transition: Fixture.readBack, answeredBy: Fixture.bob)])
+        let view = try #require(try await store.packetView(share.id, bytes: false, history: false))
+        #expect(view.obligations.map(\.state) == [.acknowledged, .delivered], "bob read back; carol has not yet")
+        // Only carol is overdue after the deadline; escalating her leaves bob alone.
+        let overdue = try await store.overdue(now: 6_000, limit: 10)
+        #expect(overdue.map(\.address) == [Fixture.carol])
+        _ = try await store.markOverdue(share.id, address: Fixture.carol, notices: [(Fixture.alice, [7])], event: Fixture.event("packet.overdue"))
+        #expect(try await store.overdue(now: 6_000, limit: 10).isEmpty)
+        _ = try await store.insertPacket(Fixture.packet(3, kind: .readback, from: Fixture.carol, to: [Fixture.alice], inReplyTo: share.id),
+                                         event: Fixture.event("packet.readback", Fixture.carol),
+                                         linked: [LinkedTransition(packet: share.id, address: Fixture.carol, transition: Fixture.readBack, answeredBy: Fixture.carol)])
+        #expect(try await store.packetView(share.id, bytes: false, history: false)?.obligations.map(\.state) == [.acknowledged, .acknowledged])
+    }
 
-        _ = try await store.transition(late.id, to: .acknowledged, allowedFrom: [.accepted], event: Fixture.event("packet.acknowledged", Fixture.bob))
-        _ = try await store.transition(late.id, to: .confirmed, allowedFrom: [.acknowledged], event: Fixture.event("packet.confirmed", Fixture.alice, at: 10_000))
-        #expect(try await store.purgeable(now: 10_000 + 89 * 86_400_000).isEmpty)
-        #expect(try await store.purgeable(now: 10_001 + 90 * 86_400_000).map(\.id) == [late.id])
+    @Test(arguments: StoreKind.allCases)
+    func aHeldPacketIsForItsCountersignerUntilReleasedAndItsDeadlineStartsThen(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let dsl = try MemberID("dina@school-a")
+        _ = try await store.insertMember(Fixture.member(dsl, role: .dsl), event: Fixture.event("member.enrolled"))
+        let held = try await store.insertPacket(Fixture.packet(1, countersigners: [dsl], phase: .held, countersignDue: 3_000),
+                                                event: Fixture.event("packet.accepted", Fixture.alice), linked: []).record
+        #expect(try await store.inbox(Fixture.bob, before: nil, limit: 10).items.isEmpty, "recipients do not see a held packet")
+        await #expect(throws: StoreError.self) { try await store.recordDelivery(held.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob)) }
+        let countersignerInbox = try await store.inbox(dsl, before: nil, limit: 10).items
+        #expect(countersignerInbox.map(\.packet.id) == [held.id] && countersignerInbox.first?.countersigner == true)
+        #expect(try await store.recordDelivery(held.id, member: dsl, event: Fixture.event("packet.delivered", dsl)) != nil, "the countersigner can fetch it")
+        // Nobody countersigned in time: escalated once, to the sender's side.
+        #expect(try await store.overdue(now: 4_000, limit: 10).map(\.address) == [nil])
+        _ = try await store.markOverdue(held.id, address: nil, notices: [(dsl, [1])], event: Fixture.event("packet.countersign-overdue"))
+        #expect(try await store.overdue(now: 4_000, limit: 10).isEmpty)
+        // A withdrawal is refused once a recipient fetched it; a countersigner's fetch does not count.
+        let release = PhaseChange(rule: Lifecycle.phaseRule(.countersign), countersignature: true, releaseDeadline: 9_000)
+        _ = try await store.changePhase(held.id, release, event: Fixture.event("packet.countersigned", dsl))
+        let released = try #require(try await store.packetView(held.id, bytes: false, history: true))
+        #expect(released.record.phase == .accepted && released.record.deadline == 9_000 && released.obligations.map(\.deadline) == [9_000])
+        #expect(released.history.map(\.event) == [.held, .delivered, .countersignOverdue, .countersigned])
+        #expect(try await store.inbox(dsl, before: nil, limit: 10).items.isEmpty, "once countersigned it leaves the countersigner's inbox")
+        let again = await #expect(throws: StoreError.self) { try await store.changePhase(held.id, release, event: Fixture.event("packet.countersigned", dsl)) }
+        #expect(again?.code == .invalidTransition)
+        _ = try await store.recordDelivery(held.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob))
+        let withdraw = await #expect(throws: StoreError.self) {
+            try await store.changePhase(held.id, PhaseChange(rule: Lifecycle.phaseRule(.withdraw), onlyIfUnfetched: true), event: Fixture.event("packet.withdrawn", Fixture.alice))
+        }
+        #expect(withdraw?.message.contains("already been fetched") == true)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func listingsPageWithACursorAndNothingFallsOff(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        for n in 1...25 { _ = try await store.insertPacket(Fixture.packet(n), event: Fixture.event("packet.accepted", Fixture.alice), linked: []) }
+        var seen: [PacketID] = []
+        var cursor: Int64?
+        for _ in 0..<10 {
+            let page = try await store.inbox(Fixture.bob, before: cursor, limit: 10)
+            seen += page.items.map(\.packet.id)
+            guard let next = page.next else { break }
+            cursor = next
+        }
+        #expect(seen == (1...25).reversed().map(Fixture.id), "every packet once, newest first")
+        let sent = try await store.sent(by: Fixture.alice, before: nil, limit: 25)
+        #expect(sent.items.count == 25 && sent.next == nil)
+        for n in 1...12 { _ = try await store.markOverdue(Fixture.id(n), address: Fixture.bob, notices: [(Fixture.alice, [UInt8(n)])], event: Fixture.event("packet.overdue")) }
+        let first = try await store.notices(for: Fixture.alice, before: nil, limit: 5)
+        let rest = try await store.notices(for: Fixture.alice, before: first.next, limit: 50)
+        #expect((first.items + rest.items).map(\.body) == (1...12).reversed().map { [UInt8($0)] } && rest.next == nil)
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func overdueIsEscalatedOnceAndEveryKindIsPurgedAfterRetentionFromItsLastEvent(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let late = try await store.insertPacket(Fixture.packet(1, deadline: 1_000), event: Fixture.event("packet.accepted", Fixture.alice, at: 500), linked: []).record
+        _ = try await store.insertPacket(Fixture.packet(2, deadline: 5_000), event: Fixture.event("packet.accepted", Fixture.alice, at: 500), linked: [])
+        #expect(try await store.overdue(now: 2_000, limit: 10).map(\.packet.id) == [late.id])
+        _ = try await store.markOverdue(late.id, address: Fixture.bob, notices: [(Fixture.alice, [1]), (Fixture.duty, [2])], event: Fixture.event("packet.overdue", at: 2_000))
+        #expect(try await store.overdue(now: 2_000, limit: 10).isEmpty)
+        await #expect(throws: StoreError.self) { try await store.markOverdue(late.id, address: Fixture.bob, notices: [(Fixture.alice, [3])], event: Fixture.event("packet.overdue")) }
+        #expect(try await store.notices(for: Fixture.alice, before: nil, limit: 10).items.map(\.body) == [[1]], "the refused second escalation stored no notice")
+        #expect(try await store.notices(for: Fixture.carol, before: nil, limit: 10).items.map(\.body) == [[2]], "a role member sees the role's notices")
+        #expect(try await store.notices(for: Fixture.admin, before: nil, limit: 10).items.isEmpty)
+        #expect(try await store.packetView(late.id, bytes: false, history: false)?.obligations.first?.overdueAt != nil)
+
+        // Never read back, never confirmed: retention still ends, counted from the last event (the escalation at 2 000).
+        #expect(try await store.purgeable(now: 2_000 + 90 * 86_400_000, limit: 10).map(\.id).contains(late.id) == false)
+        #expect(try await store.purgeable(now: 2_001 + 90 * 86_400_000, limit: 10).map(\.id).contains(late.id))
         _ = try await store.purge(late.id, event: Fixture.event("packet.purged"))
         let purged = try #require(try await store.packetView(late.id, bytes: true, history: true))
         #expect(purged.bytes == nil)
         #expect(try await store.packet(late.id)?.hasCiphertext == false)
-        #expect(purged.history.map(\.state).last == "purged")
+        #expect(purged.history.map(\.event).last == .purged)
         await #expect(throws: StoreError.self) { try await store.purge(late.id, event: Fixture.event("packet.purged")) }
         let wrong = await #expect(throws: StoreError.self) {
-            try await store.transition(late.id, to: .withdrawn, allowedFrom: [.accepted], event: Fixture.event("packet.withdrawn", Fixture.alice))
+            try await store.changePhase(late.id, PhaseChange(rule: Lifecycle.phaseRule(.countersign), countersignature: true), event: Fixture.event("packet.countersigned"))
         }
-        #expect(wrong?.message.contains("is confirmed") == true)
+        #expect(wrong?.message.contains("not waiting for a countersignature") == true)
     }
 
     @Test(arguments: StoreKind.allCases)
@@ -189,7 +293,7 @@ enum Fixture {
             for writer in 0..<8 {
                 group.addTask {
                     for n in 0..<25 {
-                        _ = try await store.insertPacket(Fixture.packet(1000 + writer * 100 + n), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+                        _ = try await store.insertPacket(Fixture.packet(1000 + writer * 100 + n), event: Fixture.event("packet.accepted", Fixture.alice), linked: [])
                     }
                 }
             }
@@ -219,7 +323,7 @@ enum Fixture {
     @Test(arguments: StoreKind.allCases)
     func concurrentWritesAreEachAnsweredAndARefusedOneLeavesTheOthersIntact(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
-        _ = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)
+        _ = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: [])
         let start = try await store.auditSize()
         // 64 writers at once; every eighth resends packet 1 with other bytes and must be refused on its own.
         let results = await withTaskGroup(of: (Int, Result<AcceptOutcome, StoreError>).self) { group in
@@ -227,7 +331,7 @@ enum Fixture {
                 group.addTask {
                     let packet = n % 8 == 0 ? Fixture.packet(1, bytes: Array("conflict \(n)".utf8)) : Fixture.packet(2000 + n)
                     do {
-                        return (n, .success(try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice), linked: nil)))
+                        return (n, .success(try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice), linked: [])))
                     } catch let error as StoreError {
                         return (n, .failure(error))
                     } catch {
@@ -261,18 +365,18 @@ enum Fixture {
     func aPacketViewReadsTheRecordDeliveriesBytesAndHistoryTogether(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
         let share = try await store.insertPacket(Fixture.packet(1, to: [Fixture.duty], deliveries: [(Fixture.bob, Fixture.duty), (Fixture.carol, Fixture.duty)]),
-                                                 event: Fixture.event("packet.accepted", Fixture.alice), linked: nil).record
+                                                 event: Fixture.event("packet.accepted", Fixture.alice), linked: []).record
         _ = try await store.recordDelivery(share.id, member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob))
         let bare = try #require(try await store.packetView(share.id, bytes: false, history: false))
-        #expect(bare.record.state == .delivered && bare.bytes == nil && bare.history.isEmpty)
+        #expect(bare.obligations.map(\.state) == [.delivered] && bare.bytes == nil && bare.history.isEmpty)
         #expect(bare.deliveries.map(\.member) == [Fixture.bob, Fixture.carol] && bare.deliveries.map(\.via) == [Fixture.duty, Fixture.duty])
         #expect(bare.deliveries[0].deliveredAt != nil && bare.deliveries[1].deliveredAt == nil, "bob fetched it, carol has not")
         let full = try #require(try await store.packetView(share.id, bytes: true, history: true))
         #expect(full.bytes == Array("packet 1".utf8))
-        #expect(full.history.map(\.state) == ["accepted", "delivered"] && full.history.map(\.actor) == ["alice@school-a", "bob@devon-csc"])
+        #expect(full.history.map(\.event) == [.accepted, .delivered] && full.history.map(\.actor) == ["alice@school-a", "bob@devon-csc"])
         #expect(full.deliveries == bare.deliveries)
         #expect(full.record == (try await store.packet(share.id)))
-        #expect(try await store.packetView(Fixture.packet(99).record.id, bytes: true, history: true) == nil)
+        #expect(try await store.packetView(Fixture.id(99), bytes: true, history: true) == nil)
     }
 }
 
