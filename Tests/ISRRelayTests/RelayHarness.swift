@@ -187,13 +187,13 @@ extension RelayEndpoint {
         #expect(reply.status == .created, "\(reply.text)")
     }
 
-    func enrol(_ raw: String, role: String = "practitioner") async throws -> Person {
+    func enrol(_ raw: String, role: String = "practitioner", agencyKind: String? = nil) async throws -> Person {
         let id = try MemberID(raw)
         let keys = PractitionerKeys.generate()
         let tlsKey = P256.Signing.PrivateKey()
         let request = try MemberCertificateRequest(member: id, privateKey: tlsKey)
         let entry = DirectoryEntry(member: id, displayName: id.local.capitalized, agencyName: id.agency.rawValue.capitalized,
-                                   agencyKind: agencyKinds[id.agency.rawValue] ?? "school", signingKey: keys.signing.publicKey,
+                                   agencyKind: agencyKind ?? agencyKinds[id.agency.rawValue] ?? "school", signingKey: keys.signing.publicKey,
                                    encryptionKey: keys.encryption.publicKey, issuedAt: 1).signed(by: admin.id, key: admin.keys.signing)
         let reply = try await json(admin, .post, "/v1/admin/members", [
             "directory_entry": Data(entry).base64EncodedString(),
