@@ -59,6 +59,7 @@ public enum Lifecycle {
     /// Whether `party` may send a `kind` answering a `target` packet whose obligation (for that party) is in `state`.
     /// `state` is the obligation the reply moves (nil when the party holds none, e.g. the sender confirming).
     public static func verdict(_ kind: PacketKind, answering target: PacketKind, by party: Party, obligation state: RecipientState?) -> Verdict {
+        guard party != .outsider else { return .refused(.notAParty, "you can only answer or refer to packets you sent or received") }
         guard let rule = replyRule(for: kind) else {
             return [.sender, .recipient].contains(party) ? .allowed(nil) : .refused(.notAParty, "you can only refer to packets you sent or received")
         }

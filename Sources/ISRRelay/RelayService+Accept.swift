@@ -211,11 +211,11 @@ extension RelayService {
             if let other = obligation.answeredBy, other != member.id {
                 throw Problem.unprocessable("lifecycle.\(RefusalCode.alreadyAnswered.rawValue)", "\(mine.via) already answered packet \(targetID): \(obligation.state.rawValue) by \(other)")
             }
-            let verdict = Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: obligation.state)
-            try refuse(verdict)
             if rule.needsFetch, mine.deliveredAt == nil {
                 throw Problem.unprocessable("lifecycle.\(RefusalCode.notFetched.rawValue)", "fetch and read packet \(targetID) before you answer it (`isr read \(targetID)`)")
             }
+            let verdict = Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: obligation.state)
+            try refuse(verdict)
             try refuse(Lifecycle.checkAddressing(rule.addressing, kind: header.kind, recipients: header.recipients, replier: member.id, target: parties))
             guard case .allowed(let transition?) = verdict else { return [] }
             return [LinkedTransition(packet: targetID, address: mine.via, transition: transition, answeredBy: member.id)]

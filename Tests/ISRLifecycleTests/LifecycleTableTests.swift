@@ -62,7 +62,7 @@ import Testing
         guard case .refused(let code3, _) = Lifecycle.verdict(.decline, answering: .share, by: .recipient, obligation: .read) else { return }
         #expect(code3 == .wrongTarget)
         guard case .refused(let code4, _) = Lifecycle.verdict(.outcome, answering: .share, by: .outsider, obligation: nil) else { return }
-        #expect(code4 == .wrongParty)
+        #expect(code4 == .notAParty)
     }
 
     @Test func onlyOriginalsAreGovernedByRecipientKindsAndOnlyThoseExpectingAnAnswerHaveDeadlines() {

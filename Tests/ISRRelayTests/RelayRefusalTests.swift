@@ -148,4 +148,65 @@ import X509
         expectProblem(try await relay.request(alice, .get, "/v1/audit/inclusion?index=x&size=1"), .badRequest, "invalid-query")
         expectProblem(try await relay.json(alice, .post, "/v1/packets/\(PacketID.random().hex)/receipt", ["signature": "AAAA"]), .badRequest, "invalid-signature")
     }
+
+    @Test func lifecycleRefusalsEachHaveTheirCode() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (alice, dsl, bob, carol) = try await relay.standardCast()
+        let before = try await relay.service.store.auditSize()
+        // A sender cannot be one of their recipients.
+        expectProblem(try await relay.send(try await relay.build(.share, from: alice, to: [alice.id, bob.id]), as: alice), .unprocessableContent, "lifecycle.self-addressed")
+        #expect(try await relay.service.store.auditSize() == before)
+
+        let share = try await relay.build(.share, from: alice, to: [bob.id], urgency: .urgent)
+        let id = try PacketHeader(derEncoded: share.headerBytes).id
+        #expect(try await relay.send(share, as: alice).status == .created)
+        // A receipt, or a read-back, before the recipient fetched the packet.
+        expectProblem(try await relay.postReceipt(id, bytes: share.bytes, as: bob), .conflict, "store.invalid-transition")
+        expectProblem(try await relay.send(try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: id), as: bob), .unprocessableContent, "lifecycle.not-fetched")
+        // Replies by someone who is not a party, and replies by the wrong party.
+        expectProblem(try await relay.send(try await relay.build(.readback, from: carol, to: [alice.id], inReplyTo: id), as: carol), .unprocessableContent, "lifecycle.not-a-party")
+        expectProblem(try await relay.send(try await relay.build(.readback, from: dsl, to: [alice.id], inReplyTo: id), as: dsl), .unprocessableContent, "lifecycle.not-a-party")
+        _ = try await relay.fetchAndOpen(id, as: bob, from: alice.id)
+        expectProblem(try await relay.send(try await relay.build(.decline, from: bob, to: [alice.id], inReplyTo: id), as: bob), .unprocessableContent, "lifecycle.wrong-target")
+        expectProblem(try await relay.send(try await relay.build(.readback, from: bob, to: [carol.id], inReplyTo: id), as: bob), .unprocessableContent, "lifecycle.wrong-recipients")
+        expectProblem(try await relay.send(try await relay.build(.confirm, from: bob, to: [alice.id], inReplyTo: id), as: bob), .unprocessableContent, "lifecycle.wrong-party")
+        let readBack = try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: id)
+        let readBackID = try PacketHeader(derEncoded: readBack.headerBytes).id
+        #expect(try await relay.send(readBack, as: bob).status == .created)
+        expectProblem(try await relay.send(try await relay.build(.readback, from: bob, to: [alice.id], inReplyTo: id), as: bob), .unprocessableContent, "lifecycle.wrong-state")
+        // A read-back cannot be withdrawn: it is part of the share's record.
+        expectProblem(try await relay.request(bob, .post, "/v1/packets/\(readBackID.hex)/withdraw"), .conflict, "lifecycle.wrong-state")
+
+        // A clarification keeps the original urgency: an urgent share's new read-back is due within 2 hours, not days.
+        relay.advance(byHours: 1)
+        #expect(try await relay.send(try await relay.build(.clarify, from: alice, to: [bob.id], inReplyTo: id), as: alice).status == .created)
+        let due = try #require(try await relay.status(id, as: alice).recipients.first?.deadline)
+        #expect(due <= relay.clock.now + 2 * 3_600_000, "urgent: the cap of urgent_max_hours applies to the new deadline too")
+
+        // A resend of identical bytes after its recipient was revoked gets the original answer, not a refusal.
+        let first = try await relay.send(share, as: alice).json(AcceptReceipt.self)
+        #expect(try await relay.json(relay.admin, .post, "/v1/admin/members/bob@devon-csc/revoke", ["reason": "left"]).status == .ok)
+        let again = try await relay.send(share, as: alice)
+        let answer = try again.json(AcceptReceipt.self)
+        #expect(again.status == .ok && answer.duplicate && answer.leafIndex == first.leafIndex, "\(again.text)")
+        expectProblem(try await relay.send(try await relay.build(.share, from: alice, to: [bob.id], keys: [bob.id: [bob.id: bob.keys.encryption.publicKey]]), as: alice),
+                      .unprocessableContent, "recipient.revoked")
+    }
+
+    @Test func listingsPageAndBadCursorsAreProblems() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (alice, _, bob, _) = try await relay.standardCast()
+        for _ in 0..<5 { _ = try await relay.send(try await relay.build(.share, from: alice, to: [bob.id]), as: alice) }
+        let page = try await relay.request(bob, .get, "/v1/inbox?limit=2").json(ListBody<InboxItem>.self)
+        #expect(page.items.count == 2 && page.next != nil)
+        #expect(try await relay.inbox(of: bob).count == 5)
+        let sent = try await relay.request(alice, .get, "/v1/sent?limit=3").json(ListBody<PacketStatus>.self)
+        #expect(sent.items.count == 3 && sent.next != nil)
+        expectProblem(try await relay.request(bob, .get, "/v1/inbox?limit=0"), .badRequest, "invalid-query")
+        expectProblem(try await relay.request(bob, .get, "/v1/inbox?limit=501"), .badRequest, "invalid-query")
+        expectProblem(try await relay.request(bob, .get, "/v1/notices?before=-1"), .badRequest, "invalid-query")
+        expectProblem(try await relay.request(alice, .get, "/v1/sent?before=abc"), .badRequest, "invalid-query")
+    }
 }
