@@ -93,6 +93,10 @@ struct Countersign: AsyncParsableCommand {
     func run() async throws {
         let packet = try packetID(id)
         let status = try await withSession(global) { session in
+            let header = try await session.verifiedHeader(of: packet)
+            guard header.sender != session.me else {
+                throw ClientError(.refused, "a countersignature must come from a second person: a dsl or manager of \(session.me.agency), not the sender")
+            }
             // Open it first: a countersignature backs content the countersigner has read (and the relay checks the fetch).
             let opened = try await session.open(packet)
             if !global.json {

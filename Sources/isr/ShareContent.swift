@@ -30,7 +30,7 @@ struct ShareContent: ParsableArguments {
         if statement == nil { missing.append("--statement (why does this recipient need it?)") }
         if facts.isEmpty && opinions.isEmpty && reported.isEmpty { missing.append("--fact/--opinion/--reported (what is shared, and is it fact or opinion?)") }
         if (!facts.isEmpty || !opinions.isEmpty || !reported.isEmpty) && source == nil { missing.append("--source (who saw, judged or reported it?)") }
-        if let consent, ["refused", "not-sought"].contains(consent), consentReason == nil {
+        if !consentOptional, let consent, ["refused", "not-sought"].contains(consent), consentReason == nil {
             missing.append("--consent-reason (consent was \(consent): why is it right to share without it?)")
         }
         guard missing.isEmpty else { throw ClientError(.usage, "missing: " + missing.joined(separator: "; ")) }

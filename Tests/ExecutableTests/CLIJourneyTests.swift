@@ -58,7 +58,8 @@ import Testing
 
     /// `isr admin init`, the relay started on it, two agencies, practitioners enrolled through keygen → member add → enrol,
     /// and duty@devon-csc set to `duty`.
-    func deploy(_ people: [(String, String, String)], duty: [String], drill: Bool = false) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
+    func deploy(_ people: [(String, String, String)], duty: [String], drill: Bool = false,
+                agencies: [(String, String, String)] = []) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let port = Self.freePort()
         var policy = ExecutableTests.root.appendingPathComponent("config/policy.toml").path
@@ -79,6 +80,9 @@ import Testing
         let relay = try startRelay(root + "/deployment/relay.toml")
         expect(try isr(["admin", "agency", "add", "school-a", "--name", "School A", "--kind", "school"], home: "admin"), exit: 0, "Registered agency school-a")
         expect(try isr(["admin", "agency", "add", "devon-csc", "--name", "Devon CSC", "--kind", "childrens-social-care"], home: "admin"), exit: 0, "devon-csc")
+        for (id, name, kind) in agencies {
+            expect(try isr(["admin", "agency", "add", id, "--name", name, "--kind", kind], home: "admin"), exit: 0, "Registered agency \(id)")
+        }
         let ca = root + "/deployment/ca.pem"
         let url = "https://localhost:\(port)"
         for (id, name, role) in people {
@@ -211,9 +215,20 @@ import Testing
         #expect(read.stdout.contains("consent: Mother refused") && read.stdout.contains("subject informed: no — Telling the family"))
         expect(try isr(["ack", id, "--understood", "Attendance 62% is fact; withdrawn is the teacher's opinion; food at weekends reported", "--concern", "medium"],
                        home: "bob"), exit: 0, "Read-back")
-        expect(try isr(["confirm", id], home: "alice"), exit: 0, "Confirmed \(id)")
+        // Before confirming, the sender sees what was understood beside what was sent; without a terminal, --yes is needed.
+        let unconfirmed = try json(try isr(["status", id, "--json"], home: "alice"))
+        let understood = try #require(unconfirmed["understood"] as? [[String: Any]])
+        #expect(understood.first?["statement"] as? String == "Attendance 62% is fact; withdrawn is the teacher's opinion; food at weekends reported")
+        #expect(understood.first?["concern"] as? String == "medium" && understood.first?["member"] as? String == "bob@devon-csc")
+        expect(try isr(["confirm", id], home: "alice"), exit: 2, "confirm with --yes")
+        let confirmed = try isr(["confirm", id, "--yes"], home: "alice")
+        expect(confirmed, exit: 0, "Confirmed \(id)")
+        #expect(confirmed.stdout.contains("bob@devon-csc (for bob@devon-csc) read back:") && confirmed.stdout.contains("concern:    medium")
+                && confirmed.stdout.contains("1. [FACT] Attendance 62% this term"), "the read-back is shown beside what was sent: \(confirmed.stdout)")
         let status = try json(try isr(["status", id, "--json"], home: "alice"))
         #expect((status["history"] as? [[String: Any]])?.compactMap { $0["state"] as? String } == ["accepted", "delivered", "read", "acknowledged", "confirmed"])
+        #expect((status["recipients"] as? [[String: Any]])?.map { "\($0["member"] ?? "")=\($0["state"] ?? "")" } == ["bob@devon-csc=confirmed"])
+        expect(try isr(["confirm", id, "--yes"], home: "alice"), exit: 1, "no read-back is waiting for you")
 
         // A correction goes to everyone who received the share; the recipient answers with an outcome.
         let correction = try #require(try json(try isr(["correct", id] + share.dropFirst(2).map { $0 == "Attendance 62% this term" ? "Attendance 58% this term" : $0 } + ["--json"],
@@ -233,7 +248,7 @@ import Testing
         expect(try isr(["ack", second, "--understood", "Attendance is fine", "--concern", "low"], home: "bob"), exit: 0, "Read-back")
         expect(try isr(["clarify", second, "--note", "Attendance is 62%, well below expected; please read again"], home: "alice"), exit: 0, "new read-back is due")
         expect(try isr(["ack", second, "--understood", "Attendance 62%, well below expected", "--concern", "medium"], home: "bob"), exit: 0, "Read-back")
-        expect(try isr(["confirm", second], home: "alice"), exit: 0, "Confirmed")
+        expect(try isr(["confirm", second, "--yes"], home: "alice"), exit: 0, "Confirmed")
         expect(try isr(["status", second], home: "alice"), exit: 0, "clarification-requested")
 
         // Request → decline: the requester sees the reasons.
@@ -247,10 +262,19 @@ import Testing
 
         // An anonymous consultation with an NHS number is refused before anything leaves the machine.
         let before = try inboxIDs("bob").count
-        expect(try isr(["send", "--to", "bob@devon-csc", "--purpose", "anonymous-consultation", "--basis", "public-task", "--consent", "not-sought",
+        expect(try isr(["send", "--to", "bob@devon-csc", "--purpose", "anonymous-consultation",
                         "--statement", "Advice please", "--reported", "Pupil 943 476 5919 is left alone at night", "--source", "teaching assistant",
                         "--field", "concern_category=neglect", "--yes"], home: "alice"), exit: 1, "looks like an NHS number")
-        #expect(try inboxIDs("bob").count == before)
+        // Without the identifier it goes, with no lawful basis or consent position: no one is identified.
+        let consultation = try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "anonymous-consultation", "--statement", "Advice please",
+                                             "--reported", "A Year 5 pupil is left alone at night", "--source", "teaching assistant",
+                                             "--field", "concern_category=neglect", "--yes", "--json"], home: "alice"))
+        #expect(consultation["kind"] as? String == "consultation")
+        // Not seeking consent needs a reason, on the flags path too; and nobody can address themselves.
+        expect(try isr(["send", "--to", "bob@devon-csc"] + share.map { $0 == "refused" ? "not-sought" : $0 }.filter { !$0.hasPrefix("Mother refused") && $0 != "--consent-reason" },
+                       home: "alice"), exit: 2, "--consent-reason")
+        expect(try isr(["send", "--to", "alice@school-a,bob@devon-csc"] + share, home: "alice"), exit: 1, "remove yourself from the recipients")
+        #expect(try inboxIDs("bob").count == before + 1)
 
         // A role address reaches both members; one acknowledges, and the record names who.
         let toDuty = try #require(try json(try isr(["send", "--to", "duty@devon-csc"] + share + ["--json"], home: "alice"))["id"] as? String)
@@ -271,13 +295,33 @@ import Testing
         let held = try #require(enquiry["id"] as? String)
         #expect(enquiry["state"] as? String == "held")
         #expect(!(try inboxIDs("bob").contains(held)))
-        expect(try isr(["countersign", held], home: "alice"), exit: 1, "only a dsl or manager of school-a can countersign")
-        expect(try isr(["countersign", held], home: "dina"), exit: 0, "Countersigned")
+        expect(try isr(["countersign", held], home: "alice"), exit: 1, "a countersignature must come from a second person")
+        let dinaInbox = try isr(["inbox"], home: "dina")
+        #expect(dinaInbox.stdout.contains(held) && dinaInbox.stdout.contains("awaiting-countersignature"), "the DSL finds it in their inbox: \(dinaInbox.stdout)")
+        let countersigned = try isr(["countersign", held, "--yes"], home: "dina")
+        expect(countersigned, exit: 0, "Countersigned")
+        #expect(countersigned.stdout.contains("1. [FACT] Bruising seen on both arms"), "the DSL read what they released: \(countersigned.stdout)")
         #expect(try inboxIDs("bob").contains(held))
+        // Another enquiry, returned by the DSL with reasons: it never reaches bob, and alice sees why.
+        let returnedID = try #require(try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "safeguarding",
+                                                        "--consent", "not-sought", "--consent-reason", "Seeking consent could put the child at risk",
+                                                        "--informed", "no", "--informed-reason", "Risk of harm", "--statement", "Section 47 enquiry",
+                                                        "--fact", "A bruise", "--source", "class teacher", "--field", "name=Sam Example",
+                                                        "--field", "date_of_birth=2015-03-12", "--field", "concern_category=physical", "--yes", "--json"],
+                                                       home: "alice"))["id"] as? String)
+        expect(try isr(["countersign", returnedID, "--return"], home: "dina"), exit: 2, "--return needs --reason")
+        expect(try isr(["countersign", returnedID, "--return", "--reason", "One bruise does not meet the s.47 threshold: consult the MASH first"], home: "dina"),
+               exit: 0, "Returned")
+        expect(try isr(["status", returnedID], home: "alice"), exit: 0, "RETURNED by the countersigner: One bruise does not meet the s.47 threshold")
+        #expect(!(try inboxIDs("bob").contains(returnedID)))
 
         // A decision not to share is recorded; a packet nobody fetched can be withdrawn.
         expect(try isr(["decide", "--not-share", "--purpose", "early-help", "--reason", "The family is already working with early help"], home: "alice"),
                exit: 0, "Decision not to share recorded")
+        expect(try isr(["decide", "--shared-outside", "--method", "phone", "--with", "Pat Lee, Devon CSC", "--purpose", "child-in-need",
+                        "--reason", "Called the duty social worker because the child was distressed"], home: "alice"), exit: 0, "Share outside ISR recorded")
+        expect(try isr(["decide", "--shared-outside", "--purpose", "child-in-need", "--reason", "x"], home: "alice"), exit: 2, "--shared-outside needs --method")
+        expect(try isr(["decide", "--not-share", "--shared-outside", "--purpose", "child-in-need", "--reason", "x"], home: "alice"), exit: 2, "exactly one of")
         let withdrawn = try #require(try json(try isr(["send", "--to", "bob@devon-csc"] + share + ["--json"], home: "alice"))["id"] as? String)
         expect(try isr(["withdraw", withdrawn], home: "alice"), exit: 0, "Withdrew")
         #expect(!(try inboxIDs("bob").contains(withdrawn)))
@@ -403,5 +447,74 @@ import Testing
         let wrong = try ExecutableTests.run("isr-bench", ["--relay", url, "--home", root + "/admin", "--packets", "2"], environment: ["ISR_PASSPHRASE": "wrong"])
         #expect(wrong.status == 1)
         #expect(wrong.stderr.hasPrefix("isr-bench: error: "), "\(wrong.stderr)")
+    }
+
+    /// The lifecycle across four agency kinds through the real binaries: Operation Encompass from the police to a school
+    /// DSL, read back and confirmed; a health assessment from a school to health; a child-in-need share to a school and a
+    /// health visitor who both read back; a police request answered by the school and declined by health.
+    @Test func aJourneyAcrossSchoolSocialCarePoliceAndHealth() throws {
+        let (relay, _, _, _, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("dina@school-a", "Dina Patel", "dsl"),
+                                              ("bob@devon-csc", "Bob Jones", "practitioner"), ("pete@devon-police", "Pete Shaw", "practitioner"),
+                                              ("hana@nhs-devon", "Hana Ali", "practitioner")],
+                                             duty: ["bob@devon-csc"],
+                                             agencies: [("devon-police", "Devon and Cornwall Police", "police"), ("nhs-devon", "NHS Devon", "health")])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        func sent(_ arguments: [String], home: String) throws -> String {
+            try #require(try json(try isr(arguments + ["--yes", "--json"], home: home))["id"] as? String)
+        }
+        let withoutConsent = ["--consent", "not-sought", "--consent-reason", "Telling the parents could put the child at risk",
+                              "--informed", "no", "--informed-reason", "It could increase the risk of harm", "--source", "attending officer"]
+
+        // Police → school DSL: Operation Encompass. The DSL reads it back; the police see it and confirm.
+        let encompass = try sent(["send", "--to", "dina@school-a", "--purpose", "domestic-abuse-notification", "--basis", "public-task",
+                                  "--statement", "Operation Encompass notification", "--fact", "Police attended a domestic incident at the home last night",
+                                  "--field", "name=Sam Example", "--field", "incident_datetime=2026-11-21 23:10", "--field", "child_present=yes"] + withoutConsent,
+                                 home: "pete")
+        expect(try isr(["read", encompass], home: "dina"), exit: 0, "Police attended a domestic incident")
+        expect(try isr(["ack", encompass, "--understood", "Sam was present at a domestic incident last night; a trusted adult will check in this morning",
+                        "--concern", "high"], home: "dina"), exit: 0, "Read-back")
+        let police = try isr(["confirm", encompass, "--yes"], home: "pete")
+        expect(police, exit: 0, "Confirmed \(encompass)")
+        #expect(police.stdout.contains("understood: Sam was present at a domestic incident last night"), "\(police.stdout)")
+
+        // School → health: a health assessment, read back by the health professional.
+        let assessment = try sent(["send", "--to", "hana@nhs-devon", "--purpose", "health-assessment", "--basis", "public-task", "--consent", "given",
+                                   "--informed", "yes", "--statement", "Concern about weight loss", "--fact", "Lost weight over the term", "--source", "school nurse",
+                                   "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12", "--field", "nhs_number=9434765919"], home: "alice")
+        expect(try isr(["read", assessment], home: "hana"), exit: 0, "Lost weight over the term")
+        expect(try isr(["ack", assessment, "--understood", "Weight loss this term; assessment requested", "--concern", "medium"], home: "hana"), exit: 0, "Read-back")
+        expect(try isr(["confirm", assessment, "--yes"], home: "alice"), exit: 0, "Confirmed")
+
+        // Children's social care → a school and a health professional: both read back, one `confirm` confirms both.
+        let both = try sent(["send", "--to", "alice@school-a,hana@nhs-devon", "--purpose", "child-in-need", "--basis", "public-task", "--consent", "given",
+                             "--informed", "yes", "--statement", "Child in need plan", "--fact", "A child-in-need plan is in place", "--source", "social worker",
+                             "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12"], home: "bob")
+        for home in ["alice", "hana"] {
+            expect(try isr(["read", both], home: home), exit: 0, "A child-in-need plan is in place")
+            expect(try isr(["ack", both, "--understood", "There is a child-in-need plan", "--concern", "medium"], home: home), exit: 0, "Read-back")
+        }
+        expect(try isr(["ack", both, "--understood", "again", "--concern", "low"], home: "hana"), exit: 1, "acknowledged")
+        let waiting = try isr(["status", both], home: "bob")
+        #expect(waiting.stdout.contains("alice@school-a") && waiting.stdout.contains("hana@nhs-devon") && waiting.stdout.contains("understood: There is a child-in-need plan"),
+                "\(waiting.stdout)")
+        let confirmations = try isr(["confirm", both, "--yes", "--json"], home: "bob")
+        let confirmed = try JSONSerialization.jsonObject(with: Data(confirmations.stdout.utf8)) as? [[String: Any]]
+        #expect(confirmations.status == 0 && confirmed?.count == 2, "\(confirmations.stderr)")
+        let states = try json(try isr(["status", both, "--json"], home: "bob"))["recipients"] as? [[String: Any]]
+        #expect(states?.compactMap { $0["state"] as? String } == ["confirmed", "confirmed"])
+
+        // Police → a request to the school and health: the school answers with a share (back to the police, whom the purpose's
+        // recipient kinds do not list: a reply goes to the other party), health declines with reasons.
+        let request = try sent(["request", "--to", "alice@school-a,hana@nhs-devon", "--purpose", "child-in-need", "--basis", "public-task",
+                                "--ask", "What do you know about Sam's attendance and health?"], home: "pete")
+        for home in ["alice", "hana"] { expect(try isr(["read", request], home: home), exit: 0, "What do you know") }
+        _ = try sent(["send", "--to", "pete@devon-police", "--reply-to", request, "--purpose", "child-in-need", "--basis", "public-task", "--consent", "given",
+                      "--informed", "yes", "--statement", "Answer to your request", "--fact", "Attendance 62% this term", "--source", "register",
+                      "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12"], home: "alice")
+        expect(try isr(["decline", request, "--reason", "No health records held for this child"], home: "hana"), exit: 0, "Declined")
+        let answers = try json(try isr(["status", request, "--json"], home: "pete"))["recipients"] as? [[String: Any]]
+        #expect(answers?.map { "\($0["member"] ?? "")=\($0["state"] ?? "")" } == ["alice@school-a=answered", "hana@nhs-devon=declined"])
+        expect(try isr(["notices"], home: "pete"), exit: 0, "No escalation notices for you")
+        expect(try isr(["audit", "verify"], home: "hana"), exit: 0, "")
     }
 }
