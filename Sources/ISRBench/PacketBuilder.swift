@@ -41,7 +41,7 @@ public struct PacketBuilder: Sendable {
     func header(_ kind: PacketKind, from sender: BenchMember, to recipient: BenchMember, body: PacketBody, consent: ConsentStatus = .notApplicable,
                 inReplyTo: PacketID? = nil) -> PacketHeader {
         PacketHeader(kind: kind, sender: sender.id, recipients: [recipient.id], purpose: Self.purpose,
-                     lawfulBasis: kind.needsLawfulBasis ? "public-task" : nil, consent: consent, createdAt: Int64(Date().timeIntervalSince1970),
+                     lawfulBasis: kind.needsLawfulBasis ? "public-task" : nil, condition: kind.needsLawfulBasis ? "safeguarding" : nil, consent: consent, createdAt: Int64(Date().timeIntervalSince1970),
                      fieldNames: body.fieldNames, subjectReference: "BENCH-CASE-1", inReplyTo: inReplyTo,
                      retentionDays: policy.purposes[Self.purpose]?.retentionDays ?? 90)
     }

@@ -42,6 +42,8 @@ public final class Session: Sendable {
         public var to: [MemberID]
         public var purpose: String
         public var basis: String?
+        /// The Art. 9 / Sch. 1 condition, for a purpose that may carry special-category data.
+        public var condition: String?
         public var consent: ConsentStatus
         public var urgency: Urgency = .routine
         public var body: PacketBody
@@ -49,12 +51,13 @@ public final class Session: Sendable {
         public var inReplyTo: PacketID?
         public var relatesTo: PacketID?
 
-        public init(kind: PacketKind, to: [MemberID], purpose: String, basis: String?, consent: ConsentStatus, urgency: Urgency = .routine, body: PacketBody,
-                    subjectReference: String? = nil, inReplyTo: PacketID? = nil, relatesTo: PacketID? = nil) {
+        public init(kind: PacketKind, to: [MemberID], purpose: String, basis: String?, condition: String? = nil, consent: ConsentStatus,
+                    urgency: Urgency = .routine, body: PacketBody, subjectReference: String? = nil, inReplyTo: PacketID? = nil, relatesTo: PacketID? = nil) {
             self.kind = kind
             self.to = to
             self.purpose = purpose
             self.basis = basis
+            self.condition = condition
             self.consent = consent
             self.urgency = urgency
             self.body = body
@@ -98,7 +101,7 @@ public final class Session: Sendable {
                 throw ClientError(.refused, "`\(draft.purpose)` needs a dsl or manager of \(me.agency) to read and countersign it, and your directory shows none; ask your admin")
             }
         }
-        let header = PacketHeader(kind: draft.kind, sender: me, recipients: draft.to, purpose: draft.purpose, lawfulBasis: draft.basis, consent: draft.consent,
+        let header = PacketHeader(kind: draft.kind, sender: me, recipients: draft.to, purpose: draft.purpose, lawfulBasis: draft.basis, condition: draft.condition, consent: draft.consent,
                                   urgency: draft.urgency, createdAt: Int64(Date().timeIntervalSince1970), fieldNames: draft.body.fieldNames,
                                   subjectReference: draft.subjectReference, inReplyTo: draft.inReplyTo, relatesTo: draft.relatesTo,
                                   retentionDays: policy.purposes[draft.purpose]?.retentionDays ?? 0)

@@ -8,6 +8,7 @@ import TOMLKit
 ///     to = ["bob@devon-csc"]
 ///     purpose = "child-in-need"
 ///     basis = "public-task"
+///     condition = "safeguarding"
 ///     consent = "refused"
 ///     consent_reason = "…"
 ///     informed = "no"
@@ -28,6 +29,7 @@ public struct ShareFile: Decodable, Sendable, Equatable {
     public var to: [String]?
     public var purpose: String?
     public var basis: String?
+    public var condition: String?
     public var consent: String?
     public var consentReason: String?
     public var informed: String?
@@ -45,7 +47,7 @@ public struct ShareFile: Decodable, Sendable, Equatable {
     public var replyTo: String?
 
     enum CodingKeys: String, CodingKey {
-        case to, purpose, basis, consent, informed, statement, facts, opinions, reported, source, date, fields, urgency, ask
+        case to, purpose, basis, condition, consent, informed, statement, facts, opinions, reported, source, date, fields, urgency, ask
         case consentReason = "consent_reason"
         case informedReason = "informed_reason"
         case subjectRef = "subject_ref"

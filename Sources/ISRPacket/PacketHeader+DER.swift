@@ -1,13 +1,13 @@
 import SwiftASN1
 
-/// The v1 header layout (see Spec.md):
+/// The header layout (see PacketFormat.md):
 ///
 ///     Header ::= SEQUENCE {
 ///         id OCTET STRING (SIZE(16)), kind UTF8String, sender UTF8String, recipients SEQUENCE OF UTF8String,
 ///         purpose UTF8String, consent UTF8String, urgency UTF8String, createdAt INTEGER, fieldNames SEQUENCE OF UTF8String,
 ///         retentionDays INTEGER, lawfulBasis [0] IMPLICIT UTF8String OPTIONAL, acknowledgeBy [1] IMPLICIT INTEGER OPTIONAL,
 ///         subjectRef [2] IMPLICIT UTF8String OPTIONAL, inReplyTo [3] IMPLICIT OCTET STRING OPTIONAL,
-///         relatesTo [4] IMPLICIT OCTET STRING OPTIONAL }
+///         relatesTo [4] IMPLICIT OCTET STRING OPTIONAL, condition [5] IMPLICIT UTF8String OPTIONAL }  -- [5]: version 2
 extension PacketHeader {
     /// The exact bytes that are signed and used as the body's associated data. Validates first.
     public func derEncoded(limits: PacketLimits = .standard) throws(PacketError) -> [UInt8] {
@@ -34,6 +34,7 @@ extension PacketHeader {
                 try s.serializeOptionalImplicitlyTagged(subjectReference.map { ASN1UTF8String(text: $0) }, withIdentifier: DERFields.tag(2))
                 try s.serializeOptionalImplicitlyTagged(inReplyTo.map { ASN1OctetString(bytes: $0.bytes) }, withIdentifier: DERFields.tag(3))
                 try s.serializeOptionalImplicitlyTagged(relatesTo.map { ASN1OctetString(bytes: $0.bytes) }, withIdentifier: DERFields.tag(4))
+                try s.serializeOptionalImplicitlyTagged(condition.map { ASN1UTF8String(text: $0) }, withIdentifier: DERFields.tag(5))
             }
         }
     }
@@ -46,7 +47,7 @@ extension PacketHeader {
                 let id = try PacketID(bytes: DERFields.octets(&nodes))
                 let kindCode = try DERFields.utf8(&nodes, "kind", code)
                 guard let kind = PacketKind(rawValue: kindCode) else {
-                    throw PacketError(code, "packet kind `\(kindCode.prefix(40))` is unknown; v1 kinds are \(PacketKind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw PacketError(code, "packet kind `\(kindCode.prefix(40))` is unknown; the kinds are \(PacketKind.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 let sender = try MemberID(DERFields.utf8(&nodes, "sender", code))
                 let recipients = try DERFields.utf8Sequence(&nodes, "recipient", code).map { text throws(PacketError) in try MemberID(text) }
@@ -70,7 +71,8 @@ extension PacketHeader {
                 let subjectReference = try DERFields.optionalUTF8(&nodes, tag: 2, "subject reference", code)
                 let inReplyTo = try (DER.optionalImplicitlyTagged(&nodes, tag: DERFields.tag(3)) as ASN1OctetString?).map { o throws(PacketError) in try PacketID(bytes: o.bytes) }
                 let relatesTo = try (DER.optionalImplicitlyTagged(&nodes, tag: DERFields.tag(4)) as ASN1OctetString?).map { o throws(PacketError) in try PacketID(bytes: o.bytes) }
-                var header = PacketHeader(id: id, kind: kind, sender: sender, recipients: [], purpose: purpose, lawfulBasis: lawfulBasis,
+                let condition = try DERFields.optionalUTF8(&nodes, tag: 5, "condition", code)
+                var header = PacketHeader(id: id, kind: kind, sender: sender, recipients: [], purpose: purpose, lawfulBasis: lawfulBasis, condition: condition,
                                           consent: consent, urgency: urgency, createdAt: createdAt, acknowledgeBy: acknowledgeBy,
                                           subjectReference: subjectReference, inReplyTo: inReplyTo, relatesTo: relatesTo, retentionDays: Int(retention))
                 // Assigned directly (not through init, which sorts) so that unsorted input is caught by validate().

@@ -9,8 +9,11 @@ public struct PacketHeader: Sendable, Equatable {
     public var recipients: [MemberID]
     /// A purpose code from the policy, e.g. `early-help`.
     public var purpose: String
-    /// A lawful-basis code from the policy; absent only for kinds that share nothing (see the policy rules).
+    /// A lawful-basis code from the policy (UK GDPR Art. 6); absent for kinds that share nothing and anonymous purposes.
     public var lawfulBasis: String?
+    /// The condition for processing special-category data (UK GDPR Art. 9 / DPA 2018 Sch. 1), a code from the policy:
+    /// a condition is not a lawful basis, and a purpose involving such data needs both. Format version 2.
+    public var condition: String?
     public var consent: ConsentStatus
     public var urgency: Urgency
     /// When the sender built the packet, Unix seconds (UTC).
@@ -29,7 +32,7 @@ public struct PacketHeader: Sendable, Equatable {
     public var retentionDays: Int
 
     public init(id: PacketID = .random(), kind: PacketKind, sender: MemberID, recipients: [MemberID], purpose: String,
-                lawfulBasis: String?, consent: ConsentStatus, urgency: Urgency = .routine, createdAt: Int64,
+                lawfulBasis: String?, condition: String? = nil, consent: ConsentStatus, urgency: Urgency = .routine, createdAt: Int64,
                 acknowledgeBy: Int64? = nil, fieldNames: [String] = [], subjectReference: String? = nil,
                 inReplyTo: PacketID? = nil, relatesTo: PacketID? = nil, retentionDays: Int) {
         self.id = id
@@ -38,6 +41,7 @@ public struct PacketHeader: Sendable, Equatable {
         self.recipients = recipients.sorted()
         self.purpose = purpose
         self.lawfulBasis = lawfulBasis
+        self.condition = condition
         self.consent = consent
         self.urgency = urgency
         self.createdAt = createdAt
@@ -61,6 +65,9 @@ public struct PacketHeader: Sendable, Equatable {
         guard TextRules.isCode(purpose) else { throw fail("purpose `\(purpose.prefix(70))` is not a purpose code") }
         if let lawfulBasis, !TextRules.isCode(lawfulBasis) {
             throw fail("lawful basis `\(lawfulBasis.prefix(70))` is not a lawful-basis code")
+        }
+        if let condition, !TextRules.isCode(condition) {
+            throw fail("condition `\(condition.prefix(70))` is not a condition code")
         }
         guard createdAt >= 0 else { throw fail("created-at must not be before 1970") }
         if let acknowledgeBy, acknowledgeBy < createdAt {

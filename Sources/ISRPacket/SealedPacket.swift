@@ -3,14 +3,20 @@ import SwiftASN1
 
 /// A packet as it travels and is stored: the exact bytes, and the four parts they frame.
 ///
-///     Packet ::= SEQUENCE { version INTEGER (1), header OCTET STRING, stanzas SEQUENCE OF Stanza,
+///     Packet ::= SEQUENCE { version INTEGER (2; 1 is still read), header OCTET STRING, stanzas SEQUENCE OF Stanza,
 ///                           body OCTET STRING, signature OCTET STRING (SIZE(64)) }
 ///     Stanza ::= SEQUENCE { recipient UTF8String, sealedKey OCTET STRING (SIZE(80)) }
 ///
 /// The signature is Ed25519 over `"isr/v1/header" || 0x00 || header || SHA-256(stanzas-DER || body)`,
 /// so it covers every byte of the packet while the header stays verifiable after the ciphertext is purged.
 public struct SealedPacket: Sendable, Equatable {
-    public static let version: Int64 = 1
+    /// The version this build writes. Version 2 added the header's special-category condition.
+    public static let version: Int64 = 2
+    /// The versions this build reads: a version 1 header has no condition.
+    public static let readableVersions: ClosedRange<Int64> = 1...2
+
+    /// This packet's format version.
+    public let version: Int64
 
     /// The whole packet, exactly as received or built.
     public let bytes: [UInt8]
@@ -23,7 +29,7 @@ public struct SealedPacket: Sendable, Equatable {
     /// SHA-256 of the stanzas' DER and the body bytes: what the signature binds besides the header.
     public let payloadDigest: [UInt8]
 
-    /// Frames `bytes` without trusting them: bounded in size, canonical DER, version 1, stanza shapes checked.
+    /// Frames `bytes` without trusting them: bounded in size, canonical DER, a readable version, stanza shapes checked.
     /// Nothing signed is interpreted here; call `verifiedHeader` next.
     public init(encoded bytes: [UInt8], limits: PacketLimits = .standard) throws(PacketError) {
         guard bytes.count <= limits.maximumPacketBytes else {
@@ -31,12 +37,12 @@ public struct SealedPacket: Sendable, Equatable {
         }
         guard !bytes.isEmpty else { throw PacketError(.truncated, "the packet is empty") }
         guard bytes[0] == 0x30 else { throw PacketError(.malformed, "this is not an ISR packet: it does not start with a DER SEQUENCE") }
-        typealias Parts = (header: [UInt8], stanzas: [RecipientStanza], stanzasDER: ArraySlice<UInt8>, body: [UInt8], signature: [UInt8])
+        typealias Parts = (version: Int64, header: [UInt8], stanzas: [RecipientStanza], stanzasDER: ArraySlice<UInt8>, body: [UInt8], signature: [UInt8])
         let parts: Parts = try DERFields.decoding("packet") {
             try DER.sequence(try DER.parse(bytes), identifier: .sequence) { nodes in
                 let version = try Int64(derEncoded: &nodes)
-                guard version == Self.version else {
-                    throw PacketError(.unsupportedVersion, "this is a version \(version) packet; this ISR reads version \(Self.version): upgrade ISR to read it")
+                guard Self.readableVersions.contains(version) else {
+                    throw PacketError(.unsupportedVersion, "this is a version \(version) packet; this ISR reads versions \(Self.readableVersions.lowerBound) to \(Self.readableVersions.upperBound): upgrade ISR to read it")
                 }
                 let header = try DERFields.octets(&nodes)
                 guard let stanzasNode = nodes.next() else { throw PacketError(.truncated, "the packet ends before its recipient stanzas") }
@@ -62,7 +68,7 @@ public struct SealedPacket: Sendable, Equatable {
                 }
                 let body = try DERFields.octets(&nodes)
                 let signature = try DERFields.octets(&nodes)
-                return (header, stanzas, stanzasNode.encodedBytes, body, signature)
+                return (version, header, stanzas, stanzasNode.encodedBytes, body, signature)
             }
         }
         guard !parts.stanzas.isEmpty, TextRules.isStrictlySorted(parts.stanzas.map(\.recipient.rawValue)) else {
@@ -75,6 +81,7 @@ public struct SealedPacket: Sendable, Equatable {
             throw PacketError(.malformed, "the signature is 64 bytes, this one \(parts.signature.count)")
         }
         self.bytes = bytes
+        version = parts.version
         headerBytes = parts.header
         stanzas = parts.stanzas
         body = parts.body
@@ -100,6 +107,7 @@ public struct SealedPacket: Sendable, Equatable {
         self.stanzas = stanzas
         self.body = body
         self.signature = signature
+        version = Self.version
         payloadDigest = digest
     }
 
@@ -113,6 +121,9 @@ public struct SealedPacket: Sendable, Equatable {
             throw PacketError(.badSignature, "the packet's signature does not verify with the sender's registered key: it was altered, or not signed by that sender")
         }
         let header = try PacketHeader(derEncoded: headerBytes, limits: limits)
+        if version == 1, header.condition != nil {
+            throw PacketError(.invalidHeader, "a version 1 header cannot carry a special-category condition")
+        }
         if let expectedSender, header.sender != expectedSender {
             throw PacketError(.senderMismatch, "the packet says it is from \(header.sender) but was signed as \(expectedSender)")
         }

@@ -28,6 +28,18 @@ extension Policy {
         } else if let basis = header.lawfulBasis, lawfulBases[basis] == nil {
             violations.append(PolicyViolation(.lawfulBasisNotAllowed, "lawful basis `\(basis)` is not in the policy; choose one of \(lawfulBases.keys.sorted().joined(separator: ", ")) or leave it out"))
         }
+        if header.kind.needsLawfulBasis && identifies && purpose.specialCategory {
+            let allowed = purpose.conditions.joined(separator: ", ")
+            if let condition = header.condition {
+                if !purpose.conditions.contains(condition) {
+                    violations.append(PolicyViolation(.conditionNotAllowed, "purpose `\(purpose.code)` does not allow condition `\(condition)` for special-category data; choose one of \(allowed)"))
+                }
+            } else {
+                violations.append(PolicyViolation(.conditionMissing, "`\(purpose.code)` may carry special-category data (health, disability…): state the condition for it besides the lawful basis, one of \(allowed) (--condition)"))
+            }
+        } else if let condition = header.condition, conditions[condition] == nil {
+            violations.append(PolicyViolation(.conditionNotAllowed, "condition `\(condition)` is not in the policy; choose one of \(conditions.keys.sorted().joined(separator: ", ")) or leave it out"))
+        }
         if let basis = header.lawfulBasis, let senderAgencyKind, let available = lawfulBases[basis]?.availableTo, !available.contains(senderAgencyKind) {
             let others = purpose.lawfulBases.filter { lawfulBases[$0]?.availableTo?.contains(senderAgencyKind) ?? true }
             violations.append(PolicyViolation(.lawfulBasisNotAllowed, "lawful basis `\(basis)` is available to \(available.joined(separator: ", ")) agencies, not to a \(senderAgencyKind) performing its tasks; choose \(others.isEmpty ? "another purpose" : others.joined(separator: ", "))"))
@@ -35,6 +47,10 @@ extension Policy {
         if header.kind.disclosesInformation && identifies {
             if header.consent == .notApplicable {
                 violations.append(PolicyViolation(.consentMissing, "record the consent position for a `\(header.kind.rawValue)`: given, refused, or not-sought"))
+            }
+            if header.consent == .refused || header.consent == .notSought, let condition = header.condition, conditions[condition]?.consentBased == true {
+                let others = purpose.conditions.filter { conditions[$0]?.consentBased != true }
+                violations.append(PolicyViolation(.consentBasisContradiction, "consent was \(header.consent == .refused ? "refused" : "not sought"), so condition `\(condition)` cannot apply; choose \(others.isEmpty ? "a purpose that allows sharing without consent" : others.joined(separator: ", "))"))
             }
             if header.consent == .refused || header.consent == .notSought, let basis = header.lawfulBasis, lawfulBases[basis]?.consentBased == true {
                 let others = purpose.lawfulBases.filter { lawfulBases[$0]?.consentBased != true }

@@ -55,11 +55,12 @@ extension Policy {
         var agencyKinds: [String]
         var urgency: Urgency
         var lawfulBases: [String: Basis]
+        var conditions: [String: Basis]
         var fields: [String: Field]
         var purposes: [String: PurposeEntry]
 
         enum CodingKeys: String, CodingKey {
-            case version, urgency, fields, purposes
+            case version, urgency, fields, purposes, conditions
             case agencyKinds = "agency_kinds"
             case lawfulBases = "lawful_bases"
         }
@@ -106,6 +107,8 @@ extension Policy {
             var title: String
             var guidance: String
             var lawfulBases: [String]
+            var specialCategory: Bool
+            var conditions: [String]
             var allowedFields: [String]
             var requiredFields: [String]
             var identifyingAllowed: Bool
@@ -117,6 +120,8 @@ extension Policy {
             enum CodingKeys: String, CodingKey {
                 case title, guidance, countersign
                 case lawfulBases = "lawful_bases"
+                case specialCategory = "special_category"
+                case conditions
                 case allowedFields = "allowed_fields"
                 case requiredFields = "required_fields"
                 case identifyingAllowed = "identifying_allowed"
@@ -130,7 +135,7 @@ extension Policy {
         func validated(source: String) throws(PolicyError) -> Policy {
             func fail(_ path: String, _ message: String) -> PolicyError { PolicyError(.invalid, "\(source): \(path): \(message)") }
             guard version == 1 else { throw fail("version", "policy format \(version) is not supported; this ISR reads version 1") }
-            let codes = Array(lawfulBases.keys) + Array(fields.keys) + Array(purposes.keys) + agencyKinds
+            let codes = Array(lawfulBases.keys) + Array(conditions.keys) + Array(fields.keys) + Array(purposes.keys) + agencyKinds
             if let bad = codes.first(where: { !PacketCode.isValid($0) }) {
                 throw fail(bad, "`\(bad)` is not a code: use lowercase letters, digits, `-` and `_`, starting with a letter")
             }
@@ -143,6 +148,9 @@ extension Policy {
             guard lawfulBases.values.filter({ $0.consentBased == true }).count <= 1 else {
                 throw fail("lawful_bases", "only one lawful basis can be consent_based")
             }
+            if let clash = conditions.keys.first(where: { lawfulBases[$0] != nil }) {
+                throw fail("conditions.\(clash)", "`\(clash)` is both a lawful basis and a condition; a condition (Art. 9) is not a lawful basis (Art. 6): give it its own code")
+            }
             for (code, basis) in lawfulBases {
                 if let unknown = basis.agencyKinds?.first(where: { !agencyKinds.contains($0) }) {
                     throw fail("lawful_bases.\(code).agency_kinds", "`\(unknown)` is not in agency_kinds")
@@ -151,7 +159,7 @@ extension Policy {
             var purposes: [String: Purpose] = [:]
             for (code, entry) in self.purposes {
                 let path = "purposes.\(code)"
-                for (key, list) in [("lawful_bases", entry.lawfulBases), ("allowed_fields", entry.allowedFields),
+                for (key, list) in [("lawful_bases", entry.lawfulBases), ("conditions", entry.conditions), ("allowed_fields", entry.allowedFields),
                                     ("required_fields", entry.requiredFields), ("recipient_agency_kinds", entry.recipientAgencyKinds)] {
                     guard Set(list).count == list.count else { throw fail("\(path).\(key)", "lists an entry twice") }
                 }
@@ -161,6 +169,12 @@ extension Policy {
                 }
                 if let unknown = entry.lawfulBases.first(where: { lawfulBases[$0] == nil }) {
                     throw fail("\(path).lawful_bases", "`\(unknown)` is not defined under [lawful_bases]")
+                }
+                if let unknown = entry.conditions.first(where: { conditions[$0] == nil }) {
+                    throw fail("\(path).conditions", "`\(unknown)` is not defined under [conditions]")
+                }
+                guard entry.specialCategory == !entry.conditions.isEmpty else {
+                    throw fail("\(path).conditions", "list the conditions a special-category purpose may rely on, and none for a purpose that is not (special_category = \(entry.specialCategory))")
                 }
                 if let unknown = entry.allowedFields.first(where: { fields[$0] == nil }) {
                     throw fail("\(path).allowed_fields", "`\(unknown)` is not defined under [fields]")
@@ -186,7 +200,7 @@ extension Policy {
                 if let within = entry.countersignWithin { countersignWithin = try within.rule(path: "\(path).countersign_within", fail: fail) }
                 purposes[code] = Purpose(
                     code: code, title: entry.title, guidance: entry.guidance, lawfulBases: entry.lawfulBases,
-                    allowedFields: entry.allowedFields, requiredFields: entry.requiredFields, identifyingAllowed: entry.identifyingAllowed,
+                    specialCategory: entry.specialCategory, conditions: entry.conditions, allowedFields: entry.allowedFields, requiredFields: entry.requiredFields, identifyingAllowed: entry.identifyingAllowed,
                     recipientAgencyKinds: entry.recipientAgencyKinds, countersign: entry.countersign,
                     acknowledgementDeadline: try entry.ackDeadline.rule(path: "\(path).ack_deadline", fail: fail),
                     countersignWithin: countersignWithin, retentionDays: entry.retentionDays)
@@ -197,6 +211,10 @@ extension Policy {
                 lawfulBases: Dictionary(uniqueKeysWithValues: lawfulBases.map { code, basis in
                     (code, LawfulBasis(code: code, title: basis.title, reference: basis.reference, consentBased: basis.consentBased ?? false,
                                        availableTo: basis.agencyKinds))
+                }),
+                conditions: Dictionary(uniqueKeysWithValues: conditions.map { code, condition in
+                    (code, LawfulBasis(code: code, title: condition.title, reference: condition.reference, consentBased: condition.consentBased ?? false,
+                                       availableTo: condition.agencyKinds))
                 }),
                 fields: Dictionary(uniqueKeysWithValues: fields.map { name, field in (name, FieldSpec(name: name, label: field.label, identifying: field.identifying)) }),
                 purposes: purposes)

@@ -6,6 +6,8 @@ public struct Policy: Sendable, Equatable {
     public var agencyKinds: [String]
     public var urgency: UrgencyCaps
     public var lawfulBases: [String: LawfulBasis]
+    /// Conditions for special-category data (UK GDPR Art. 9 / DPA 2018 Sch. 1), separate from the Art. 6 bases.
+    public var conditions: [String: LawfulBasis]
     public var fields: [String: FieldSpec]
     public var purposes: [String: Purpose]
 
@@ -13,7 +15,7 @@ public struct Policy: Sendable, Equatable {
     public var purposeCodes: [String] { purposes.keys.sorted() }
 }
 
-/// A lawful basis a purpose may rely on.
+/// A lawful basis (UK GDPR Art. 6) a purpose may rely on; the same shape serves a special-category condition (Art. 9).
 public struct LawfulBasis: Sendable, Equatable {
     public var code: String
     public var title: String
@@ -56,6 +58,10 @@ public struct Purpose: Sendable, Equatable {
     /// What the purpose is for and when to use another; shown to practitioners choosing a purpose.
     public var guidance: String
     public var lawfulBases: [String]
+    /// True when the purpose's information may include special-category data (health, disability, …): a packet then
+    /// states a condition from `conditions` besides its lawful basis.
+    public var specialCategory: Bool
+    public var conditions: [String]
     public var allowedFields: [String]
     public var requiredFields: [String]
     /// False for an anonymous consultation: no identifying field, and identifiers in text are refused.

@@ -5,6 +5,8 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case unknownPurpose = "policy.unknown-purpose"
         case lawfulBasisMissing = "policy.lawful-basis-missing"
         case lawfulBasisNotAllowed = "policy.lawful-basis-not-allowed"
+        case conditionMissing = "policy.condition-missing"
+        case conditionNotAllowed = "policy.condition-not-allowed"
         case consentMissing = "policy.consent-missing"
         case consentBasisContradiction = "policy.consent-basis-contradiction"
         case consentOverrideReasonMissing = "policy.consent-override-reason-missing"

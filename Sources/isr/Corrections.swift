@@ -19,7 +19,7 @@ struct Correct: AsyncParsableCommand {
             let header = try await session.verifiedHeader(of: original)
             guard header.sender == session.me else { throw ClientError(.refused, "only the sender of \(original) can correct it") }
             let draft = Session.Draft(kind: .correction, to: header.recipients, purpose: header.purpose,
-                                      basis: content.basis, consent: consent, urgency: urgency, body: body, subjectReference: content.subjectRef, relatesTo: original)
+                                      basis: content.basis, condition: content.condition, consent: consent, urgency: urgency, body: body, subjectReference: content.subjectRef, relatesTo: original)
             let prepared = try await session.prepare(draft)
             try confirmRecipients(prepared, yes: yes, json: global.json)
             let receipt = try await session.send(prepared)
@@ -35,6 +35,7 @@ struct Outcome: AsyncParsableCommand {
     @Argument(help: "The packet (e.g. the referral) this outcome is about.") var id: String
     @Option(help: "What happened.") var statement: String
     @Option(help: "Lawful basis code for sharing the outcome.") var basis: String
+    @Option(help: "Condition for special-category data, where the purpose may carry it.") var condition: String?
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -44,7 +45,7 @@ struct Outcome: AsyncParsableCommand {
             // The outcome goes to the other side: the sender if you received it, its recipients if you sent it.
             let to = header.sender == session.me ? header.recipients : [header.sender]
             let draft = Session.Draft(kind: .outcome, to: to, purpose: header.purpose,
-                                      basis: basis, consent: .notApplicable, body: PacketBody(statement: statement), relatesTo: original)
+                                      basis: basis, condition: condition, consent: .notApplicable, body: PacketBody(statement: statement), relatesTo: original)
             let receipt = try await session.send(try await session.prepare(draft))
             return SentResult(id: receipt.id, state: receipt.state, kind: "outcome", leafIndex: receipt.leafIndex, deadline: nil)
         }

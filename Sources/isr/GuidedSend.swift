@@ -20,6 +20,10 @@ enum GuidedSend {
             print("Which lawful basis? For \(chosen.code): \(chosen.lawfulBases.joined(separator: ", "))")
             content.basis = try ask("lawful basis: ") { chosen.lawfulBases.contains($0) }
         }
+        if content.condition == nil, chosen.identifyingAllowed, chosen.specialCategory {
+            print("It may carry special-category data (health, disability…). Which condition? For \(chosen.code): \(chosen.conditions.joined(separator: ", "))")
+            content.condition = try ask("condition: ") { chosen.conditions.contains($0) }
+        }
         if content.consent == nil, chosen.identifyingAllowed {
             content.consent = try ask("Is there consent? given / refused / not-sought: ") { ["given", "refused", "not-sought"].contains($0) }
         }

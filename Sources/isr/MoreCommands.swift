@@ -11,6 +11,7 @@ struct Request: AsyncParsableCommand {
     @Option(help: "Who to ask: member ids or role addresses, comma-separated.") var to: String
     @Option(help: "Purpose code.") var purpose: String
     @Option(help: "Lawful basis code.") var basis: String
+    @Option(help: "Condition for special-category data, where the purpose may carry it.") var condition: String?
     @Option(help: "What you are asking for, and why.") var ask: String
     @Option(help: "An opaque case reference.") var subjectRef: String?
     @OptionGroup var global: GlobalOptions
@@ -18,7 +19,7 @@ struct Request: AsyncParsableCommand {
     func run() async throws {
         let recipients = try memberIDs(to)
         let result = try await withSession(global) { session in
-            let draft = Session.Draft(kind: .request, to: recipients, purpose: purpose, basis: basis, consent: .notApplicable,
+            let draft = Session.Draft(kind: .request, to: recipients, purpose: purpose, basis: basis, condition: condition, consent: .notApplicable,
                                       body: PacketBody(statement: ask, ask: ask), subjectReference: subjectRef)
             let receipt = try await session.send(try await session.prepare(draft))
             return SentResult(id: receipt.id, state: receipt.state, kind: "request", leafIndex: receipt.leafIndex, deadline: receipt.deadline)

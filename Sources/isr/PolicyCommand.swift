@@ -28,7 +28,7 @@ struct PolicyCommand: AsyncParsableCommand {
                 throw ExitCode(1)
             }
             Terminal.emit(Summary(file: file, purposes: policy.purposeCodes, lawfulBases: policy.lawfulBases.count, fields: policy.fields.count),
-                          json: global.json, human: Purposes.describe(policy, header: "\(file): valid policy with \(policy.purposes.count) purposes, \(policy.lawfulBases.count) lawful bases, \(policy.fields.count) fields"))
+                          json: global.json, human: Purposes.describe(policy, header: "\(file): valid policy with \(policy.purposes.count) purposes, \(policy.lawfulBases.count) lawful bases, \(policy.conditions.count) special-category conditions, \(policy.fields.count) fields"))
         }
     }
 }

@@ -11,6 +11,7 @@ struct Purposes: AsyncParsableCommand {
         let code: String
         let title: String
         let lawfulBases: [String]
+        let conditions: [String]
         let allowedFields: [String]
         let requiredFields: [String]
         let identifyingAllowed: Bool
@@ -32,7 +33,7 @@ struct Purposes: AsyncParsableCommand {
         }
         await client.shutdown()
         let entries = policy.purposeCodes.compactMap { policy.purposes[$0] }.map {
-            Entry(code: $0.code, title: $0.title, lawfulBases: $0.lawfulBases, allowedFields: $0.allowedFields, requiredFields: $0.requiredFields,
+            Entry(code: $0.code, title: $0.title, lawfulBases: $0.lawfulBases, conditions: $0.conditions, allowedFields: $0.allowedFields, requiredFields: $0.requiredFields,
                   identifyingAllowed: $0.identifyingAllowed, recipientAgencyKinds: $0.recipientAgencyKinds, countersign: $0.countersign,
                   deadline: $0.acknowledgementDeadline.description, retentionDays: $0.retentionDays)
         }
@@ -44,7 +45,8 @@ struct Purposes: AsyncParsableCommand {
         for code in policy.purposeCodes {
             guard let purpose = policy.purposes[code] else { continue }
             let flags = [purpose.countersign ? "countersign" : nil, purpose.identifyingAllowed ? nil : "anonymous"].compactMap { $0 }
-            lines.append("  \(code): read-back due: \(purpose.acknowledgementDeadline)\(flags.isEmpty ? "" : ", " + flags.joined(separator: ", ")); bases \(purpose.lawfulBases.joined(separator: ", "))")
+            lines.append("  \(code): read-back due: \(purpose.acknowledgementDeadline)\(flags.isEmpty ? "" : ", " + flags.joined(separator: ", ")); bases \(purpose.lawfulBases.isEmpty ? "none needed" : purpose.lawfulBases.joined(separator: ", "))"
+                         + (purpose.specialCategory ? "; special-category conditions \(purpose.conditions.joined(separator: ", "))" : ""))
             lines.append("      required fields: \(purpose.requiredFields.joined(separator: ", ")); allowed: \(purpose.allowedFields.joined(separator: ", "))")
         }
         return lines.joined(separator: "\n")

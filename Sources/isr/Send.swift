@@ -31,6 +31,7 @@ struct Send: AsyncParsableCommand {
         purpose = purpose ?? share.purpose
         replyTo = replyTo ?? share.replyTo
         content.basis = content.basis ?? share.basis
+        content.condition = content.condition ?? share.condition
         content.consent = content.consent ?? share.consent
         content.consentReason = content.consentReason ?? share.consentReason
         content.informed = content.informed ?? share.informed
@@ -55,7 +56,8 @@ struct Send: AsyncParsableCommand {
         let recipients = try memberIDs(to)
         let reply = try replyTo.map { text throws(ClientError) in try packetID(text) }
         // Without a terminal, everything missing is one usage error, before the identity is even unlocked.
-        if !GuidedSend.interactive { _ = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : [], consentOptional: true) }
+        // (Whether consent may be left out depends on the purpose, known from the policy once connected.)
+        if !GuidedSend.interactive { _ = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : [], consentOptional: purpose != nil) }
         let result = try await withSession(global) { session in
             let policy = try await session.policy()
             var purpose = self.purpose
@@ -67,7 +69,8 @@ struct Send: AsyncParsableCommand {
                                                                        consentOptional: anonymous)
             // The guidance is shown at the moment of decision, guided or not.
             if let chosen = policy.purposes[purposeCode], !global.json { print("\(chosen.title): \(chosen.guidance)") }
-            let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients, purpose: purposeCode, basis: content.basis, consent: consentStatus,
+            let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients, purpose: purposeCode, basis: content.basis,
+                                      condition: content.condition, consent: consentStatus,
                                       urgency: urgencyLevel, body: body, subjectReference: content.subjectRef, inReplyTo: reply)
             let prepared = try await session.prepare(draft)
             try confirmRecipients(prepared, yes: yes, json: global.json)

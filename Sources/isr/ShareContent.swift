@@ -6,7 +6,8 @@ import ISRPacket
 /// What a share or correction says: consent, whether the subject was informed, the statement, the tagged items
 /// and the subject fields. Shared by `isr send` and `isr correct`.
 struct ShareContent: ParsableArguments {
-    @Option(help: "Lawful basis code.") var basis: String?
+    @Option(help: "Lawful basis code (UK GDPR Art. 6).") var basis: String?
+    @Option(help: "Condition for special-category data (UK GDPR Art. 9 / DPA 2018 Sch. 1), for purposes that may carry it.") var condition: String?
     @Option(help: "given, refused or not-sought.") var consent: String?
     @Option(help: "Who gave or refused consent, or why sharing goes ahead without it.") var consentReason: String?
     @Option(help: "Has the child or family been told? yes or no.") var informed: String?

@@ -197,7 +197,7 @@ import Testing
                                               ("bob@devon-csc", "Bob Jones", "practitioner"), ("carol@devon-csc", "Carol White", "practitioner")],
                                              duty: ["bob@devon-csc", "carol@devon-csc"])
         defer { relay.terminate(); relay.waitUntilExit() }
-        let share = ["--purpose", "child-in-need", "--basis", "public-task", "--consent", "refused",
+        let share = ["--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "refused",
                      "--consent-reason", "Mother refused on 17 November; risk of significant harm (neglect); agreed with the DSL",
                      "--informed", "no", "--informed-reason", "Telling the family could increase the risk",
                      "--statement", "Child-in-need assessment: attendance and presentation", "--fact", "Attendance 62% this term",
@@ -235,7 +235,7 @@ import Testing
                                                        home: "alice"))["id"] as? String)
         expect(try isr(["read", correction], home: "bob"), exit: 0, "Attendance 58% this term")
         expect(try isr(["correct", id] + share.dropFirst(2), home: "bob"), exit: 1, "only the sender")
-        let outcome = try #require(try json(try isr(["outcome", id, "--statement", "A child-in-need assessment has started", "--basis", "public-task", "--json"],
+        let outcome = try #require(try json(try isr(["outcome", id, "--statement", "A child-in-need assessment has started", "--basis", "public-task", "--condition", "safeguarding", "--json"],
                                                     home: "bob"))["id"] as? String)
         expect(try isr(["read", outcome], home: "alice"), exit: 0, "A child-in-need assessment has started")
         let record = try isr(["audit", "show", id], home: "alice")
@@ -252,7 +252,7 @@ import Testing
         expect(try isr(["status", second], home: "alice"), exit: 0, "clarification-requested")
 
         // Request → decline: the requester sees the reasons.
-        let request = try #require(try json(try isr(["request", "--to", "alice@school-a", "--purpose", "child-in-need", "--basis", "public-task",
+        let request = try #require(try json(try isr(["request", "--to", "alice@school-a", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding",
                                                      "--ask", "What does the school know about attendance?", "--json"], home: "bob"))["id"] as? String)
         expect(try isr(["read", request], home: "alice"), exit: 0, "What does the school know")
         expect(try isr(["decline", request, "--reason", "The family already shared the attendance record with you"], home: "alice"), exit: 0, "Declined")
@@ -287,7 +287,7 @@ import Testing
         #expect(dutyStatus.stdout.split(separator: "\n").contains { $0.contains(" acknowledged ") && $0.hasSuffix("carol@devon-csc") }, "\(dutyStatus.stdout)")
 
         // A child protection enquiry is held until the DSL countersigns.
-        let enquiry = try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "safeguarding", "--consent", "not-sought",
+        let enquiry = try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "statutory-duty", "--condition", "safeguarding", "--consent", "not-sought",
                                         "--consent-reason", "Seeking consent could put the child at risk", "--informed", "no", "--informed-reason", "Risk of harm",
                                         "--statement", "Section 47 enquiry", "--fact", "Bruising seen on both arms", "--source", "class teacher",
                                         "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12", "--field", "concern_category=physical",
@@ -303,7 +303,7 @@ import Testing
         #expect(countersigned.stdout.contains("1. [FACT] Bruising seen on both arms"), "the DSL read what they released: \(countersigned.stdout)")
         #expect(try inboxIDs("bob").contains(held))
         // Another enquiry, returned by the DSL with reasons: it never reaches bob, and alice sees why.
-        let returnedID = try #require(try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "safeguarding",
+        let returnedID = try #require(try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "statutory-duty", "--condition", "safeguarding",
                                                         "--consent", "not-sought", "--consent-reason", "Seeking consent could put the child at risk",
                                                         "--informed", "no", "--informed-reason", "Risk of harm", "--statement", "Section 47 enquiry",
                                                         "--fact", "A bruise", "--source", "class teacher", "--field", "name=Sam Example",
@@ -339,6 +339,7 @@ import Testing
             to = ["bob@devon-csc"]
             purpose = "child-in-need"
             basis = "public-task"
+            condition = "safeguarding"
             consent = "given"
             consent_reason = "Mother agreed on 18 November"
             informed = "yes"
@@ -358,7 +359,7 @@ import Testing
         expect(try isr(["send", "--file", root + "/typo.toml", "--yes"], home: "alice"), exit: 2, "unknown key(s) consent_reson")
 
         // On a terminal, send asks the guidance's questions in order, shows the summary and asks before sending.
-        let answers = ["child-in-need", "public-task", "refused", "Mother refused; risk of significant harm", "Sam Example", "2015-03-12", "no",
+        let answers = ["child-in-need", "public-task", "safeguarding", "refused", "Mother refused; risk of significant harm", "Sam Example", "2015-03-12", "no",
                        "Telling the family could increase the risk", "Assessment of needs", "fact: Attendance 62% this term", "opinion: Withdrawn", "",
                        "class teacher"].joined(separator: "\n") + "\n"
         let beforeGuided = try inboxIDs("bob").count
@@ -367,7 +368,7 @@ import Testing
         #expect(try inboxIDs("bob").count == beforeGuided, "nothing was sent")
         let guided = try isrOnTerminal(["send", "--to", "bob@devon-csc"], home: "alice", input: answers + "y\n")
         #expect(guided.status == 0, "\(guided.stdout)")
-        for question in ["What is the legitimate purpose", "Which lawful basis", "Is there consent", "Why is it right to share without consent",
+        for question in ["What is the legitimate purpose", "Which lawful basis", "Which condition", "Is there consent", "Why is it right to share without consent",
                          "Child's full name", "Has the child or family been told", "Why not", "Why does the recipient need this",
                          "fact:, opinion: or reported:", "Who saw, judged or reported", "Sealed for these verified recipients", "Send? [y/N]", "Sent "] {
             #expect(guided.stdout.contains(question), "asked: \(question)")
@@ -390,7 +391,7 @@ import Testing
         let (relay, _, _, _, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("bob@devon-csc", "Bob Jones", "practitioner")],
                                              duty: ["bob@devon-csc"], drill: true)
         defer { if relay.isRunning { relay.terminate(); relay.waitUntilExit() } }
-        let sent = try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-in-need", "--basis", "public-task", "--consent", "given",
+        let sent = try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "given",
                                      "--consent-reason", "Mother agreed on 18 Nov", "--informed", "yes", "--statement", "Assessment of needs",
                                      "--fact", "Attendance 62%", "--source", "register", "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12",
                                      "--yes", "--json"], home: "alice"))
@@ -460,7 +461,8 @@ import Testing
                                              agencies: [("devon-police", "Devon and Cornwall Police", "police"), ("nhs-devon", "NHS Devon", "health")])
         defer { relay.terminate(); relay.waitUntilExit() }
         func sent(_ arguments: [String], home: String) throws -> String {
-            try #require(try json(try isr(arguments + ["--yes", "--json"], home: home))["id"] as? String)
+            let confirm = arguments.first == "send" ? ["--yes"] : []
+            return try #require(try json(try isr(arguments + confirm + ["--json"], home: home))["id"] as? String)
         }
         let withoutConsent = ["--consent", "not-sought", "--consent-reason", "Telling the parents could put the child at risk",
                               "--informed", "no", "--informed-reason", "It could increase the risk of harm", "--source", "attending officer"]
@@ -478,7 +480,7 @@ import Testing
         #expect(police.stdout.contains("understood: Sam was present at a domestic incident last night"), "\(police.stdout)")
 
         // School → health: a health assessment, read back by the health professional.
-        let assessment = try sent(["send", "--to", "hana@nhs-devon", "--purpose", "health-assessment", "--basis", "public-task", "--consent", "given",
+        let assessment = try sent(["send", "--to", "hana@nhs-devon", "--purpose", "health-assessment", "--basis", "public-task", "--condition", "health-care", "--consent", "given",
                                    "--informed", "yes", "--statement", "Concern about weight loss", "--fact", "Lost weight over the term", "--source", "school nurse",
                                    "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12", "--field", "nhs_number=9434765919"], home: "alice")
         expect(try isr(["read", assessment], home: "hana"), exit: 0, "Lost weight over the term")
@@ -486,7 +488,7 @@ import Testing
         expect(try isr(["confirm", assessment, "--yes"], home: "alice"), exit: 0, "Confirmed")
 
         // Children's social care → a school and a health professional: both read back, one `confirm` confirms both.
-        let both = try sent(["send", "--to", "alice@school-a,hana@nhs-devon", "--purpose", "child-in-need", "--basis", "public-task", "--consent", "given",
+        let both = try sent(["send", "--to", "alice@school-a,hana@nhs-devon", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "given",
                              "--informed", "yes", "--statement", "Child in need plan", "--fact", "A child-in-need plan is in place", "--source", "social worker",
                              "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12"], home: "bob")
         for home in ["alice", "hana"] {
@@ -505,10 +507,10 @@ import Testing
 
         // Police → a request to the school and health: the school answers with a share (back to the police, whom the purpose's
         // recipient kinds do not list: a reply goes to the other party), health declines with reasons.
-        let request = try sent(["request", "--to", "alice@school-a,hana@nhs-devon", "--purpose", "child-in-need", "--basis", "public-task",
+        let request = try sent(["request", "--to", "alice@school-a,hana@nhs-devon", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding",
                                 "--ask", "What do you know about Sam's attendance and health?"], home: "pete")
         for home in ["alice", "hana"] { expect(try isr(["read", request], home: home), exit: 0, "What do you know") }
-        _ = try sent(["send", "--to", "pete@devon-police", "--reply-to", request, "--purpose", "child-in-need", "--basis", "public-task", "--consent", "given",
+        _ = try sent(["send", "--to", "pete@devon-police", "--reply-to", request, "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "given",
                       "--informed", "yes", "--statement", "Answer to your request", "--fact", "Attendance 62% this term", "--source", "register",
                       "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12"], home: "alice")
         expect(try isr(["decline", request, "--reason", "No health records held for this child"], home: "hana"), exit: 0, "Declined")

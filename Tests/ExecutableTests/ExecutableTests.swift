@@ -44,8 +44,8 @@ import Testing
     }
 
     @Test func versionsNameThePacketFormat() throws {
-        #expect(try Self.run("isr", ["--version"]).stdout == "isr 0.1.0 (packet format v1)\n")
-        #expect(try Self.run("isr-relay", ["--version"]).stdout == "isr-relay 0.1.0 (packet format v1)\n")
+        #expect(try Self.run("isr", ["--version"]).stdout == "isr 0.1.0 (packet format v2)\n")
+        #expect(try Self.run("isr-relay", ["--version"]).stdout == "isr-relay 0.1.0 (packet format v2)\n")
     }
 
     @Test func policyCheckAcceptsTheShippedPolicy() throws {

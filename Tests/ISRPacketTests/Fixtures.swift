@@ -40,6 +40,7 @@ enum Samples {
             kind: kind, sender: sender.id, recipients: recipients,
             purpose: kind == .consultation ? "anonymous-consultation" : "child-in-need",
             lawfulBasis: [.confirm, .clarify, .readback, .decision].contains(kind) ? nil : "public-task",
+            condition: [.share, .request, .correction, .outcome].contains(kind) ? "safeguarding" : nil,
             consent: kind == .share ? .refused : .notApplicable, urgency: .priority, createdAt: created,
             acknowledgeBy: created + 86_400, fieldNames: fields, subjectReference: kind == .consultation ? nil : "CASE-2026-0042",
             inReplyTo: replying ? try! PacketID(hex: "00112233445566778899aabbccddeeff") : nil, retentionDays: 90)

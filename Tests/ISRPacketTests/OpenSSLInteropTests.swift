@@ -29,7 +29,8 @@ import Testing
         for vector in opened {
             let (packetStatus, packetDump) = try Self.asn1parse([UInt8](hex: vector.packet))
             #expect(packetStatus == 0, "\(vector.name)")
-            #expect(packetDump.contains("INTEGER           :01"), "version 1 in \(vector.name)")
+            let version = vector.name == "version-1-packet" ? ":01" : ":02"
+            #expect(packetDump.contains("INTEGER           \(version)"), "version \(version) in \(vector.name)")
             let (headerStatus, headerDump) = try Self.asn1parse([UInt8](hex: try #require(vector.expected.headerDer)))
             #expect(headerStatus == 0)
             #expect(headerDump.contains(":\(try #require(vector.expected.summary?.kind))\n"), "kind readable in \(vector.name)")

@@ -3,11 +3,11 @@ import ISRCrypto
 import Testing
 @testable import ISRPacket
 
-/// The committed vectors in Vectors/packet-v1.json: every one must open, or be refused, exactly as recorded.
+/// The committed vectors in Vectors/packet-v2.json: every one must open, or be refused, exactly as recorded.
 /// Regenerate (only when the format changes on purpose) with:
 ///     ISR_WRITE_VECTORS=1 swift test --filter PacketVectorTests
 @Suite struct PacketVectorTests {
-    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/packet-v1.json")
+    static let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Vectors/packet-v2.json")
 
     struct File: Codable {
         var format: String
@@ -148,10 +148,17 @@ import Testing
         spoofed.sender = mallory.id
         let claims = try PacketSealer.sealUnchecked(header: spoofed, bodyBytes: bodyBytes, members: bob1(), signer: alice.keys.signing, limits: .standard)
         add("claims-another-sender", "Signed by alice with a header that names mallory as sender; alice was expected.", claims.bytes)
-        var v2 = share.bytes
-        let versionOffset = try #require(share.bytes.firstRange(of: [0x02, 0x01, 0x01])).lowerBound
-        v2[versionOffset + 2] = 0x02
-        add("unknown-version", "The share with its version INTEGER changed from 1 to 2.", v2)
+        let versionOffset = try #require(share.bytes.firstRange(of: [0x02, 0x01, 0x02])).lowerBound
+        var v3 = share.bytes
+        v3[versionOffset + 2] = 0x03
+        add("unknown-version", "The share with its version INTEGER changed from 2 to 3.", v3)
+        // Version 1 packets are still read, but a version 1 header has no special-category condition.
+        var v1 = share.bytes
+        v1[versionOffset + 2] = 0x01
+        add("version-1-header-with-condition", "The share (whose header states a condition) relabelled as version 1.", v1)
+        var oldFormat = other.bytes
+        oldFormat[try #require(other.bytes.firstRange(of: [0x02, 0x01, 0x02])).lowerBound + 2] = 0x01
+        add("version-1-packet", "The consultation (no condition) as a version 1 packet: still opens.", oldFormat)
         add("truncated", "The first half of the share.", Array(share.bytes.prefix(share.bytes.count / 2)))
         add("trailing-byte", "The share followed by one extra 0x00 byte.", share.bytes + [0])
         // The outer SEQUENCE length is 0x82 hi lo; re-encode it as 0x83 00 hi lo (valid BER, not DER).

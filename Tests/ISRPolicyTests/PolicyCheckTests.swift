@@ -33,6 +33,7 @@ import Testing
     @Test func lawfulBasisMustBeAllowedAndPresent() {
         var (h, b) = PolicyFixtures.validShare()
         h.purpose = "early-help"
+        h.condition = "health-care"
         h.retentionDays = 60
         h.lawfulBasis = "vital-interests"
         h.consent = .given
@@ -51,7 +52,7 @@ import Testing
         (h, b) = PolicyFixtures.validShare()
         h.lawfulBasis = "consent"
         let message = only(.consentBasisContradiction, h, b)
-        #expect(message?.contains("public-task, statutory-duty, safeguarding") == true)
+        #expect(message?.contains("public-task, statutory-duty, recognised-legitimate-interest") == true)
         (h, b) = PolicyFixtures.validShare()
         b.consentDetail = nil
         #expect(only(.consentOverrideReasonMissing, h, b)?.contains("--consent-reason") == true)
@@ -66,6 +67,7 @@ import Testing
     @Test func legitimateInterestsAreNotForPublicAuthorities() {
         var (h, b) = PolicyFixtures.validShare()
         h.purpose = "early-help"
+        h.condition = "health-care"
         h.retentionDays = 60
         h.lawfulBasis = "legitimate-interests"
         h.fieldNames = ["date_of_birth", "name"]
@@ -73,6 +75,23 @@ import Testing
         let message = policy.checkHeader(h, senderAgencyKind: "school").first?.message
         #expect(message?.contains("not to a school performing its tasks; choose consent, public-task") == true, "\(String(describing: message))")
         #expect(policy.checkHeader(h, senderAgencyKind: "voluntary").isEmpty, "a charity may rely on legitimate interests")
+    }
+
+    @Test func aSpecialCategoryPurposeNeedsAConditionBesidesItsBasis() {
+        var (h, b) = PolicyFixtures.validShare()
+        h.condition = nil
+        #expect(only(.conditionMissing, h, b)?.contains("safeguarding, statutory-purposes, health-care, explicit-consent") == true)
+        h.condition = "public-task"
+        #expect(only(.conditionNotAllowed, h, b)?.contains("does not allow condition `public-task`") == true, "a lawful basis is not a condition")
+        h.condition = "explicit-consent"
+        #expect(only(.consentBasisContradiction, h, b)?.contains("condition `explicit-consent` cannot apply") == true, "consent was refused")
+        h.consent = .given
+        b.consentDetail = nil
+        #expect(rules(h, b) == [])
+        var (ch, cb) = PolicyFixtures.validConsultation()
+        #expect(rules(ch, cb) == [], "an anonymous consultation identifies no one: no condition")
+        ch.condition = "made-up"
+        #expect(only(.conditionNotAllowed, ch, cb)?.contains("not in the policy") == true)
     }
 
     @Test func repliesGoToThePartiesWhateverTheirKind() {
@@ -103,6 +122,7 @@ import Testing
     @Test func fieldsMustBeAllowedRequiredAndMatch() {
         var (h, b) = PolicyFixtures.validShare()
         h.purpose = "early-help"
+        h.condition = "health-care"
         h.retentionDays = 60
         h.fieldNames = ["date_of_birth", "name", "nhs_number"]
         b.fields.append(SubjectField(name: "nhs_number", value: "943 476 5919"))
@@ -140,6 +160,7 @@ import Testing
     @Test func consultationKindNeedsAnAnonymousPurpose() {
         var (h, b) = PolicyFixtures.validConsultation()
         h.purpose = "early-help"
+        h.condition = "health-care"
         h.retentionDays = 60
         #expect(rules(h, b).contains(.kindNotAllowedForPurpose))
     }

@@ -20,7 +20,7 @@ enum PolicyFixtures {
             consentDetail: "Mother refused on 17 November; risk of significant harm (neglect) justifies sharing; agreed with the DSL.",
             subjectInformed: false, informedReason: "Telling the family now could increase the risk to the child.")
         let header = PacketHeader(kind: .share, sender: alice, recipients: [bob], purpose: "child-in-need", lawfulBasis: "public-task",
-                                  consent: .refused, createdAt: 1_795_000_000, fieldNames: body.fieldNames, subjectReference: "CASE-42", retentionDays: 90)
+                                  condition: "safeguarding", consent: .refused, createdAt: 1_795_000_000, fieldNames: body.fieldNames, subjectReference: "CASE-42", retentionDays: 90)
         return (header, body)
     }
 

@@ -8,12 +8,16 @@ import Testing
         #expect(policy.purposeCodes == ["anonymous-consultation", "child-in-need", "child-protection-enquiry", "domestic-abuse-notification",
                                         "early-help", "health-assessment", "mash-enquiry", "school-transition"])
         #expect(Set(policy.lawfulBases.keys) == ["consent", "legal-obligation", "vital-interests", "public-task", "legitimate-interests",
-                                                 "recognised-legitimate-interest", "safeguarding", "statutory-duty", "court-order"])
+                                                 "recognised-legitimate-interest", "statutory-duty", "court-order"])
+        // A condition for special-category data is not a lawful basis: safeguarding (Sch. 1 para. 18) is a condition.
+        #expect(Set(policy.conditions.keys) == ["safeguarding", "statutory-purposes", "preventing-unlawful-acts", "vital-interests-unable-to-consent",
+                                                "health-care", "explicit-consent"])
+        #expect(policy.conditions["safeguarding"]?.reference.contains("Sch. 1 Part 2 para. 18") == true)
+        #expect(policy.conditions.values.filter(\.consentBased).map(\.code) == ["explicit-consent"])
         // (f) and (ea) are not for public authorities performing their tasks.
         for basis in ["legitimate-interests", "recognised-legitimate-interest"] {
             #expect(policy.lawfulBases[basis]?.availableTo == ["voluntary", "private-provider", "early-years"], "\(basis)")
         }
-        #expect(policy.lawfulBases["safeguarding"]?.reference.contains("Sch. 1") == true)
         #expect(policy.lawfulBases.values.filter(\.consentBased).map(\.code) == ["consent"])
         #expect(policy.agencyKinds == ["school", "early-years", "health", "police", "childrens-social-care", "mash", "local-authority", "voluntary",
                                        "private-provider"])
@@ -36,7 +40,8 @@ import Testing
         #expect(Set(encompass.requiredFields) == ["name", "incident_datetime", "child_present"])
         #expect(encompass.recipientAgencyKinds == ["school"])
         #expect(encompass.acknowledgementDeadline == .nextWorkingDayAt(hour: 8, minute: 30))
-        #expect(policy.purposes["early-help"]?.lawfulBases.contains("safeguarding") == false, "refused consent in early help is escalated, not overridden")
+        #expect(policy.purposes["early-help"]?.conditions.contains("safeguarding") == false, "refused consent in early help is escalated, not overridden")
+        #expect(policy.purposes["health-assessment"]?.specialCategory == true && encompass.specialCategory == false && !anonymous.specialCategory)
         #expect(policy.purposes["health-assessment"]?.recipientAgencyKinds == ["health"])
         #expect(policy.purposes["school-transition"]?.requiredFields.contains("upn") == true)
         for purpose in policy.purposes.values {

@@ -44,6 +44,7 @@ extension RelayEndpoint {
         let header = PacketHeader(
             id: id, kind: kind, sender: sender.id, recipients: recipients, purpose: purpose,
             lawfulBasis: kind.needsLawfulBasis ? basis : nil,
+            condition: kind.needsLawfulBasis ? policy.purposes[purpose].flatMap { p in p.conditions.first { policy.conditions[$0]?.consentBased != true } } : nil,
             consent: consent ?? (kind.disclosesInformation ? .refused : .notApplicable), urgency: urgency,
             createdAt: Int64(Date().timeIntervalSince1970), fieldNames: body.fieldNames,
             subjectReference: purpose == "anonymous-consultation" ? nil : "CASE-7", inReplyTo: inReplyTo, relatesTo: relatesTo,

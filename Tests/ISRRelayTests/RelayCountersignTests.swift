@@ -10,7 +10,7 @@ import Testing
 /// the read-back deadline starts at release; an emergency release goes at once and the countersignature follows.
 @Suite(.serialized) struct RelayCountersignTests {
     func enquiry(_ relay: RelayHarness, from alice: Person, to bob: Person, emergency: String? = nil) async throws -> (PacketID, SealedPacket, Reply) {
-        let share = try await relay.build(.share, from: alice, to: [bob.id], purpose: "child-protection-enquiry", basis: "safeguarding")
+        let share = try await relay.build(.share, from: alice, to: [bob.id], purpose: "child-protection-enquiry", basis: "statutory-duty")
         var headers = HTTPFields()
         if let emergency, let name = HTTPField.Name("ISR-Emergency-Release") {
             headers[name] = emergency.addingPercentEncoding(withAllowedCharacters: .alphanumerics)

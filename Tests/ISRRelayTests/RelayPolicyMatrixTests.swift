@@ -85,7 +85,9 @@ import Testing
             let body = self.body(for: kind, purpose: purpose)
             let discloses = kind.disclosesInformation && purpose.identifyingAllowed
             let header = PacketHeader(kind: kind, sender: sender.id, recipients: addresses, purpose: purpose.code,
-                                      lawfulBasis: kind.needsLawfulBasis ? basis : nil, consent: discloses ? .refused : .notApplicable,
+                                      lawfulBasis: kind.needsLawfulBasis ? basis : nil,
+                                      condition: kind.needsLawfulBasis && purpose.identifyingAllowed
+                                        ? purpose.conditions.first { policy.conditions[$0]?.consentBased != true } : nil, consent: discloses ? .refused : .notApplicable,
                                       createdAt: Int64(Date().timeIntervalSince1970), fieldNames: body.fieldNames,
                                       subjectReference: purpose.identifyingAllowed ? "CASE-9" : nil, inReplyTo: inReplyTo, retentionDays: purpose.retentionDays)
             #expect(policy.check(header: header, body: body).isEmpty, "\(purpose.code) \(kind): \(policy.check(header: header, body: body).map(\.message))")

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """A second, independent implementation of opening ISR v1 packets, written from PacketFormat.md alone
-(PyNaCl for the cryptography, pyasn1 for DER). It opens every vector in packet-v1.json and checks that it
+(PyNaCl for the cryptography, pyasn1 for DER). It opens every vector in packet-v2.json and checks that it
 reaches the recorded outcome. Exit status 0 when every vector agrees, 1 otherwise.
 
-Usage: /usr/bin/python3 open_vectors.py [packet-v1.json]   (Debian: python3-nacl python3-pyasn1)
+Usage: /usr/bin/python3 open_vectors.py [packet-v2.json]   (Debian: python3-nacl python3-pyasn1)
 """
 import hashlib
 import json
@@ -47,7 +47,7 @@ Header = seq(Req("id", Octets()), Req("kind", Utf8()), Req("sender", Utf8()), Re
              Req("fieldNames", Strings()), Req("retentionDays", Integer()),
              Opt("lawfulBasis", implicit(0, Utf8())), Opt("acknowledgeBy", implicit(1, Integer())),
              Opt("subjectRef", implicit(2, Utf8())), Opt("inReplyTo", implicit(3, Octets())),
-             Opt("relatesTo", implicit(4, Octets())))
+             Opt("relatesTo", implicit(4, Octets())), Opt("condition", implicit(5, Utf8())))
 Item = seq(Req("tag", Utf8()), Req("text", Utf8()), Req("source", Utf8()), Req("refersTo", Utf8()))
 Field = seq(Req("name", Utf8()), Req("value", Utf8()))
 Body = seq(Req("statement", Utf8()), Req("items", seq_of(Item())()), Req("fields", seq_of(Field())()),
@@ -55,6 +55,7 @@ Body = seq(Req("statement", Utf8()), Req("items", seq_of(Item())()), Req("fields
            Opt("informedReason", implicit(2, Utf8())), Opt("ask", implicit(3, Utf8())), Opt("concern", implicit(4, Utf8())))
 
 KINDS = {"share", "request", "decline", "decision", "consultation", "readback", "confirm", "clarify", "correction", "outcome"}
+CODE = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
 MEMBER = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}@[a-z0-9][a-z0-9-]{0,62}$")
 
 
@@ -88,7 +89,8 @@ def open_packet(data, limit, sender_key, expected_sender, me, my_secret):
     if len(data) > limit:
         raise Refused("packet.too-large")
     packet = der(data, Packet(), "packet.malformed")
-    if int(packet["version"]) != 1:
+    version = int(packet["version"])
+    if version not in (1, 2):
         raise Refused("packet.unsupported-version")
     stanzas = [(text(s["recipient"]), bytes(s["sealedKey"])) for s in packet["stanzas"]]
     body, signature, header_bytes = bytes(packet["body"]), bytes(packet["signature"]), bytes(packet["header"])
@@ -108,6 +110,9 @@ def open_packet(data, limit, sender_key, expected_sender, me, my_secret):
             or not all(MEMBER.match(r) for r in recipients + [text(header["sender"])])
             or text(header["consent"]) not in {"given", "refused", "not-sought", "not-applicable"}
             or text(header["urgency"]) not in {"routine", "priority", "urgent"}):
+        raise Refused("packet.invalid-header")
+    # Version 2 added the special-category condition; a version 1 header cannot carry it.
+    if header["condition"].isValue and (version == 1 or not CODE.match(text(header["condition"]))):
         raise Refused("packet.invalid-header")
     if text(header["sender"]) != expected_sender:
         raise Refused("packet.sender-mismatch")
@@ -131,7 +136,7 @@ def open_packet(data, limit, sender_key, expected_sender, me, my_secret):
 
 
 def main():
-    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "packet-v1.json")
+    path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "packet-v2.json")
     with open(path, encoding="utf-8") as f:
         vectors = json.load(f)
     keys = {k["id"]: k for k in vectors["keys"]}
