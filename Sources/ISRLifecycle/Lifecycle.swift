@@ -87,6 +87,13 @@ public enum Lifecycle {
         return least == .pending ? PacketPhase.accepted.rawValue : least.rawValue
     }
 
+    /// What a recipient's first fetch does to their address's obligation.
+    public static let onFetch = ObligationTransition(from: [.pending], to: .delivered)
+    /// What a recipient's signed receipt does to their address's obligation.
+    public static let onReceipt = ObligationTransition(from: [.pending, .delivered], to: .read)
+    /// How an inbox shows a held packet to the dsl/manager who is to read and countersign it.
+    public static let awaitingCountersignature = "awaiting-countersignature"
+
     /// The rule for a step the packet as a whole takes.
     public static func phaseRule(_ step: PhaseStep) -> PhaseRule {
         switch step {

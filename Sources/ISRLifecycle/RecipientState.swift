@@ -35,6 +35,12 @@ public enum RecipientState: String, Sendable, Codable, CaseIterable {
 
     /// States in which a recipient still owes an answer (a read-back, or for a request a share or decline).
     public static let awaitingAnswer: Set<RecipientState> = [.pending, .delivered, .read, .clarificationRequested]
+
+    /// States in which what the recipient understood is on record (a read-back the sender can read).
+    public static let readBack: Set<RecipientState> = [.acknowledged, .clarificationRequested, .confirmed]
+
+    /// True once nothing more is owed for this recipient.
+    public var isSettled: Bool { !Self.awaitingAnswer.contains(self) }
 }
 
 /// Where the packet as a whole stands: held for a second person, live, returned by the countersigner, or withdrawn.

@@ -45,6 +45,9 @@ extension Policy {
             violations.append(PolicyViolation(.lawfulBasisNotAllowed, "lawful basis `\(basis)` is available to \(available.joined(separator: ", ")) agencies, not to a \(senderAgencyKind) performing its tasks; choose \(others.isEmpty ? "another purpose" : others.joined(separator: ", "))"))
         }
         if header.kind.disclosesInformation && identifies {
+            if header.consent == .refused, !purpose.ifConsentRefused.isEmpty {
+                violations.append(PolicyViolation(.consentRefusedUseAnotherPurpose, "`\(purpose.code)` works with the family's agreement, and consent was refused: if you believe the child is at risk of significant harm, use \(purpose.ifConsentRefused.joined(separator: " or ")) instead; otherwise do not share, and record the decision with `isr decide --not-share`"))
+            }
             if header.consent == .notApplicable {
                 violations.append(PolicyViolation(.consentMissing, "record the consent position for a `\(header.kind.rawValue)`: given, refused, or not-sought"))
             }

@@ -114,6 +114,7 @@ extension Policy {
             var identifyingAllowed: Bool
             var recipientAgencyKinds: [String]
             var countersign: Bool
+            var ifConsentRefused: [String]?
             var ackDeadline: Deadline
             var countersignWithin: Deadline?
             var retentionDays: Int
@@ -128,6 +129,7 @@ extension Policy {
                 case recipientAgencyKinds = "recipient_agency_kinds"
                 case ackDeadline = "ack_deadline"
                 case countersignWithin = "countersign_within"
+                case ifConsentRefused = "if_consent_refused"
                 case retentionDays = "retention_days"
             }
         }
@@ -186,6 +188,9 @@ extension Policy {
                     throw fail("\(path).allowed_fields", "`\(identifying)` identifies the child, but identifying_allowed = false")
                 }
                 guard !entry.recipientAgencyKinds.isEmpty else { throw fail("\(path).recipient_agency_kinds", "name at least one agency kind") }
+                if let unknown = entry.ifConsentRefused?.first(where: { self.purposes[$0] == nil || $0 == code }) {
+                    throw fail("\(path).if_consent_refused", "`\(unknown)` is not another purpose of this policy")
+                }
                 if let unknown = entry.recipientAgencyKinds.first(where: { !agencyKinds.contains($0) }) {
                     throw fail("\(path).recipient_agency_kinds", "`\(unknown)` is not in agency_kinds")
                 }
@@ -201,7 +206,7 @@ extension Policy {
                 purposes[code] = Purpose(
                     code: code, title: entry.title, guidance: entry.guidance, lawfulBases: entry.lawfulBases,
                     specialCategory: entry.specialCategory, conditions: entry.conditions, allowedFields: entry.allowedFields, requiredFields: entry.requiredFields, identifyingAllowed: entry.identifyingAllowed,
-                    recipientAgencyKinds: entry.recipientAgencyKinds, countersign: entry.countersign,
+                    recipientAgencyKinds: entry.recipientAgencyKinds, ifConsentRefused: entry.ifConsentRefused ?? [], countersign: entry.countersign,
                     acknowledgementDeadline: try entry.ackDeadline.rule(path: "\(path).ack_deadline", fail: fail),
                     countersignWithin: countersignWithin, retentionDays: entry.retentionDays)
             }

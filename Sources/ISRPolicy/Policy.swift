@@ -67,6 +67,9 @@ public struct Purpose: Sendable, Equatable {
     /// False for an anonymous consultation: no identifying field, and identifiers in text are refused.
     public var identifyingAllowed: Bool
     public var recipientAgencyKinds: [String]
+    /// For a purpose that works with the family's agreement (early help): when consent is refused, the purposes to
+    /// use instead if the child may be at risk of significant harm. Empty: a refusal may be overridden with reasons.
+    public var ifConsentRefused: [String] = []
     /// Held at the relay until a dsl/manager of the sender's agency countersigns.
     public var countersign: Bool
     public var acknowledgementDeadline: DeadlineRule

@@ -9,6 +9,7 @@ public struct PolicyViolation: Sendable, Equatable, CustomStringConvertible {
         case conditionNotAllowed = "policy.condition-not-allowed"
         case consentMissing = "policy.consent-missing"
         case consentBasisContradiction = "policy.consent-basis-contradiction"
+        case consentRefusedUseAnotherPurpose = "policy.consent-refused-use-another-purpose"
         case consentOverrideReasonMissing = "policy.consent-override-reason-missing"
         case subjectInformedMissing = "policy.subject-informed-missing"
         case informedReasonMissing = "policy.informed-reason-missing"

@@ -147,7 +147,7 @@ extension RelayService {
         return ListBody(items: page.items.map { entry in
             let p = entry.packet
             return InboxItem(id: p.id.hex, kind: p.kind.rawValue, sender: p.sender.rawValue, purpose: p.purpose,
-                             state: entry.countersigner ? "awaiting-countersignature" : (entry.state?.rawValue ?? RecipientState.pending.rawValue),
+                             state: entry.countersigner ? Lifecycle.awaitingCountersignature : (entry.state?.rawValue ?? RecipientState.pending.rawValue),
                              via: entry.via.rawValue, countersign: entry.countersigner, answeredBy: entry.answeredBy?.rawValue, emergency: p.emergency,
                              acceptedAt: p.acceptedAt, deadline: entry.countersigner ? p.countersignDue : entry.deadline, deliveredAt: entry.deliveredAt,
                              readAt: entry.readAt, inReplyTo: p.inReplyTo?.hex, relatesTo: p.relatesTo?.hex)

@@ -99,8 +99,8 @@ extension SQLiteRelayStore {
             try db.cachedStatement(sql: "UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?")
                 .execute(arguments: [event.time, Data(id.bytes), member.rawValue])
             if !delivery.countersigner {
-                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = 'delivered' WHERE packet_id = ? AND address = ? AND state = 'pending'")
-                    .execute(arguments: [Data(id.bytes), delivery.via.rawValue])
+                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onFetch.from)))")
+                    .execute(arguments: [Lifecycle.onFetch.to.rawValue, Data(id.bytes), delivery.via.rawValue])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .delivered, at: event.time, actor: member.rawValue, leaf: leaf, db)
@@ -124,8 +124,8 @@ extension SQLiteRelayStore {
             try db.cachedStatement(sql: "UPDATE packet_recipients SET receipt = ?, read_at = ? WHERE packet_id = ? AND member_id = ?")
                 .execute(arguments: [Data(receipt), event.time, Data(id.bytes), member.rawValue])
             if !delivery.countersigner {
-                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = 'read' WHERE packet_id = ? AND address = ? AND state IN ('pending', 'delivered')")
-                    .execute(arguments: [Data(id.bytes), delivery.via.rawValue])
+                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onReceipt.from)))")
+                    .execute(arguments: [Lifecycle.onReceipt.to.rawValue, Data(id.bytes), delivery.via.rawValue])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .read, at: event.time, actor: member.rawValue, leaf: leaf, db)
@@ -141,8 +141,9 @@ extension SQLiteRelayStore {
                 FROM packet_recipients r JOIN packets p ON p.id = r.packet_id
                 LEFT JOIN packet_obligations o ON o.packet_id = r.packet_id AND o.address = r.via AND r.countersigner = 0
                 WHERE r.member_id = ? AND p.leaf_index < ?
-                  AND ((r.countersigner = 0 AND p.state = 'accepted')
-                       OR (r.countersigner = 1 AND p.countersign_due IS NOT NULL AND p.countersigned_at IS NULL AND p.state IN ('held', 'accepted')))
+                  AND ((r.countersigner = 0 AND p.state IN (\(Self.sql(PacketPhase.allCases.filter(\.isDeliverable)))))
+                       OR (r.countersigner = 1 AND p.countersign_due IS NOT NULL AND p.countersigned_at IS NULL
+                           AND p.state IN (\(Self.sql(Lifecycle.phaseRule(.countersign).from)))))
                 ORDER BY p.leaf_index DESC LIMIT ?
                 """), arguments: [member.rawValue, before ?? Int64.max, limit + 1])
             let entries = try rows.prefix(limit).map { row in
@@ -172,7 +173,7 @@ extension SQLiteRelayStore {
                 SELECT \(Self.packetColumns(prefix: "p.")), o.address AS o_address, o.deadline AS o_deadline
                 FROM packet_obligations o JOIN packets p ON p.id = o.packet_id
                 WHERE o.deadline IS NOT NULL AND o.deadline < ? AND o.overdue_at IS NULL
-                  AND o.state IN ('pending', 'delivered', 'read', 'clarification-requested') AND p.state = 'accepted'
+                  AND o.state IN (\(Self.sql(RecipientState.awaitingAnswer))) AND p.state IN (\(Self.sql(PacketPhase.allCases.filter(\.isDeliverable))))
                 ORDER BY o.deadline LIMIT ?
                 """), arguments: [now, limit]).map { row in
                 OverdueItem(packet: try Self.packetRecord(row), address: try MemberID(row.decode(String.self, forColumn: "o_address")),
@@ -181,7 +182,7 @@ extension SQLiteRelayStore {
             let countersignatures = try Row.fetchAll(db.cachedStatement(sql: """
                 SELECT \(Self.packetColumns) FROM packets
                 WHERE countersign_due IS NOT NULL AND countersign_due < ? AND countersigned_at IS NULL AND countersign_overdue_at IS NULL
-                  AND state IN ('held', 'accepted')
+                  AND state IN (\(Self.sql(Lifecycle.phaseRule(.countersign).from)))
                 ORDER BY countersign_due LIMIT ?
                 """), arguments: [now, limit]).map { row in
                 let record = try Self.packetRecord(row)
@@ -343,6 +344,12 @@ extension SQLiteRelayStore {
         }
         try touch(link.packet, at: at, db)
         try recordState(id: link.packet, event: event, at: at, actor: actor, leaf: leaf, db)
+    }
+
+    /// A lifecycle value set as an SQL list (`'a', 'b'`): the states come from `ISRLifecycle`, never spelled here.
+    /// Their raw values are fixed codes without quotes, so interpolating them is safe.
+    static func sql<S: Sequence>(_ values: S) -> String where S.Element: RawRepresentable, S.Element.RawValue == String {
+        values.map { "'\($0.rawValue)'" }.sorted().joined(separator: ", ")
     }
 
     /// Records that something happened to the packet now (retention counts from its last event).

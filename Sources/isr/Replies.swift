@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ISRClient
+import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 
@@ -65,7 +66,7 @@ func waitingReadBacks(_ session: Session, of original: PacketID, recipient: Memb
     guard header.sender == session.me else { throw ClientError(.refused, "only the sender of \(original) confirms its read-backs or asks for clarification") }
     let status = try await session.status(original)
     var waiting: [WaitingReadBack] = []
-    for entry in status.recipients where entry.state == "acknowledged" {
+    for entry in status.recipients where entry.state == RecipientState.acknowledged.rawValue {
         guard let answer = entry.answer, let readerText = entry.answeredBy, let reader = try? MemberID(readerText) else { continue }
         if let recipient, recipient != reader { continue }
         let readBack = try await session.open(try packetID(answer))

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ISRClient
+import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 
@@ -77,7 +78,7 @@ struct Send: AsyncParsableCommand {
             let receipt = try await session.send(prepared, emergencyReason: emergencyReason)
             return SentResult(id: receipt.id, state: receipt.state, kind: prepared.header.kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
         }
-        let human = result.state == "held"
+        let human = result.state == PacketPhase.held.rawValue
             ? "Sent \(result.id): held until a dsl or manager of your agency reads and countersigns it; the read-back deadline starts when they do."
             : "Sent \(result.id): \(result.state)\(emergency ? " (emergency release: a countersignature is due afterwards)" : ""); read-back due \(timeText(result.deadline))."
         Terminal.emit(result, json: global.json, human: human)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ISRClient
+import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 
@@ -43,7 +44,7 @@ struct Status: AsyncParsableCommand {
                     let status = try await session.status(packet)
                     var understood: [Understood] = []
                     if status.sender == session.me.rawValue {
-                        for entry in status.recipients where ["acknowledged", "confirmed", "clarification-requested"].contains(entry.state) {
+                        for entry in status.recipients where RecipientState(rawValue: entry.state).map(RecipientState.readBack.contains) == true {
                             guard let answer = entry.answer, let answerID = try? PacketID(hex: answer),
                                   let opened = try? await session.open(answerID), opened.header.kind == .readback, opened.header.inReplyTo == packet else { continue }
                             understood.append(Understood(member: opened.header.sender.rawValue, readBack: answer, statement: opened.body.statement,
@@ -76,14 +77,14 @@ struct Status: AsyncParsableCommand {
         let status = view.status
         var lines = ["\(status.kind) \(status.id) from \(status.sender) — \(status.state)\(status.overdue ? " — OVERDUE" : "")",
                      "purpose \(status.purpose), \(status.urgency); sent \(timeText(status.acceptedAt))"
-                        + (status.phase == "held" ? "; held until a dsl/manager countersigns (due \(timeText(status.countersignDue)))" : "")]
+                        + (status.phase == PacketPhase.held.rawValue ? "; held until a dsl/manager countersigns (due \(timeText(status.countersignDue)))" : "")]
         if status.emergency { lines.append("EMERGENCY RELEASE\(status.emergencyReason.map { ": \($0)" } ?? "")\(status.countersignedAt == nil ? "; retrospective countersignature due \(timeText(status.countersignDue))" : "")") }
         if let reason = status.returnReason { lines.append("RETURNED by the countersigner: \(reason)") }
         lines.append("recipients:")
         for recipient in status.recipients {
             var line = "  \(recipient.member.padding(toLength: 28, withPad: " ", startingAt: 0)) \(recipient.state)"
             if let by = recipient.answeredBy, by != recipient.member { line += " by \(by)" }
-            if recipient.deadline != nil, !["confirmed", "declined", "answered", "acknowledged"].contains(recipient.state) { line += ", due \(timeText(recipient.deadline))" }
+            if recipient.deadline != nil, RecipientState(rawValue: recipient.state)?.isSettled == false { line += ", due \(timeText(recipient.deadline))" }
             if recipient.overdue { line += " — OVERDUE" }
             lines.append(line)
             for understood in view.understood where understood.readBack == recipient.answer {

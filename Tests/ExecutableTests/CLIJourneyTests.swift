@@ -517,6 +517,6 @@ import Testing
         let answers = try json(try isr(["status", request, "--json"], home: "pete"))["recipients"] as? [[String: Any]]
         #expect(answers?.map { "\($0["member"] ?? "")=\($0["state"] ?? "")" } == ["alice@school-a=answered", "hana@nhs-devon=declined"])
         expect(try isr(["notices"], home: "pete"), exit: 0, "No escalation notices for you")
-        expect(try isr(["audit", "verify"], home: "hana"), exit: 0, "")
+        expect(try isr(["audit", "verify"], home: "hana"), exit: 0, "Audit log verified")
     }
 }

@@ -51,7 +51,7 @@ import Testing
     @Test func policyCheckAcceptsTheShippedPolicy() throws {
         let result = try Self.run("isr", ["policy", "check"])
         #expect(result.status == 0)
-        #expect(result.stdout.hasPrefix("config/policy.toml: valid policy with 8 purposes, 9 lawful bases"))
+        #expect(result.stdout.hasPrefix("config/policy.toml: valid policy with 8 purposes, 8 lawful bases, 6 special-category conditions"))
         #expect(result.stdout.contains("child-protection-enquiry: read-back due: within 4 hours, countersign"))
         #expect(result.stdout.contains("domestic-abuse-notification: read-back due: by 08:30 on the next working day"))
     }

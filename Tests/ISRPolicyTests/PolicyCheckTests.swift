@@ -70,11 +70,25 @@ import Testing
         h.condition = "health-care"
         h.retentionDays = 60
         h.lawfulBasis = "legitimate-interests"
+        h.consent = .given
         h.fieldNames = ["date_of_birth", "name"]
         b.fields = b.fields.filter { ["date_of_birth", "name"].contains($0.name) }
         let message = policy.checkHeader(h, senderAgencyKind: "school").first?.message
         #expect(message?.contains("not to a school performing its tasks; choose consent, public-task") == true, "\(String(describing: message))")
         #expect(policy.checkHeader(h, senderAgencyKind: "voluntary").isEmpty, "a charity may rely on legitimate interests")
+    }
+
+    @Test func earlyHelpDoesNotOverrideARefusalButPointsToAnotherPurpose() {
+        var (h, b) = PolicyFixtures.validShare()
+        h.purpose = "early-help"
+        h.condition = "health-care"
+        h.retentionDays = 60
+        let message = only(.consentRefusedUseAnotherPurpose, h, b)
+        #expect(message?.contains("use mash-enquiry or child-protection-enquiry instead") == true, "\(String(describing: message))")
+        h.purpose = "mash-enquiry"
+        h.condition = "safeguarding"
+        h.retentionDays = 90
+        #expect(rules(h, b) == [], "a MASH enquiry may override the refusal, with the reason recorded")
     }
 
     @Test func aSpecialCategoryPurposeNeedsAConditionBesidesItsBasis() {

@@ -84,10 +84,12 @@ import Testing
                    inReplyTo: PacketID? = nil) throws -> SealedPacket {
             let body = self.body(for: kind, purpose: purpose)
             let discloses = kind.disclosesInformation && purpose.identifyingAllowed
+            // Consent refused and overridden with reasons, except where the purpose does not allow overriding it (early help).
+            let consent: ConsentStatus = !discloses ? .notApplicable : purpose.ifConsentRefused.isEmpty ? .refused : .given
             let header = PacketHeader(kind: kind, sender: sender.id, recipients: addresses, purpose: purpose.code,
                                       lawfulBasis: kind.needsLawfulBasis ? basis : nil,
                                       condition: kind.needsLawfulBasis && purpose.identifyingAllowed
-                                        ? purpose.conditions.first { policy.conditions[$0]?.consentBased != true } : nil, consent: discloses ? .refused : .notApplicable,
+                                        ? purpose.conditions.first { policy.conditions[$0]?.consentBased != true } : nil, consent: consent,
                                       createdAt: Int64(Date().timeIntervalSince1970), fieldNames: body.fieldNames,
                                       subjectReference: purpose.identifyingAllowed ? "CASE-9" : nil, inReplyTo: inReplyTo, retentionDays: purpose.retentionDays)
             #expect(policy.check(header: header, body: body).isEmpty, "\(purpose.code) \(kind): \(policy.check(header: header, body: body).map(\.message))")
