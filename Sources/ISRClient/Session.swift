@@ -212,17 +212,19 @@ public final class Session: Sendable {
         return try? PacketBody(derEncoded: Array(data))
     }
 
-    /// Every page of a paged listing (bounded: at most `maxPages` pages).
-    public func allPages<Item: Codable & Sendable>(_ path: String, as type: Item.Type, limit: Int = 500, maxPages: Int = 100) async throws(ClientError) -> [Item] {
+    /// Every page of a paged listing, bounded at `maxPages` pages; `more` is the cursor to go on from when the bound
+    /// cut it short (nil when everything was read), so nothing falls off silently.
+    public func allPages<Item: Codable & Sendable>(_ path: String, as type: Item.Type, limit: Int = 500,
+                                                   maxPages: Int = 100) async throws(ClientError) -> (items: [Item], more: String?) {
         var items: [Item] = []
         var before: String?
         for _ in 0..<maxPages {
             let separator = path.contains("?") ? "&" : "?"
             let page = try await client.get(path + separator + "limit=\(limit)" + (before.map { "&before=\($0)" } ?? "")).decode(ListBody<Item>.self)
             items += page.items
-            guard let next = page.next else { return items }
+            guard let next = page.next else { return (items, nil) }
             before = next
         }
-        return items
+        return (items, before)
     }
 }

@@ -8,9 +8,9 @@ struct Inbox: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let items = try await withSession(global) { session in
+        let items = listedItems(try await withSession(global) { session in
             try await session.allPages("/v1/inbox", as: InboxItem.self)
-        }
+        }, what: "inbox items")
         Terminal.emit(items, json: global.json, human: items.isEmpty ? "Your inbox is empty." : Terminal.table(
             ["ID", "KIND", "FROM", "PURPOSE", "STATE", "VIA", "RECEIVED", "DUE"],
             items.map { item in
@@ -29,9 +29,9 @@ struct Notices: AsyncParsableCommand {
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
-        let items = try await withSession(global) { session in
+        let items = listedItems(try await withSession(global) { session in
             try await session.allPages("/v1/notices", as: NoticeBody.self)
-        }
+        }, what: "notices")
         Terminal.emit(items, json: global.json, human: items.isEmpty ? "No escalation notices for you." : Terminal.table(
             ["PACKET", "SENDER", "DUE", "OVERDUE SINCE", "NOTIFIED"],
             items.map { [$0.packet, $0.sender, timeText($0.deadline), timeText($0.overdueAt), $0.notified.joined(separator: ",")] }))

@@ -31,6 +31,14 @@ func memberIDs(_ text: String) throws(ClientError) -> [MemberID] {
     return ids
 }
 
+/// The items of a paged listing; if the bound on pages cut it short, says so on stderr (never silently).
+func listedItems<Item>(_ page: (items: [Item], more: String?), what: String) -> [Item] {
+    if let more = page.more {
+        FileHandle.standardError.write(Data("isr: hint: showing the newest \(page.items.count) \(what); there are older ones (before cursor \(more))\n".utf8))
+    }
+    return page.items
+}
+
 /// Human times for tables (local time zone).
 func timeText(_ milliseconds: Int64?) -> String {
     guard let milliseconds else { return "-" }

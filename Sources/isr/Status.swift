@@ -64,9 +64,9 @@ struct Status: AsyncParsableCommand {
             Terminal.emit(view, json: global.json, human: Self.text(view))
             return
         }
-        let sent = try await withSession(global) { session in
+        let sent = listedItems(try await withSession(global) { session in
             try await session.allPages("/v1/sent", as: PacketStatus.self, limit: 200)
-        }.filter { !overdue || $0.overdue }
+        }, what: "sent packets").filter { !overdue || $0.overdue }
         Terminal.emit(sent, json: global.json, human: sent.isEmpty ? (overdue ? "Nothing you sent is overdue." : "You have sent nothing yet.") : Terminal.table(
             ["ID", "KIND", "TO", "STATE", "SENT", "DUE", ""],
             sent.map { [$0.id, $0.kind, $0.recipients.map { "\($0.member)=\($0.state)" }.joined(separator: ","), $0.state, timeText($0.acceptedAt),

@@ -487,6 +487,18 @@ import Testing
         expect(try isr(["ack", assessment, "--understood", "Weight loss this term; assessment requested", "--concern", "medium"], home: "hana"), exit: 0, "Read-back")
         expect(try isr(["confirm", assessment, "--yes"], home: "alice"), exit: 0, "Confirmed")
 
+        // A child in immediate danger: the school's enquiry is released at once; the DSL countersigns afterwards.
+        let enquiry = ["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "statutory-duty", "--condition", "safeguarding",
+                       "--statement", "Section 47 enquiry", "--fact", "Says she will be taken abroad tonight", "--field", "name=Sam Example",
+                       "--field", "date_of_birth=2015-03-12", "--field", "concern_category=physical"] + withoutConsent
+        expect(try isr(enquiry + ["--emergency", "--yes"], home: "alice"), exit: 2, "--emergency and --emergency-reason go together")
+        let urgent = try sent(enquiry + ["--emergency", "--emergency-reason", "Flight tonight; the DSL is in a meeting"], home: "alice")
+        expect(try isr(["read", urgent], home: "bob"), exit: 0, "Says she will be taken abroad tonight")
+        let dsl = try isr(["inbox"], home: "dina")
+        #expect(dsl.stdout.contains(urgent) && dsl.stdout.contains("awaiting-countersignature (emergency)"), "\(dsl.stdout)")
+        expect(try isr(["countersign", urgent, "--yes"], home: "dina"), exit: 0, "Countersigned")
+        expect(try isr(["status", urgent], home: "alice"), exit: 0, "EMERGENCY RELEASE: Flight tonight; the DSL is in a meeting")
+
         // Children's social care → a school and a health professional: both read back, one `confirm` confirms both.
         let both = try sent(["send", "--to", "alice@school-a,hana@nhs-devon", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "given",
                              "--informed", "yes", "--statement", "Child in need plan", "--fact", "A child-in-need plan is in place", "--source", "social worker",

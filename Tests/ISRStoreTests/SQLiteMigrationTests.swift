@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+import ISRAudit
+import ISRCrypto
+import ISRLifecycle
+import ISRPacket
+import Testing
+@testable import ISRStore
+
+/// A database written by the previous release (migrations v1 and v2: one state per packet) opened by this one: the v3
+/// migration gives every header address an obligation carrying the packet's old state, and the packet its phase.
+@Suite struct SQLiteMigrationTests {
+    @Test func aVersion2DatabaseBecomesPerRecipient() async throws {
+        let dir = NSTemporaryDirectory() + "isr-migrate-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/relay.sqlite"
+        let old = try DatabaseQueue(path: path)
+        try SQLiteSchema.migrator.migrate(old, upTo: "v2-escalation-notices")
+        let ids = (1...4).map { n in try! PacketID(bytes: Array(SHA256.hash(Array("old \(n)".utf8)).prefix(16))) }
+        try await old.write { db in
+            try db.execute(sql: "INSERT INTO agencies VALUES ('school-a', 'School A', 'school', 'active', 1), ('devon-csc', 'CSC', 'childrens-social-care', 'active', 1)")
+            try db.execute(sql: """
+                INSERT INTO members VALUES ('alice@school-a', 'school-a', 'Alice', 'practitioner', zeroblob(32), zeroblob(32), 'fa', 'active', NULL, 1),
+                                           ('bob@devon-csc', 'devon-csc', 'Bob', 'practitioner', zeroblob(32), zeroblob(32), 'fb', 'active', NULL, 1)
+                """)
+            // acknowledged to two addresses; held; withdrawn; confirmed (with a deadline and an overdue mark).
+            for (n, (state, recipients)) in [("acknowledged", "bob@devon-csc,duty@devon-csc"), ("held", "bob@devon-csc"), ("withdrawn", "bob@devon-csc"),
+                                              ("confirmed", "bob@devon-csc")].enumerated() {
+                try db.execute(sql: """
+                    INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, deadline, leaf_index, digest, bytes, retention_days, overdue_at)
+                    VALUES (?, 'alice@school-a', 'share', 'child-in-need', ?, ?, 1000, 5000, ?, zeroblob(32), x'00', 90, ?)
+                    """, arguments: [Data(ids[n].bytes), recipients, state, n, state == "confirmed" ? 6000 : nil])
+                try db.execute(sql: "INSERT INTO packet_states VALUES (?, ?, ?, 'alice@school-a', ?)", arguments: [Data(ids[n].bytes), state, 2000 + n, n])
+            }
+        }
+        try old.close()
+
+        let store = try SQLiteRelayStore(path: path)
+        let acknowledged = try #require(try await store.packetView(ids[0], bytes: false, history: false))
+        #expect(acknowledged.record.phase == .accepted)
+        #expect(acknowledged.obligations.map(\.address.rawValue) == ["bob@devon-csc", "duty@devon-csc"])
+        #expect(acknowledged.obligations.map(\.state) == [.acknowledged, .acknowledged] && acknowledged.obligations.allSatisfy { $0.deadline == 5000 })
+        #expect(try await store.packet(ids[1])?.phase == .held)
+        #expect(try await store.packetView(ids[1], bytes: false, history: false)?.obligations.map(\.state) == [.pending])
+        #expect(try await store.packet(ids[2])?.phase == .withdrawn)
+        let confirmed = try #require(try await store.packetView(ids[3], bytes: false, history: false))
+        #expect(confirmed.record.phase == .accepted && confirmed.obligations.first?.state == .confirmed && confirmed.obligations.first?.overdueAt == 6000)
+        // Retention now counts from the last event the old history recorded.
+        #expect(try await store.purgeable(now: 2003 + 90 * 86_400_000, limit: 10).map(\.id) == [ids[0], ids[1], ids[2]])
+        try store.close()
+    }
+}
