@@ -5,7 +5,9 @@ import SwiftASN1
 /// whom it told: the sender, the sender agency's dsl/managers and each recipient agency's duty role.
 ///
 ///     EscalationNotice ::= SEQUENCE { packetID OCTET STRING (SIZE(16)), sender UTF8String, deadline INTEGER,
-///                                     overdueAt INTEGER, notified SEQUENCE OF UTF8String }
+///                                     overdueAt INTEGER, notified SEQUENCE OF UTF8String,
+///                                     late [0] IMPLICIT UTF8String OPTIONAL }  -- the address whose read-back is late, or
+///                                                                               -- "countersignature"; absent in older notices
 ///     SignedNotice ::= SEQUENCE { notice OCTET STRING, signature OCTET STRING }   -- context isr/v1/escalation
 public struct EscalationNotice: Sendable, Equatable {
     public let packetID: [UInt8]
@@ -14,13 +16,19 @@ public struct EscalationNotice: Sendable, Equatable {
     public let deadline: Int64
     public let overdueAt: Int64
     public let notified: [String]
+    /// What is late: the recipient address whose read-back is overdue, or `countersignature` for a held packet.
+    public let late: String?
 
-    public init(packetID: [UInt8], sender: String, deadline: Int64, overdueAt: Int64, notified: [String]) {
+    /// The `late` value for a countersignature nobody gave in time.
+    public static let countersignature = "countersignature"
+
+    public init(packetID: [UInt8], sender: String, deadline: Int64, overdueAt: Int64, notified: [String], late: String? = nil) {
         self.packetID = packetID
         self.sender = sender
         self.deadline = deadline
         self.overdueAt = overdueAt
         self.notified = notified
+        self.late = late
     }
 
     public func derEncoded() -> [UInt8] {
@@ -32,6 +40,8 @@ public struct EscalationNotice: Sendable, Equatable {
             try s.serialize(deadline)
             try s.serialize(overdueAt)
             try s.serializeSequenceOf(notified.map { ASN1UTF8String(contentBytes: ArraySlice($0.utf8)) })
+            try s.serializeOptionalImplicitlyTagged(late.map { ASN1UTF8String(contentBytes: ArraySlice($0.utf8)) },
+                                                    withIdentifier: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific))
         }
         return serializer.serializedBytes
     }
@@ -45,12 +55,13 @@ public struct EscalationNotice: Sendable, Equatable {
                 let deadline = try Int64(derEncoded: &nodes)
                 let overdueAt = try Int64(derEncoded: &nodes)
                 let notified = try DER.sequence(of: ASN1UTF8String.self, identifier: .sequence, nodes: &nodes)
+                let late = try DER.optionalImplicitlyTagged(&nodes, tag: ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)) as ASN1UTF8String?
                 func text(_ s: ASN1UTF8String) throws -> String {
                     guard let value = String(validating: s.bytes, as: UTF8.self) else { throw invalid }
                     return value
                 }
                 return EscalationNotice(packetID: Array(id.bytes), sender: try text(sender), deadline: deadline, overdueAt: overdueAt,
-                                        notified: try notified.map(text))
+                                        notified: try notified.map(text), late: try late.map(text))
             }
         } catch {
             throw invalid

@@ -55,7 +55,7 @@ extension RelayService {
             let packet = item.packet
             let notified = try await escalationRecipients(for: packet, recipient: item.address)
             let notice = EscalationNotice(packetID: packet.id.bytes, sender: packet.sender.rawValue, deadline: item.deadline, overdueAt: now,
-                                          notified: notified.map(\.rawValue)).signed(with: relayKey)
+                                          notified: notified.map(\.rawValue), late: item.address?.rawValue ?? EscalationNotice.countersignature).signed(with: relayKey)
             var attributes = ["deadline": "\(item.deadline)", "notified": notified.map(\.rawValue).joined(separator: ",")]
             attributes[item.address == nil ? "countersignature" : "recipient"] = item.address?.rawValue ?? "due"
             do {
@@ -108,7 +108,7 @@ extension RelayService {
         let page = try await stored { try await store.notices(for: member.id, before: before, limit: limit) }
         return ListBody(items: page.items.compactMap { stored in
             guard let notice = try? EscalationNotice.verified(stored.body, relayKey: relayKey.publicKey) else { return nil }
-            return NoticeBody(packet: stored.packetID.hex, sender: notice.sender, deadline: notice.deadline, overdueAt: notice.overdueAt,
+            return NoticeBody(packet: stored.packetID.hex, sender: notice.sender, late: notice.late, deadline: notice.deadline, overdueAt: notice.overdueAt,
                               notified: notice.notified, signed: Data(stored.body).base64EncodedString())
         }, next: page.next.map(String.init))
     }

@@ -189,15 +189,18 @@ public struct PacketStatus: Codable, Sendable, Equatable {
 public struct NoticeBody: Codable, Sendable, Equatable {
     public let packet: String
     public let sender: String
+    /// What is late: the recipient address whose read-back is overdue, or `countersignature` (absent in older notices).
+    public let late: String?
     public let deadline: Int64
     public let overdueAt: Int64
     public let notified: [String]
     /// Base64 `SignedNotice`; verify it with the relay key (`/v1/audit/key`).
     public let signed: String
 
-    public init(packet: String, sender: String, deadline: Int64, overdueAt: Int64, notified: [String], signed: String) {
+    public init(packet: String, sender: String, late: String?, deadline: Int64, overdueAt: Int64, notified: [String], signed: String) {
         self.packet = packet
         self.sender = sender
+        self.late = late
         self.deadline = deadline
         self.overdueAt = overdueAt
         self.notified = notified

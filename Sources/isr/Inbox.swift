@@ -33,7 +33,8 @@ struct Notices: AsyncParsableCommand {
             try await session.allPages("/v1/notices", as: NoticeBody.self)
         }, what: "notices")
         Terminal.emit(items, json: global.json, human: items.isEmpty ? "No escalation notices for you." : Terminal.table(
-            ["PACKET", "SENDER", "DUE", "OVERDUE SINCE", "NOTIFIED"],
-            items.map { [$0.packet, $0.sender, timeText($0.deadline), timeText($0.overdueAt), $0.notified.joined(separator: ",")] }))
+            ["PACKET", "SENDER", "LATE", "DUE", "OVERDUE SINCE", "NOTIFIED"],
+            items.map { [$0.packet, $0.sender, $0.late.map { $0 == "countersignature" ? $0 : "read-back from \($0)" } ?? "-", timeText($0.deadline),
+                         timeText($0.overdueAt), $0.notified.joined(separator: ",")] }))
     }
 }

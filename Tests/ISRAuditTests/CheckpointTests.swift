@@ -57,3 +57,16 @@ extension SignedCheckpoint {
         return tlv(0x30, tlv(0x04, checkpoint) + tlv(0x04, signature))
     }
 }
+
+@Suite struct EscalationNoticeTests {
+    @Test func aNoticeSaysWhatIsLateAndOlderNoticesStillVerify() throws {
+        let key = SigningKeyPair.generate()
+        let id = Array(repeating: UInt8(7), count: 16)
+        let late = EscalationNotice(packetID: id, sender: "alice@school-a", deadline: 1, overdueAt: 2, notified: ["alice@school-a"], late: "duty@devon-csc")
+        #expect(try EscalationNotice.verified(late.signed(with: key), relayKey: key.publicKey) == late)
+        let older = EscalationNotice(packetID: id, sender: "alice@school-a", deadline: 1, overdueAt: 2, notified: ["alice@school-a"])
+        #expect(try EscalationNotice.verified(older.signed(with: key), relayKey: key.publicKey).late == nil, "a notice from before `late` existed")
+        #expect(late.derEncoded() != older.derEncoded())
+        #expect(throws: AuditError.self) { try EscalationNotice.verified(late.signed(with: SigningKeyPair.generate()), relayKey: key.publicKey) }
+    }
+}

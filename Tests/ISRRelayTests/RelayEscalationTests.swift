@@ -32,6 +32,7 @@ import Testing
             #expect(notices.map(\.packet) == [lateID.hex], "\(person.id) is told")
             let notice = try EscalationNotice.verified(Array(try #require(Data(base64Encoded: notices[0].signed))), relayKey: relayKey)
             #expect(notice.notified == ["alice@school-a", "dina@school-a", "duty@devon-csc"])
+            #expect(notice.late == "bob@devon-csc" && notices[0].late == "bob@devon-csc", "the notice says whose read-back is late")
             #expect(notice.packetID == lateID.bytes)
         }
         #expect(try await relay.request(relay.admin, .get, "/v1/notices").json(ListBody<NoticeBody>.self).items.isEmpty)
