@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ISRClient
+import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 
@@ -34,6 +35,7 @@ struct Read: AsyncParsableCommand {
         let ask: String?
         let concern: String?
         let warnings: [String]
+        let countersign: Bool
     }
 
     func run() async throws {
@@ -43,21 +45,28 @@ struct Read: AsyncParsableCommand {
             // A body that does not match its header, or breaks the policy, is shown but flagged.
             let warnings = (try? await session.policy()).map { $0.checkBody(opened.body, header: opened.header).map(\.message) } ?? []
             var state = "read"
+            var countersigner = false
             if opened.header.sender != session.me {
                 let signature = DeliveryReceipt.sign(packet: opened.sealed.bytes, id: packet, recipient: session.me, key: session.keys.signing)
+                let status: PacketStatus
                 do {
-                    state = try await session.client.post("/v1/packets/\(packet.hex)/receipt", json: SignatureBody(signature: Data(signature).base64EncodedString()))
-                        .decode(PacketStatus.self).state
+                    status = try await session.client.post("/v1/packets/\(packet.hex)/receipt", json: SignatureBody(signature: Data(signature).base64EncodedString()))
+                        .decode(PacketStatus.self)
                 } catch let error as ClientError where error.code == .refused && error.message.contains("already posted a receipt") {
-                    state = try await session.status(packet).state
+                    status = try await session.status(packet)
                 }
+                // Where *your* copy stands: your address's state, or, holding it to countersign, that it waits for you.
+                let mine = status.deliveries.first { $0.member == session.me.rawValue }
+                countersigner = mine?.countersigner == true
+                state = countersigner ? Lifecycle.awaitingCountersignature
+                    : status.recipients.first { $0.member == mine?.via }?.state ?? status.state
             }
             let h = opened.header, b = opened.body
             return Result(id: packet.hex, kind: h.kind.rawValue, state: state, sender: h.sender.rawValue, purpose: h.purpose, lawfulBasis: h.lawfulBasis,
                           consent: h.consent.rawValue, statement: b.statement,
                           items: b.items.map { Result.Item(tag: $0.tag.rawValue, text: $0.text, source: $0.source, refersTo: $0.refersTo) },
                           fields: Dictionary(uniqueKeysWithValues: b.fields.map { ($0.name, $0.value) }), consentDetail: b.consentDetail,
-                          subjectInformed: b.subjectInformed, informedReason: b.informedReason, ask: b.ask, concern: b.concern?.rawValue, warnings: warnings)
+                          subjectInformed: b.subjectInformed, informedReason: b.informedReason, ask: b.ask, concern: b.concern?.rawValue, warnings: warnings, countersign: countersigner)
         }
         var lines = ["\(result.kind) \(result.id) from \(result.sender) — verified; \(result.state)",
                      "purpose: \(result.purpose)\(result.lawfulBasis.map { ", lawful basis: \($0)" } ?? ""), consent: \(result.consent)",
@@ -71,7 +80,9 @@ struct Read: AsyncParsableCommand {
         if let ask = result.ask { lines.append("asked of you: \(ask)") }
         if let concern = result.concern { lines.append("concern understood: \(concern)") }
         for warning in result.warnings { lines.append("WARNING: \(warning)") }
-        if result.kind == "share" || result.kind == "consultation" || result.kind == "correction" {
+        if result.countersign {
+            lines.append("\nYou hold this to countersign: release it with isr countersign \(result.id), or return it with isr countersign \(result.id) --return --reason \"…\"")
+        } else if result.kind == "share" || result.kind == "consultation" || result.kind == "correction" {
             lines.append("\nSay what you understood: isr ack \(result.id) --understood \"…\" --concern low|medium|high|immediate")
         }
         Terminal.emit(result, json: global.json, human: lines.joined(separator: "\n"))

@@ -298,6 +298,7 @@ import Testing
         expect(try isr(["countersign", held], home: "alice"), exit: 1, "a countersignature must come from a second person")
         let dinaInbox = try isr(["inbox"], home: "dina")
         #expect(dinaInbox.stdout.contains(held) && dinaInbox.stdout.contains("awaiting-countersignature"), "the DSL finds it in their inbox: \(dinaInbox.stdout)")
+        expect(try isr(["read", held], home: "dina"), exit: 0, "You hold this to countersign: release it with isr countersign \(held)")
         let countersigned = try isr(["countersign", held, "--yes"], home: "dina")
         expect(countersigned, exit: 0, "Countersigned")
         #expect(countersigned.stdout.contains("1. [FACT] Bruising seen on both arms"), "the DSL read what they released: \(countersigned.stdout)")
