@@ -28,14 +28,14 @@ struct MemberAuthentication: RouterMiddleware {
         do {
             peer = try await context.channel.nioSSL_peerCertificate().get()
         } catch {
-            throw Problem.forbidden("auth.no-certificate", "the connection has no verified client certificate")
+            throw RelayRefusal.forbidden("auth.no-certificate", "the connection has no verified client certificate")
         }
-        guard let peer else { throw Problem.forbidden("auth.no-certificate", "present your ISR client certificate") }
+        guard let peer else { throw RelayRefusal.forbidden("auth.no-certificate", "present your ISR client certificate") }
         let der: [UInt8]
         do {
             der = try peer.toDERBytes()
         } catch {
-            throw Problem.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
+            throw RelayRefusal.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
         }
         let identity = try identity(of: der)
         let id = identity.member
@@ -45,16 +45,16 @@ struct MemberAuthentication: RouterMiddleware {
             member = try await store.member(id)
             agency = try await store.agency(id.agency)
         } catch let error as StoreError {
-            throw Problem.store(error)
+            throw RelayRefusal.store(error)
         }
         guard let member, member.certificateFingerprint == identity.fingerprint else {
-            throw Problem.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate; ask your deployment admin to enrol you")
+            throw RelayRefusal.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate; ask your deployment admin to enrol you")
         }
         guard member.status == .active else {
-            throw Problem.forbidden("auth.member-revoked", "\(id) has been revoked; ask your deployment admin")
+            throw RelayRefusal.forbidden("auth.member-revoked", "\(id) has been revoked; ask your deployment admin")
         }
         guard let agency, agency.status == .active else {
-            throw Problem.forbidden("auth.agency-suspended", "agency \(id.agency) is suspended; ask your deployment admin")
+            throw RelayRefusal.forbidden("auth.agency-suspended", "agency \(id.agency) is suspended; ask your deployment admin")
         }
         return member
     }
@@ -66,13 +66,13 @@ struct MemberAuthentication: RouterMiddleware {
         do {
             certificate = try Certificate(derEncoded: der)
         } catch {
-            throw Problem.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
+            throw RelayRefusal.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
         }
         let id: MemberID
         do {
             id = try MemberIdentity.memberID(in: certificate)
         } catch {
-            throw Problem.forbidden("auth.no-member-id", error.message)
+            throw RelayRefusal.forbidden("auth.no-member-id", error.message)
         }
         let identity = CertificateIdentityCache.Identity(member: id, fingerprint: Hex.encode(SHA256.hash(der)))
         certificates.remember(identity, for: der)

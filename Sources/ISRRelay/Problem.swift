@@ -5,8 +5,8 @@ import ISRRelayAPI
 import ISRPolicy
 import ISRStore
 
-/// An RFC 9457 problem: every refusal the relay gives is one of these, as `application/problem+json`,
-/// with a stable `type` code and a `detail` that says what to do. Never a 500 for bad input.
+/// An RFC 9457 problem: how the HTTP layer answers every refusal (`RelayRefusal`, or the framework's own), as
+/// `application/problem+json` with a stable `type` code and a `detail` that says what to do. Never a 500 for bad input.
 public struct Problem: Error, HTTPResponseError, Sendable {
     public let status: HTTPResponse.Status
     /// A stable code, e.g. `packet.bad-signature`; also the last segment of the `type` URI.
@@ -51,36 +51,23 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 }
 
 extension Problem {
-    static func badRequest(_ code: String, _ detail: String) -> Problem { Problem(.badRequest, code: code, title: "Bad request", detail: detail) }
-    static func forbidden(_ code: String, _ detail: String) -> Problem { Problem(.forbidden, code: code, title: "Forbidden", detail: detail) }
-    static func notFound(_ detail: String) -> Problem { Problem(.notFound, code: "not-found", title: "Not found", detail: detail) }
-    static func conflict(_ code: String, _ detail: String) -> Problem { Problem(.conflict, code: code, title: "Conflict", detail: detail) }
-    static func unprocessable(_ code: String, _ detail: String) -> Problem { Problem(.unprocessableContent, code: code, title: "Refused", detail: detail) }
-
-    /// Packet-format refusals: size is 413, signature and sender problems 403/422, malformed input 400.
-    static func packet(_ error: PacketError) -> Problem {
-        switch error.code {
-        case .tooLarge: Problem(.contentTooLarge, code: error.code.rawValue, title: "Packet too large", detail: error.message)
-        case .senderMismatch: forbidden(error.code.rawValue, error.message)
-        case .badSignature, .invalidHeader, .recipientKeys, .fieldsMismatch, .invalidBody, .bodyTampered, .notForRecipient, .stanzaUnreadable:
-            unprocessable(error.code.rawValue, error.message)
-        case .truncated, .malformed, .unsupportedVersion: badRequest(error.code.rawValue, error.message)
-        }
+    /// The HTTP rendering of a domain refusal.
+    init(_ refusal: RelayRefusal) {
+        self.init(Self.status(refusal.kind), code: refusal.code, title: refusal.title, detail: refusal.detail,
+                  violations: refusal.violations.map { PolicyViolationBody(rule: $0.rule, message: $0.message) })
     }
 
-    static func policy(_ violations: [PolicyViolation]) -> Problem {
-        Problem(.unprocessableContent, code: "policy.refused", title: "Refused by the purpose policy",
-                detail: violations.map(\.message).joined(separator: "; "),
-                violations: violations.map { PolicyViolationBody(rule: $0.rule.rawValue, message: $0.message) })
-    }
-
-    /// Store errors: conflicts and wrong states are the client's to fix (409); an unavailable store is 503.
-    static func store(_ error: StoreError) -> Problem {
-        switch error.code {
-        case .notFound: notFound(error.message)
-        case .alreadyExists, .packetConflict, .invalidTransition: conflict(error.code.rawValue, error.message)
-        case .unavailable, .corrupt:
-            Problem(.serviceUnavailable, code: error.code.rawValue, title: "Store unavailable", detail: "the relay cannot reach its store; try again shortly")
+    static func status(_ kind: RelayRefusal.Kind) -> HTTPResponse.Status {
+        switch kind {
+        case .badRequest: .badRequest
+        case .forbidden: .forbidden
+        case .notFound: .notFound
+        case .conflict: .conflict
+        case .unprocessableContent: .unprocessableContent
+        case .contentTooLarge: .contentTooLarge
+        case .gone: .gone
+        case .serviceUnavailable: .serviceUnavailable
+        case .internalServerError: .internalServerError
         }
     }
 }

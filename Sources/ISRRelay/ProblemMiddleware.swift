@@ -10,6 +10,8 @@ struct ProblemMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let refusal as RelayRefusal {
+            throw Problem(refusal)
         } catch let problem as Problem {
             throw problem
         } catch let error as HTTPError {
@@ -26,7 +28,7 @@ struct ProblemMiddleware: RouterMiddleware {
             let detail = error.status == .contentTooLarge ? "the request body is larger than this route accepts" : error.status.reasonPhrase
             throw Problem(error.status, code: "http.\(error.status.code)", title: error.status.reasonPhrase, detail: detail)
         } catch is DecodingError {
-            throw Problem.badRequest("http.invalid-json", "the JSON body does not have the fields this route needs (see /v1/openapi.yaml)")
+            throw Problem(RelayRefusal.badRequest("http.invalid-json", "the JSON body does not have the fields this route needs (see /v1/openapi.yaml)"))
         } catch {
             logger.error("unexpected error", metadata: ["route": "\(request.method) \(context.endpointPath ?? "?")", "error": "\(String(describing: type(of: error)))"])
             throw Problem(.internalServerError, code: "relay.internal", title: "Internal error", detail: "the relay failed unexpectedly; the request was not completed")

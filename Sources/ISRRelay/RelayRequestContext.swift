@@ -29,7 +29,7 @@ public struct RelayRequestContext: RequestContext {
 
     /// The authenticated member; routes behind `MemberAuthentication` can rely on it.
     func requireMember() throws -> Member {
-        guard let member else { throw Problem.forbidden("auth.no-member", "this route needs an enrolled member's client certificate") }
+        guard let member else { throw RelayRefusal.forbidden("auth.no-member", "this route needs an enrolled member's client certificate") }
         return member
     }
 }

@@ -128,7 +128,7 @@ public enum RelayRoutes {
         do {
             return try PacketID(hex: try context.parameters.require("id"))
         } catch let error as PacketError {
-            throw Problem.badRequest("invalid-packet-id", error.message)
+            throw RelayRefusal.badRequest("invalid-packet-id", error.message)
         }
     }
 
@@ -138,7 +138,7 @@ public enum RelayRoutes {
 
     static func signatureBytes(_ text: String) throws -> [UInt8] {
         guard let data = Data(base64Encoded: text), data.count == 64 else {
-            throw Problem.badRequest("invalid-signature", "signature is a base64 64-byte Ed25519 signature")
+            throw RelayRefusal.badRequest("invalid-signature", "signature is a base64 64-byte Ed25519 signature")
         }
         return Array(data)
     }
@@ -148,12 +148,12 @@ public enum RelayRoutes {
         let parameters = request.uri.queryParameters
         var before: Int64?
         if let text = parameters.get("before") {
-            guard let value = Int64(text), value >= 0 else { throw Problem.badRequest("invalid-query", "`before` is the `next` cursor of the previous page") }
+            guard let value = Int64(text), value >= 0 else { throw RelayRefusal.badRequest("invalid-query", "`before` is the `next` cursor of the previous page") }
             before = value
         }
         var limit = 100
         if let text = parameters.get("limit") {
-            guard let value = Int(text), (1...500).contains(value) else { throw Problem.badRequest("invalid-query", "`limit` is a whole number from 1 to 500") }
+            guard let value = Int(text), (1...500).contains(value) else { throw RelayRefusal.badRequest("invalid-query", "`limit` is a whole number from 1 to 500") }
             limit = value
         }
         return (before, limit)
@@ -164,14 +164,14 @@ public enum RelayRoutes {
     static func emergencyReason(_ request: Request) throws -> String? {
         guard let raw = request.headers.first(where: { $0.name.canonicalName == "isr-emergency-release" })?.value else { return nil }
         guard let text = raw.removingPercentEncoding, PlainText.isValid(text), text.utf8.count <= 2000 else {
-            throw Problem.badRequest("invalid-emergency-reason", "ISR-Emergency-Release carries the reason, percent-encoded UTF-8 plain text of 1–2000 bytes")
+            throw RelayRefusal.badRequest("invalid-emergency-reason", "ISR-Emergency-Release carries the reason, percent-encoded UTF-8 plain text of 1–2000 bytes")
         }
         return text
     }
 
     static func query(_ request: Request, _ name: String) throws -> UInt64 {
         guard let value = request.uri.queryParameters.get(name, as: UInt64.self) else {
-            throw Problem.badRequest("invalid-query", "query parameter `\(name)` must be a non-negative integer")
+            throw RelayRefusal.badRequest("invalid-query", "query parameter `\(name)` must be a non-negative integer")
         }
         return value
     }

@@ -17,7 +17,7 @@ extension RelayService {
         do {
             sealed = try SealedPacket(encoded: bytes, limits: limits)
         } catch {
-            throw Problem.packet(error)
+            throw RelayRefusal.packet(error)
         }
         let senderKey = try registeredKey(of: member)
         do {
@@ -25,23 +25,23 @@ extension RelayService {
         } catch where error.code == .badSignature {
             // The unverified header is read only to word the refusal, never acted on.
             if let claimed = try? PacketHeader(derEncoded: sealed.headerBytes, limits: limits), claimed.sender != member.id {
-                throw Problem.forbidden("packet.sender-mismatch", "the packet names \(claimed.sender) as its sender, but you are \(member.id): send only packets you signed")
+                throw RelayRefusal.forbidden("packet.sender-mismatch", "the packet names \(claimed.sender) as its sender, but you are \(member.id): send only packets you signed")
             }
-            throw Problem.packet(error)
+            throw RelayRefusal.packet(error)
         } catch {
-            throw Problem.packet(error)
+            throw RelayRefusal.packet(error)
         }
         let digest = SHA256.hash(bytes)
         // A retry of identical bytes gets the original answer before anything is checked again (the sender may have
         // been revoked, or the policy changed, since: the packet was accepted then).
         if let existing = try await stored({ try await store.packet(header.id) }) {
             guard ConstantTime.equal(existing.digest, digest) else {
-                throw Problem.conflict(StoreErrorCode.packetConflict.rawValue, "packet \(header.id) was already sent with different content; a new packet needs a new id")
+                throw RelayRefusal.conflict(StoreErrorCode.packetConflict.rawValue, "packet \(header.id) was already sent with different content; a new packet needs a new id")
             }
             return try await receipt(for: existing, duplicate: true)
         }
         if case .refused(let code, let why) = Lifecycle.checkNotSelfAddressed(kind: header.kind, sender: member.id, recipients: header.recipients) {
-            throw Problem.unprocessable("lifecycle.\(code.rawValue)", why)
+            throw RelayRefusal.unprocessable("lifecycle.\(code.rawValue)", why)
         }
 
         var deliveries: [NewPacket.Stanza] = []
@@ -59,7 +59,7 @@ extension RelayService {
         if needsCountersignature {
             let countersigners = try await countersigners(for: member).filter { id in !deliveries.contains { $0.member == id } }
             guard !countersigners.isEmpty else {
-                throw Problem.unprocessable("countersign.nobody", "`\(header.purpose)` needs a dsl or manager of \(member.agency) to countersign, and it has none enrolled; ask your admin")
+                throw RelayRefusal.unprocessable("countersign.nobody", "`\(header.purpose)` needs a dsl or manager of \(member.agency) to countersign, and it has none enrolled; ask your admin")
             }
             deliveries += countersigners.map { NewPacket.Stanza(member: $0, via: $0, countersigner: true) }
         }
@@ -68,14 +68,14 @@ extension RelayService {
         guard expected == sealedTo else {
             let missing = expected.subtracting(sealedTo).map(\.rawValue).sorted()
             let extra = sealedTo.subtracting(expected).map(\.rawValue).sorted()
-            throw Problem.unprocessable("packet.stanzas-mismatch", "the packet must be sealed to exactly the current members its recipients reach\(needsCountersignature ? ", and your agency's dsl/managers who countersign it" : "") (missing: \(missing.joined(separator: ", ")); not expected: \(extra.joined(separator: ", "))); refresh the directory and resend")
+            throw RelayRefusal.unprocessable("packet.stanzas-mismatch", "the packet must be sealed to exactly the current members its recipients reach\(needsCountersignature ? ", and your agency's dsl/managers who countersign it" : "") (missing: \(missing.joined(separator: ", ")); not expected: \(extra.joined(separator: ", "))); refresh the directory and resend")
         }
 
         let senderKind = try await stored { try await store.agency(member.agency) }?.kind
         let violations = policy.checkHeader(header, recipientAgencyKinds: agencyKinds, senderAgencyKind: senderKind)
-        guard violations.isEmpty else { throw Problem.policy(violations) }
+        guard violations.isEmpty else { throw RelayRefusal.policy(violations) }
         if emergencyReason != nil, !needsCountersignature {
-            throw Problem.unprocessable("countersign.not-needed", "an emergency release is for purposes that need a countersignature; `\(header.purpose)` is released at once anyway — send it without --emergency")
+            throw RelayRefusal.unprocessable("countersign.not-needed", "an emergency release is for purposes that need a countersignature; `\(header.purpose)` is released at once anyway — send it without --emergency")
         }
         let linked = try await lifecycleLinks(for: header, from: member)
 
@@ -130,7 +130,7 @@ extension RelayService {
     /// A member's registered Ed25519 key (32 bytes by the store's schema).
     func registeredKey(of member: Member) throws -> SigningPublicKey {
         guard let key = try? SigningPublicKey(bytes: member.signingKey) else {
-            throw Problem(.serviceUnavailable, code: "store.corrupt", title: "Store unavailable", detail: "\(member.id)'s registered key cannot be read")
+            throw RelayRefusal(.serviceUnavailable, code: "store.corrupt", title: "Store unavailable", detail: "\(member.id)'s registered key cannot be read")
         }
         return key
     }
@@ -147,26 +147,26 @@ extension RelayService {
     func resolve(_ address: MemberID, excluding sender: MemberID) async throws -> ([MemberID], String) {
         let agency = try await stored { try await store.agency(address.agency) }
         guard let agency else {
-            throw Problem.unprocessable("recipient.unknown", "recipient \(address): agency \(address.agency) is not registered; check the address with `isr directory`")
+            throw RelayRefusal.unprocessable("recipient.unknown", "recipient \(address): agency \(address.agency) is not registered; check the address with `isr directory`")
         }
         guard agency.status == .active else {
-            throw Problem.unprocessable("recipient.suspended", "recipient \(address): agency \(address.agency) is suspended and cannot receive packets")
+            throw RelayRefusal.unprocessable("recipient.suspended", "recipient \(address): agency \(address.agency) is suspended and cannot receive packets")
         }
         if let member = try await stored({ try await store.member(address) }) {
             guard member.status == .active else {
-                throw Problem.unprocessable("recipient.revoked", "recipient \(address) has been revoked and cannot receive packets; choose another recipient")
+                throw RelayRefusal.unprocessable("recipient.revoked", "recipient \(address) has been revoked and cannot receive packets; choose another recipient")
             }
             return ([address], agency.kind)
         }
         guard let role = try await stored({ try await store.roleAddress(address) }) else {
-            throw Problem.unprocessable("recipient.unknown", "recipient \(address) is neither an enrolled member nor a role address; check it with `isr directory`")
+            throw RelayRefusal.unprocessable("recipient.unknown", "recipient \(address) is neither an enrolled member nor a role address; check it with `isr directory`")
         }
         var active: [MemberID] = []
         for id in role where id != sender {
             if try await stored({ try await store.member(id) })?.status == .active { active.append(id) }
         }
         guard !active.isEmpty else {
-            throw Problem.unprocessable("recipient.empty-role", "role address \(address) has no active member other than you; tell its agency's admin")
+            throw RelayRefusal.unprocessable("recipient.empty-role", "role address \(address) has no active member other than you; tell its agency's admin")
         }
         return (active, agency.kind)
     }
@@ -175,18 +175,18 @@ extension RelayService {
     func lifecycleLinks(for header: PacketHeader, from member: Member) async throws -> [LinkedTransition] {
         guard let targetID = header.inReplyTo ?? header.relatesTo else {
             if header.kind == .decision, !header.recipients.allSatisfy({ $0.agency == member.agency }) {
-                throw Problem.unprocessable("lifecycle.\(RefusalCode.wrongRecipients.rawValue)", "a decision is a record for your own agency: address it to yourself or your agency's dsl")
+                throw RelayRefusal.unprocessable("lifecycle.\(RefusalCode.wrongRecipients.rawValue)", "a decision is a record for your own agency: address it to yourself or your agency's dsl")
             }
             return []
         }
         guard let view = try await stored({ try await store.packetView(targetID, bytes: false, history: false) }) else {
-            throw Problem.unprocessable("lifecycle.unknown-packet", "packet \(targetID), which this one answers, is not known to this relay")
+            throw RelayRefusal.unprocessable("lifecycle.unknown-packet", "packet \(targetID), which this one answers, is not known to this relay")
         }
         let target = view.record
         let mine = view.deliveries.first { $0.member == member.id }
         let party: Party = target.sender == member.id ? .sender : mine.map { $0.countersigner ? .countersigner : .recipient } ?? .outsider
         func refuse(_ verdict: Verdict) throws {
-            if case .refused(let code, let why) = verdict { throw Problem.unprocessable("lifecycle.\(code.rawValue)", why) }
+            if case .refused(let code, let why) = verdict { throw RelayRefusal.unprocessable("lifecycle.\(code.rawValue)", why) }
         }
         // A share without in-reply-to only refers to another packet; it answers nothing.
         let rule = header.kind == .share && header.inReplyTo == nil ? nil : Lifecycle.replyRule(for: header.kind)
@@ -205,14 +205,14 @@ extension RelayService {
         if party == .recipient, let mine {
             // Read-back, decline, or a share answering a request: for the address that reached this member.
             guard let obligation = view.obligations.first(where: { $0.address == mine.via }) else {
-                throw Problem.unprocessable("lifecycle.no-obligation", "packet \(targetID) owes no answer to \(mine.via)")
+                throw RelayRefusal.unprocessable("lifecycle.no-obligation", "packet \(targetID) owes no answer to \(mine.via)")
             }
             // A role address is one obligation: the first member to answer answers for the role (and any clarification is theirs).
             if let other = obligation.answeredBy, other != member.id {
-                throw Problem.unprocessable("lifecycle.\(RefusalCode.alreadyAnswered.rawValue)", "\(mine.via) already answered packet \(targetID): \(obligation.state.rawValue) by \(other)")
+                throw RelayRefusal.unprocessable("lifecycle.\(RefusalCode.alreadyAnswered.rawValue)", "\(mine.via) already answered packet \(targetID): \(obligation.state.rawValue) by \(other)")
             }
             if rule.needsFetch, mine.deliveredAt == nil {
-                throw Problem.unprocessable("lifecycle.\(RefusalCode.notFetched.rawValue)", "fetch and read packet \(targetID) before you answer it (`isr read \(targetID)`)")
+                throw RelayRefusal.unprocessable("lifecycle.\(RefusalCode.notFetched.rawValue)", "fetch and read packet \(targetID) before you answer it (`isr read \(targetID)`)")
             }
             let verdict = Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: obligation.state)
             try refuse(verdict)
@@ -226,7 +226,7 @@ extension RelayService {
         return try header.recipients.map { reader in
             guard let obligation = view.obligations.first(where: { $0.answeredBy == reader && $0.state == .acknowledged }),
                   case .allowed(let transition?) = Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: obligation.state) else {
-                throw Problem.unprocessable("lifecycle.\(RefusalCode.noObligation.rawValue)", "\(reader) has no read-back of packet \(targetID) waiting for you")
+                throw RelayRefusal.unprocessable("lifecycle.\(RefusalCode.noObligation.rawValue)", "\(reader) has no read-back of packet \(targetID) waiting for you")
             }
             let newDeadline = transition.restartsDeadline ? readBackDeadline(purpose: target.purpose, urgency: target.urgency, from: clock()) : nil
             return LinkedTransition(packet: targetID, address: obligation.address, transition: transition, expectAnsweredBy: reader, newDeadline: newDeadline)
@@ -244,7 +244,7 @@ extension RelayService {
             checkpoints.remember(checkpoint, signed)
             return signed
         } catch {
-            throw Problem(.internalServerError, code: error.code.rawValue, title: "Checkpoint", detail: "the relay could not sign its checkpoint")
+            throw RelayRefusal(.internalServerError, code: error.code.rawValue, title: "Checkpoint", detail: "the relay could not sign its checkpoint")
         }
     }
 }

@@ -9,18 +9,18 @@ import X509
 
 extension RelayService {
     func requireAdmin(_ member: Member) throws {
-        guard member.role == .admin else { throw Problem.forbidden("admin.required", "this is an admin operation; you are \(member.role.rawValue)") }
+        guard member.role == .admin else { throw RelayRefusal.forbidden("admin.required", "this is an admin operation; you are \(member.role.rawValue)") }
     }
 
     public func addAgency(_ request: AgencyRequest, by admin: Member) async throws -> AgencyBody {
         try requireAdmin(admin)
         let id: AgencyID
-        do { id = try AgencyID(request.id) } catch { throw Problem.badRequest("admin.invalid-agency-id", error.message) }
+        do { id = try AgencyID(request.id) } catch { throw RelayRefusal.badRequest("admin.invalid-agency-id", error.message) }
         guard policy.agencyKinds.contains(request.kind) else {
-            throw Problem.badRequest("admin.invalid-agency-kind", "agency kind `\(request.kind)` is not one of \(policy.agencyKinds.joined(separator: ", "))")
+            throw RelayRefusal.badRequest("admin.invalid-agency-kind", "agency kind `\(request.kind)` is not one of \(policy.agencyKinds.joined(separator: ", "))")
         }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw Problem.badRequest("admin.invalid-name", "an agency name is 1–200 characters") }
+        guard (1...200).contains(name.count) else { throw RelayRefusal.badRequest("admin.invalid-name", "an agency name is 1–200 characters") }
         let agency = Agency(id: id, name: name, kind: request.kind, registeredAt: clock())
         _ = try await stored {
             try await store.insertAgency(agency, event: event("agency.registered", by: admin.id.rawValue, ["agency": id.rawValue, "kind": request.kind]))
@@ -31,11 +31,11 @@ extension RelayService {
     public func setAgencyStatus(_ raw: String, to status: Agency.Status, by admin: Member) async throws -> AgencyBody {
         try requireAdmin(admin)
         let id: AgencyID
-        do { id = try AgencyID(raw) } catch { throw Problem.badRequest("admin.invalid-agency-id", error.message) }
+        do { id = try AgencyID(raw) } catch { throw RelayRefusal.badRequest("admin.invalid-agency-id", error.message) }
         _ = try await stored {
             try await store.updateAgencyStatus(id, to: status, event: event(status == .suspended ? "agency.suspended" : "agency.reinstated", by: admin.id.rawValue, ["agency": id.rawValue]))
         }
-        guard let agency = try await stored({ try await store.agency(id) }) else { throw Problem.notFound("agency \(id) is not registered") }
+        guard let agency = try await stored({ try await store.agency(id) }) else { throw RelayRefusal.notFound("agency \(id) is not registered") }
         return agency.body
     }
 
@@ -43,37 +43,37 @@ extension RelayService {
     public func enrol(_ request: EnrolmentRequest, by admin: Member) async throws -> Enrolment {
         try requireAdmin(admin)
         guard let ca = certificateAuthority else {
-            throw Problem(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
+            throw RelayRefusal(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
         }
         let csr: MemberCertificateRequest
-        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw Problem.badRequest(error.code.rawValue, error.message) }
+        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw RelayRefusal.badRequest(error.code.rawValue, error.message) }
         guard let role = Member.Role(rawValue: request.role) else {
-            throw Problem.badRequest("admin.invalid-role", "role `\(request.role)` is not one of \(Member.Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw RelayRefusal.badRequest("admin.invalid-role", "role `\(request.role)` is not one of \(Member.Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let signing = Data(base64Encoded: request.signingKey), signing.count == 32,
               let encryption = Data(base64Encoded: request.encryptionKey), encryption.count == 32 else {
-            throw Problem.badRequest("admin.invalid-keys", "signing_key and encryption_key are base64 32-byte public keys from `isr keygen`")
+            throw RelayRefusal.badRequest("admin.invalid-keys", "signing_key and encryption_key are base64 32-byte public keys from `isr keygen`")
         }
         let name = request.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw Problem.badRequest("admin.invalid-name", "a display name is 1–200 characters") }
+        guard (1...200).contains(name.count) else { throw RelayRefusal.badRequest("admin.invalid-name", "a display name is 1–200 characters") }
         guard let entryData = Data(base64Encoded: request.directoryEntry) else {
-            throw Problem.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
+            throw RelayRefusal.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }
         let entry = Array(entryData)
         guard let agency = try await stored({ try await store.agency(csr.member.agency) }), agency.status == .active else {
-            throw Problem.unprocessable("admin.agency", "agency \(csr.member.agency) is not registered and active; add it first")
+            throw RelayRefusal.unprocessable("admin.agency", "agency \(csr.member.agency) is not registered and active; add it first")
         }
         // The entry must be signed by this admin and vouch for exactly the person and keys being enrolled.
         let vouched: DirectoryEntry
         do {
             vouched = try DirectoryEntry.verified(entry, adminKey: try registeredKey(of: admin))
         } catch let error as PKIError {
-            throw Problem.unprocessable("admin.entry-signature", "the directory entry must be signed by your admin key: \(error.message)")
+            throw RelayRefusal.unprocessable("admin.entry-signature", "the directory entry must be signed by your admin key: \(error.message)")
         }
         guard try DirectoryEntry.signer(of: entry) == admin.id, vouched.member == csr.member, vouched.displayName == name,
               vouched.signingKey.bytes == Array(signing), vouched.encryptionKey.bytes == Array(encryption),
               vouched.agencyName == agency.name, vouched.agencyKind == agency.kind else {
-            throw Problem.unprocessable("admin.entry-mismatch", "the directory entry does not match the member, name, agency or keys being enrolled")
+            throw RelayRefusal.unprocessable("admin.entry-mismatch", "the directory entry does not match the member, name, agency or keys being enrolled")
         }
         let certificate: Certificate
         let der: [UInt8]
@@ -81,7 +81,7 @@ extension RelayService {
             certificate = try ca.issueClientCertificate(for: csr)
             der = try certificate.serializeAsPEM().derBytes
         } catch {
-            throw Problem.unprocessable("admin.issuance", "the certificate could not be issued")
+            throw RelayRefusal.unprocessable("admin.issuance", "the certificate could not be issued")
         }
         let member = Member(id: csr.member, displayName: name, role: role, signingKey: Array(signing), encryptionKey: Array(encryption),
                             certificateFingerprint: Hex.encode(ISRCrypto.SHA256.hash(der)), directoryEntry: entry, enrolledAt: clock())
@@ -92,7 +92,7 @@ extension RelayService {
             return Enrolment(member: directoryMember(member, agency), certificate: try certificate.serializeAsPEM().pemString,
                              caCertificate: try ca.certificate.serializeAsPEM().pemString)
         } catch {
-            throw Problem.unprocessable("admin.issuance", "the certificate could not be written as PEM")
+            throw RelayRefusal.unprocessable("admin.issuance", "the certificate could not be written as PEM")
         }
     }
 
@@ -100,7 +100,7 @@ extension RelayService {
         try requireAdmin(admin)
         let id = try memberID(raw)
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(trimmed.count) else { throw Problem.badRequest("admin.reason", "give a reason for the revocation (1–500 characters)") }
+        guard (1...500).contains(trimmed.count) else { throw RelayRefusal.badRequest("admin.reason", "give a reason for the revocation (1–500 characters)") }
         _ = try await stored {
             try await store.updateMember(id, status: .revoked, role: nil, directoryEntry: nil,
                                          event: event("member.revoked", by: admin.id.rawValue, ["member": id.rawValue, "reason": trimmed]))
@@ -111,7 +111,7 @@ extension RelayService {
     public func changeRole(_ raw: String, to roleText: String, by admin: Member) async throws -> DirectoryMember {
         try requireAdmin(admin)
         let id = try memberID(raw)
-        guard let role = Member.Role(rawValue: roleText) else { throw Problem.badRequest("admin.invalid-role", "role `\(roleText)` is unknown") }
+        guard let role = Member.Role(rawValue: roleText) else { throw RelayRefusal.badRequest("admin.invalid-role", "role `\(roleText)` is unknown") }
         _ = try await stored {
             try await store.updateMember(id, status: nil, role: role, directoryEntry: nil,
                                          event: event("member.role-changed", by: admin.id.rawValue, ["member": id.rawValue, "role": role.rawValue]))
@@ -123,7 +123,7 @@ extension RelayService {
         try requireAdmin(admin)
         let address = try memberID(raw)
         let ids = try members.map { try memberID($0) }
-        guard ids.count <= 64 else { throw Problem.badRequest("admin.role-size", "a role address has at most 64 members") }
+        guard ids.count <= 64 else { throw RelayRefusal.badRequest("admin.role-size", "a role address has at most 64 members") }
         _ = try await stored {
             try await store.setRoleAddress(address, members: ids, event: event("role.set", by: admin.id.rawValue,
                                                                                 ["address": address.rawValue, "members": ids.map(\.rawValue).sorted().joined(separator: ",")]))
@@ -145,16 +145,16 @@ extension RelayService {
     public func directoryEntry(_ id: MemberID) async throws -> DirectoryMember {
         guard let member = try await stored({ try await store.member(id) }), let agency = try await stored({ try await store.agency(id.agency) }) else {
             if let role = try await stored({ try await store.roleAddress(id) }) {
-                throw Problem(.notFound, code: "directory.role-address", title: "Role address", detail: "\(id) is a role address for \(role.map(\.rawValue).joined(separator: ", "))")
+                throw RelayRefusal(.notFound, code: "directory.role-address", title: "Role address", detail: "\(id) is a role address for \(role.map(\.rawValue).joined(separator: ", "))")
             }
-            throw Problem.notFound("\(id) is not in the directory")
+            throw RelayRefusal.notFound("\(id) is not in the directory")
         }
         return directoryMember(member, agency)
     }
 
     public func roleAddress(_ raw: String) async throws -> [String] {
         let address = try memberID(raw)
-        guard let members = try await stored({ try await store.roleAddress(address) }) else { throw Problem.notFound("\(address) is not a role address") }
+        guard let members = try await stored({ try await store.roleAddress(address) }) else { throw RelayRefusal.notFound("\(address) is not a role address") }
         return members.map(\.rawValue)
     }
 
@@ -168,7 +168,7 @@ extension RelayService {
     }
 
     func memberID(_ raw: String) throws -> MemberID {
-        do { return try MemberID(raw) } catch { throw Problem.badRequest("invalid-member-id", error.message) }
+        do { return try MemberID(raw) } catch { throw RelayRefusal.badRequest("invalid-member-id", error.message) }
     }
 }
 

@@ -13,9 +13,9 @@ extension RelayService {
     }
 
     public func leaves(start: UInt64, end: UInt64) async throws -> LeavesBody {
-        guard start <= end, end - start <= 1000 else { throw Problem.badRequest("audit.range", "ask for 0 to 1000 leaves with start ≤ end") }
+        guard start <= end, end - start <= 1000 else { throw RelayRefusal.badRequest("audit.range", "ask for 0 to 1000 leaves with start ≤ end") }
         let size = try await stored { try await store.auditSize() }
-        guard end <= size else { throw Problem.badRequest("audit.range", "the log has \(size) leaves; end must be at most \(size)") }
+        guard end <= size else { throw RelayRefusal.badRequest("audit.range", "the log has \(size) leaves; end must be at most \(size)") }
         let leaves = try await stored { try await store.auditLeaves(start: start, end: end) }
         return LeavesBody(start: start, leaves: leaves.map { Data($0).base64EncodedString() })
     }
@@ -36,7 +36,7 @@ extension RelayService {
         do {
             return ProofBody(proof: try await stored(body).map { Data($0).base64EncodedString() })
         } catch let error as AuditError {
-            throw Problem.badRequest(error.code.rawValue, error.message)
+            throw RelayRefusal.badRequest(error.code.rawValue, error.message)
         }
     }
 }

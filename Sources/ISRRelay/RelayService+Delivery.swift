@@ -11,11 +11,11 @@ extension RelayService {
     /// transaction that checks the packet is still available (so a fetch and a withdrawal cannot both succeed).
     /// Anyone else gets "not found", so packet ids reveal nothing.
     public func fetch(_ id: PacketID, as member: Member) async throws -> [UInt8] {
-        guard let view = try await stored({ try await store.packetView(id, bytes: true, history: false) }) else { throw Problem.notFound("no packet \(id) for you") }
+        guard let view = try await stored({ try await store.packetView(id, bytes: true, history: false) }) else { throw RelayRefusal.notFound("no packet \(id) for you") }
         let isSender = view.record.sender == member.id
-        guard isSender || view.deliveries.contains(where: { $0.member == member.id }) else { throw Problem.notFound("no packet \(id) for you") }
+        guard isSender || view.deliveries.contains(where: { $0.member == member.id }) else { throw RelayRefusal.notFound("no packet \(id) for you") }
         guard let bytes = view.bytes else {
-            throw Problem(.gone, code: "packet.purged", title: "Purged", detail: "packet \(id)'s content was purged at the end of its retention; its record remains")
+            throw RelayRefusal(.gone, code: "packet.purged", title: "Purged", detail: "packet \(id)'s content was purged at the end of its retention; its record remains")
         }
         if !isSender {
             _ = try await stored { try await store.recordDelivery(id, member: member.id, event: event("packet.delivered", by: member.id.rawValue, packet: id)) }
@@ -27,11 +27,11 @@ extension RelayService {
     public func receipt(_ id: PacketID, signature: [UInt8], from member: Member) async throws -> PacketStatus {
         guard let record = try await stored({ try await store.packetView(id, bytes: false, history: false) })
             .flatMap({ view in view.deliveries.contains(where: { $0.member == member.id }) ? view.record : nil }) else {
-            throw Problem.notFound("no packet \(id) for you")
+            throw RelayRefusal.notFound("no packet \(id) for you")
         }
         let data = DeliveryReceipt.signedData(packetID: id, packetDigest: record.digest, recipient: member.id)
         guard try registeredKey(of: member).isValidSignature(signature, for: data, context: .receipt) else {
-            throw Problem.unprocessable("receipt.bad-signature", "the receipt is not your signature over packet \(id) as the relay holds it; fetch the packet again and re-sign")
+            throw RelayRefusal.unprocessable("receipt.bad-signature", "the receipt is not your signature over packet \(id) as the relay holds it; fetch the packet again and re-sign")
         }
         _ = try await stored {
             try await store.recordReceipt(id, member: member.id, receipt: signature,
@@ -46,7 +46,7 @@ extension RelayService {
         let record = try await countersignable(id, by: member)
         let data = Countersignature.signedData(packetID: id, packetDigest: record.digest, countersigner: member.id)
         guard try registeredKey(of: member).isValidSignature(signature, for: data, context: .countersign) else {
-            throw Problem.unprocessable("countersign.bad-signature", "the countersignature is not your signature over packet \(id)")
+            throw RelayRefusal.unprocessable("countersign.bad-signature", "the countersignature is not your signature over packet \(id)")
         }
         let deadline = Lifecycle.expectsAnswer(record.kind) ? readBackDeadline(purpose: record.purpose, urgency: record.urgency, from: clock()) : nil
         let change = PhaseChange(rule: Lifecycle.phaseRule(.countersign), countersignature: true, releaseDeadline: deadline)
@@ -59,12 +59,12 @@ extension RelayService {
     /// The countersigner sends a held packet back to its sender with reasons (signed); it never reaches the recipients.
     public func returnToSender(_ id: PacketID, signature: [UInt8], reason: String, from member: Member) async throws -> PacketStatus {
         guard PlainText.isValid(reason), reason.utf8.count <= 2000 else {
-            throw Problem.badRequest("invalid-reason", "the reason is 1–2000 bytes of plain text: tell the sender what to change")
+            throw RelayRefusal.badRequest("invalid-reason", "the reason is 1–2000 bytes of plain text: tell the sender what to change")
         }
         let record = try await countersignable(id, by: member)
         let data = Countersignature.returnData(packetID: id, packetDigest: record.digest, countersigner: member.id, reason: reason)
         guard try registeredKey(of: member).isValidSignature(signature, for: data, context: .countersignReturn) else {
-            throw Problem.unprocessable("countersign.bad-signature", "the return is not your signature over packet \(id) and your reasons")
+            throw RelayRefusal.unprocessable("countersign.bad-signature", "the return is not your signature over packet \(id) and your reasons")
         }
         let change = PhaseChange(rule: Lifecycle.phaseRule(.returnToSender), countersignature: true, returnReason: reason)
         _ = try await stored {
@@ -79,22 +79,22 @@ extension RelayService {
     /// fetched by them (they read what they approve).
     func countersignable(_ id: PacketID, by member: Member) async throws -> PacketRecord {
         guard let view = try await stored({ try await store.packetView(id, bytes: false, history: false) }), view.record.sender.agency == member.agency else {
-            throw Problem.notFound("no packet \(id) in your agency")
+            throw RelayRefusal.notFound("no packet \(id) in your agency")
         }
         guard member.role.isSeniorSafeguarding else {
-            throw Problem.forbidden("countersign.role", "only a dsl or manager of \(member.agency) can countersign; you are \(member.role.rawValue)")
+            throw RelayRefusal.forbidden("countersign.role", "only a dsl or manager of \(member.agency) can countersign; you are \(member.role.rawValue)")
         }
         guard view.record.sender != member.id else {
-            throw Problem.forbidden("countersign.same-person", "a countersignature must come from a second person, not the sender")
+            throw RelayRefusal.forbidden("countersign.same-person", "a countersignature must come from a second person, not the sender")
         }
         guard view.record.awaitsCountersignature else {
-            throw Problem.conflict("countersign.not-awaited", "packet \(id) is \(view.record.phase.rawValue) and not waiting for a countersignature")
+            throw RelayRefusal.conflict("countersign.not-awaited", "packet \(id) is \(view.record.phase.rawValue) and not waiting for a countersignature")
         }
         guard let mine = view.deliveries.first(where: { $0.member == member.id && $0.countersigner }) else {
-            throw Problem.forbidden("countersign.not-sealed", "packet \(id) was not sealed to you, so you cannot read it; only a dsl/manager it was sealed to can countersign")
+            throw RelayRefusal.forbidden("countersign.not-sealed", "packet \(id) was not sealed to you, so you cannot read it; only a dsl/manager it was sealed to can countersign")
         }
         guard mine.deliveredAt != nil else {
-            throw Problem.unprocessable("countersign.unread", "read packet \(id) before you countersign it (`isr read \(id)`): a countersignature backs what you have seen")
+            throw RelayRefusal.unprocessable("countersign.unread", "read packet \(id) before you countersign it (`isr read \(id)`): a countersignature backs what you have seen")
         }
         return view.record
     }
@@ -103,11 +103,11 @@ extension RelayService {
     /// confirmation, a decline…) cannot be withdrawn: withdrawing it would not undo what it did.
     public func withdraw(_ id: PacketID, by member: Member) async throws -> PacketStatus {
         guard let record = try await stored({ try await store.packet(id) }), record.sender == member.id else {
-            throw Problem.notFound("you sent no packet \(id)")
+            throw RelayRefusal.notFound("you sent no packet \(id)")
         }
         let movedAnother = Lifecycle.replyRule(for: record.kind)?.transition != nil && !(record.kind == .share && record.inReplyTo == nil)
         guard !movedAnother else {
-            throw Problem.conflict("lifecycle.wrong-state", "a `\(record.kind.rawValue)` is part of another packet's record and cannot be withdrawn; send a correction or a new reply instead")
+            throw RelayRefusal.conflict("lifecycle.wrong-state", "a `\(record.kind.rawValue)` is part of another packet's record and cannot be withdrawn; send a correction or a new reply instead")
         }
         _ = try await stored {
             try await store.changePhase(id, PhaseChange(rule: Lifecycle.phaseRule(.withdraw), onlyIfUnfetched: true),
@@ -118,10 +118,10 @@ extension RelayService {
 
     /// A packet's per-recipient states and history, for its sender, its holders, and the sender's dsl/managers.
     public func status(_ id: PacketID, for member: Member) async throws -> PacketStatus {
-        guard let view = try await stored({ try await store.packetView(id, bytes: false, history: true) }) else { throw Problem.notFound("no packet \(id) for you") }
+        guard let view = try await stored({ try await store.packetView(id, bytes: false, history: true) }) else { throw RelayRefusal.notFound("no packet \(id) for you") }
         let record = view.record
         let senderSide = record.sender == member.id || (member.role.isSeniorSafeguarding && member.agency == record.sender.agency)
-        guard senderSide || view.deliveries.contains(where: { $0.member == member.id }) else { throw Problem.notFound("no packet \(id) for you") }
+        guard senderSide || view.deliveries.contains(where: { $0.member == member.id }) else { throw RelayRefusal.notFound("no packet \(id) for you") }
         let now = clock()
         let recipients = view.obligations.map { o in
             PacketStatus.Recipient(member: o.address.rawValue, state: o.state.rawValue, deadline: o.deadline,

@@ -9,7 +9,7 @@ import ISRStore
 import Logging
 
 /// The relay's rules, independent of HTTP: who may do what to which packet, what the policy allows, and what
-/// is recorded. Routes translate requests into calls here; everything refused is a `Problem`.
+/// is recorded. Routes translate requests into calls here; everything refused is a `RelayRefusal`.
 public struct RelayService: Sendable {
     public let store: any RelayStore
     public let policy: Policy
@@ -51,7 +51,7 @@ public struct RelayService: Sendable {
             if error.code == .unavailable || error.code == .corrupt {
                 logger.error("store failure", metadata: ["code": "\(error.code.rawValue)"])
             }
-            throw Problem.store(error)
+            throw RelayRefusal.store(error)
         }
     }
 
