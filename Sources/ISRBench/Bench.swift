@@ -90,10 +90,17 @@ public enum Bench {
         }
         report.phases.append(accept)
 
-        progress("inbox: each recipient lists their inbox")
+        progress("inbox: each recipient lists their whole inbox, page by page")
         let (inbox, _) = await PhaseRunner(connections: recipients, rate: nil, duration: nil, relay: target.usage)
             .run("inbox", items: Array(0..<c), owner: { $0 }) { connection, _ in
-                try expect(200, try await connection.exchange(.GET, "/v1/inbox"))
+                var before: String?
+                for _ in 0..<1000 {
+                    let reply = try await connection.exchange(.GET, "/v1/inbox?limit=500" + (before.map { "&before=\($0)" } ?? ""))
+                    try expect(200, reply)
+                    struct Page: Decodable { let next: String? }
+                    guard let next = try JSONDecoder().decode(Page.self, from: Data(reply.body)).next else { break }
+                    before = next
+                }
             }
         report.phases.append(inbox)
 

@@ -32,14 +32,67 @@ extension RelayService {
             throw RelayRefusal.packet(error)
         }
         let digest = SHA256.hash(bytes)
-        // A retry of identical bytes gets the original answer before anything is checked again (the sender may have
-        // been revoked, or the policy changed, since: the packet was accepted then).
-        if let existing = try await stored({ try await store.packet(header.id) }) {
-            guard ConstantTime.equal(existing.digest, digest) else {
-                throw RelayRefusal.conflict(StoreErrorCode.packetConflict.rawValue, "packet \(header.id) was already sent with different content; a new packet needs a new id")
+        let checked: Checked
+        do {
+            checked = try await check(header, sealed: sealed, from: member, emergencyReason: emergencyReason)
+        } catch let refusal as RelayRefusal {
+            // A retry of identical bytes gets the original answer, not a refusal: the sender may have been revoked, a
+            // recipient may have read it back, or the policy changed since. (A retry that still passes every check is
+            // recognised by the store, in the same transaction that would have stored it.)
+            if let existing = try await stored({ try await store.packet(header.id) }) {
+                guard ConstantTime.equal(existing.digest, digest) else {
+                    throw RelayRefusal.conflict(StoreErrorCode.packetConflict.rawValue, "packet \(header.id) was already sent with different content; a new packet needs a new id")
+                }
+                return try await receipt(for: existing, duplicate: true)
             }
-            return try await receipt(for: existing, duplicate: true)
+            throw refusal
         }
+        let (deliveries, needsCountersignature, linked) = (checked.deliveries, checked.needsCountersignature, checked.linked)
+        let purpose = policy.purposes[header.purpose]
+        let now = clock()
+        let (phase, _) = Lifecycle.initialPhase(needsCountersignature: needsCountersignature, emergency: emergencyReason != nil)
+        // The acknowledgement deadline starts at release: a held packet gets its deadline when it is countersigned.
+        let deadline = Lifecycle.expectsAnswer(header.kind) && phase == .accepted
+            ? readBackDeadline(purpose: header.purpose, urgency: header.urgency, from: now) : nil
+        let countersignDue = needsCountersignature
+            ? purpose?.countersignWithin.map { millis($0.deadline(sentAt: date(now), calendar: calendar, capHours: nil)) } : nil
+        let record = PacketRecord(id: header.id, sender: member.id, kind: header.kind, purpose: header.purpose, recipients: header.recipients,
+                                  phase: phase, urgency: header.urgency, acceptedAt: now, deadline: deadline, leafIndex: 0, digest: digest,
+                                  inReplyTo: header.inReplyTo, relatesTo: header.relatesTo, retentionDays: header.retentionDays,
+                                  countersignDue: countersignDue, emergency: emergencyReason != nil, emergencyReason: emergencyReason)
+        let obligations = header.recipients.map { Obligation(address: $0, state: .pending, deadline: deadline) }
+        var attributes = ["kind": header.kind.rawValue, "purpose": header.purpose, "recipients": header.recipients.map(\.rawValue).joined(separator: ","),
+                          "state": phase.rawValue, "digest": Hex.encode(digest)]
+        if !linked.isEmpty { attributes["target"] = linked[0].packet.hex }
+        if needsCountersignature { attributes["countersigners"] = deliveries.filter(\.countersigner).map(\.member.rawValue).joined(separator: ",") }
+        if let emergencyReason {
+            attributes["emergency"] = "true"
+            // The reason itself stays out of the log (it may describe the child); its digest binds it to the record.
+            attributes["emergency-reason-sha256"] = Hex.encode(SHA256.hash(Array(emergencyReason.utf8)))
+        }
+        let event = AuditEvent(kind: Lifecycle.auditEventKind(header.kind), time: now, actor: member.id.rawValue, packetID: header.id.bytes, attributes: attributes)
+        let outcome = try await stored {
+            try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries, obligations: obligations), event: event, linked: linked)
+        }
+        if case .accepted = outcome {
+            RelayMetrics.packetAccepted(kind: header.kind.rawValue, state: phase.rawValue)
+            // Debug, not info: every acceptance is already in the audit log and counted in /metrics, and a line per
+            // packet cost about a tenth of the relay's acceptance throughput (isr-bench).
+            logger.debug("packet accepted", metadata: ["packet": "\(header.id)", "kind": "\(header.kind.rawValue)", "state": "\(phase.rawValue)"])
+        }
+        return try await receipt(for: outcome.record, duplicate: outcome != .accepted(outcome.record))
+    }
+
+    /// What acceptance found, once every check passed.
+    struct Checked {
+        let deliveries: [NewPacket.Stanza]
+        let needsCountersignature: Bool
+        let linked: [LinkedTransition]
+    }
+
+    /// Every check a new packet must pass: not self-addressed, recipients active, stanzas exactly right (countersigners
+    /// included for a held purpose), the policy on the header, and the lifecycle step it takes.
+    func check(_ header: PacketHeader, sealed: SealedPacket, from member: Member, emergencyReason: String?) async throws -> Checked {
         if case .refused(let code, let why) = Lifecycle.checkNotSelfAddressed(kind: header.kind, sender: member.id, recipients: header.recipients) {
             throw RelayRefusal.unprocessable("lifecycle.\(code.rawValue)", why)
         }
@@ -77,40 +130,7 @@ extension RelayService {
         if emergencyReason != nil, !needsCountersignature {
             throw RelayRefusal.unprocessable("countersign.not-needed", "an emergency release is for purposes that need a countersignature; `\(header.purpose)` is released at once anyway — send it without --emergency")
         }
-        let linked = try await lifecycleLinks(for: header, from: member)
-
-        let now = clock()
-        let (phase, _) = Lifecycle.initialPhase(needsCountersignature: needsCountersignature, emergency: emergencyReason != nil)
-        // The acknowledgement deadline starts at release: a held packet gets its deadline when it is countersigned.
-        let deadline = Lifecycle.expectsAnswer(header.kind) && phase == .accepted
-            ? readBackDeadline(purpose: header.purpose, urgency: header.urgency, from: now) : nil
-        let countersignDue = needsCountersignature
-            ? purpose?.countersignWithin.map { millis($0.deadline(sentAt: date(now), calendar: calendar, capHours: nil)) } : nil
-        let record = PacketRecord(id: header.id, sender: member.id, kind: header.kind, purpose: header.purpose, recipients: header.recipients,
-                                  phase: phase, urgency: header.urgency, acceptedAt: now, deadline: deadline, leafIndex: 0, digest: digest,
-                                  inReplyTo: header.inReplyTo, relatesTo: header.relatesTo, retentionDays: header.retentionDays,
-                                  countersignDue: countersignDue, emergency: emergencyReason != nil, emergencyReason: emergencyReason)
-        let obligations = header.recipients.map { Obligation(address: $0, state: .pending, deadline: deadline) }
-        var attributes = ["kind": header.kind.rawValue, "purpose": header.purpose, "recipients": header.recipients.map(\.rawValue).joined(separator: ","),
-                          "state": phase.rawValue, "digest": Hex.encode(digest)]
-        if !linked.isEmpty { attributes["target"] = linked[0].packet.hex }
-        if needsCountersignature { attributes["countersigners"] = deliveries.filter(\.countersigner).map(\.member.rawValue).joined(separator: ",") }
-        if let emergencyReason {
-            attributes["emergency"] = "true"
-            // The reason itself stays out of the log (it may describe the child); its digest binds it to the record.
-            attributes["emergency-reason-sha256"] = Hex.encode(SHA256.hash(Array(emergencyReason.utf8)))
-        }
-        let event = AuditEvent(kind: Lifecycle.auditEventKind(header.kind), time: now, actor: member.id.rawValue, packetID: header.id.bytes, attributes: attributes)
-        let outcome = try await stored {
-            try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries, obligations: obligations), event: event, linked: linked)
-        }
-        if case .accepted = outcome {
-            RelayMetrics.packetAccepted(kind: header.kind.rawValue, state: phase.rawValue)
-            // Debug, not info: every acceptance is already in the audit log and counted in /metrics, and a line per
-            // packet cost about a tenth of the relay's acceptance throughput (isr-bench).
-            logger.debug("packet accepted", metadata: ["packet": "\(header.id)", "kind": "\(header.kind.rawValue)", "state": "\(phase.rawValue)"])
-        }
-        return try await receipt(for: outcome.record, duplicate: outcome != .accepted(outcome.record))
+        return Checked(deliveries: deliveries, needsCountersignature: needsCountersignature, linked: try await lifecycleLinks(for: header, from: member))
     }
 
     func receipt(for record: PacketRecord, duplicate: Bool) async throws -> AcceptReceipt {

@@ -21,12 +21,15 @@ extension SQLiteRelayStore {
             record.leafIndex = leaf
             try db.cachedStatement(sql: """
                 INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, deadline, leaf_index, digest, bytes,
-                                     in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason, last_event_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """).execute(arguments: [id, record.sender.rawValue, record.kind.rawValue, record.purpose, record.recipients.map(\.rawValue).joined(separator: ","),
                                  record.phase.rawValue, record.acceptedAt, record.deadline, Int64(leaf), Data(record.digest), Data(packet.bytes),
                                  record.inReplyTo.map { Data($0.bytes) }, record.relatesTo.map { Data($0.bytes) }, record.retentionDays,
-                                 record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason, event.time])
+                                 record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason])
+            let retention = Int64(record.retentionDays) * 86_400_000
+            try db.cachedStatement(sql: "INSERT INTO packet_retention (packet_id, retention_ms, purge_at) VALUES (?, ?, ?)")
+                .execute(arguments: [id, retention, event.time + retention])
             for stanza in packet.deliveries {
                 try db.cachedStatement(sql: "INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES (?, ?, ?, ?)")
                     .execute(arguments: [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner])
@@ -72,7 +75,8 @@ extension SQLiteRelayStore {
                 guard fetched == 0 else { throw StoreError(.invalidTransition, "packet \(id) has already been fetched by a recipient; send a correction instead") }
             }
             let leaf = try Self.append(event, db)
-            try db.cachedStatement(sql: "UPDATE packets SET state = ?, last_event_at = ? WHERE id = ?").execute(arguments: [change.rule.to.rawValue, event.time, Data(id.bytes)])
+            try db.cachedStatement(sql: "UPDATE packets SET state = ? WHERE id = ?").execute(arguments: [change.rule.to.rawValue, Data(id.bytes)])
+            try Self.touch(id, at: event.time, db)
             if let reason = change.returnReason {
                 try db.cachedStatement(sql: "UPDATE packets SET return_reason = ? WHERE id = ?").execute(arguments: [reason, Data(id.bytes)])
             }
@@ -232,7 +236,8 @@ extension SQLiteRelayStore {
     public func purgeable(now: Int64, limit: Int) async throws -> [PacketRecord] {
         try await read { db in
             try Row.fetchAll(db.cachedStatement(sql: """
-                SELECT \(Self.packetColumns) FROM packets WHERE bytes IS NOT NULL AND last_event_at + retention_days * 86400000 < ? LIMIT ?
+                SELECT \(Self.packetColumns(prefix: "p.")) FROM packet_retention r JOIN packets p ON p.id = r.packet_id
+                WHERE r.purge_at < ? ORDER BY r.purge_at LIMIT ?
                 """), arguments: [now, limit]).map(Self.packetRecord)
         }
     }
@@ -242,7 +247,8 @@ extension SQLiteRelayStore {
             try db.cachedStatement(sql: "UPDATE packets SET bytes = NULL WHERE id = ? AND bytes IS NOT NULL").execute(arguments: [Data(id.bytes)])
             guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or already purged") }
             let leaf = try Self.append(event, db)
-            // Purging is not an event that restarts retention: last_event_at stays.
+            // Purged: nothing left to time (and purging is not an event that restarts retention).
+            try db.cachedStatement(sql: "DELETE FROM packet_retention WHERE packet_id = ?").execute(arguments: [Data(id.bytes)])
             try Self.recordState(id: id, event: .purged, at: event.time, actor: event.actor, leaf: leaf, db)
             return leaf
         }
@@ -354,7 +360,7 @@ extension SQLiteRelayStore {
 
     /// Records that something happened to the packet now (retention counts from its last event).
     static func touch(_ id: PacketID, at: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE packets SET last_event_at = MAX(last_event_at, ?) WHERE id = ?").execute(arguments: [at, Data(id.bytes)])
+        try db.cachedStatement(sql: "UPDATE packet_retention SET purge_at = MAX(purge_at, ? + retention_ms) WHERE packet_id = ?").execute(arguments: [at, Data(id.bytes)])
     }
 
     static func recordState(id: PacketID, event: LifecycleEvent, at: Int64, actor: String, leaf: UInt64, _ db: Database) throws {

@@ -114,12 +114,22 @@ enum SQLiteSchema {
                 ALTER TABLE packets ADD COLUMN emergency INTEGER NOT NULL DEFAULT 0 CHECK (emergency IN (0, 1));
                 ALTER TABLE packets ADD COLUMN emergency_reason TEXT CHECK (emergency_reason IS NULL OR length(emergency_reason) BETWEEN 1 AND 2000);
                 ALTER TABLE packets ADD COLUMN return_reason TEXT CHECK (return_reason IS NULL OR length(return_reason) BETWEEN 1 AND 2000);
-                ALTER TABLE packets ADD COLUMN last_event_at INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE packet_recipients ADD COLUMN countersigner INTEGER NOT NULL DEFAULT 0 CHECK (countersigner IN (0, 1));
+                -- Listings page by leaf index; overdue deadlines live on the obligations now.
                 CREATE INDEX packets_by_sender_leaf ON packets(sender, leaf_index);
+                DROP INDEX packets_by_sender;
+                DROP INDEX packets_by_deadline;
                 CREATE INDEX packets_awaiting_countersign ON packets(countersign_due)
                     WHERE countersign_due IS NOT NULL AND countersigned_at IS NULL AND countersign_overdue_at IS NULL;
-                CREATE INDEX packets_by_last_event ON packets(last_event_at) WHERE bytes IS NOT NULL;
+
+                -- When each packet's ciphertext goes: its last event plus its retention. A small row of its own, so that
+                -- recording an event never rewrites the packet row (which holds the ciphertext).
+                CREATE TABLE packet_retention (
+                    packet_id BLOB PRIMARY KEY NOT NULL REFERENCES packets(id),
+                    retention_ms INTEGER NOT NULL CHECK (retention_ms >= 0),
+                    purge_at INTEGER NOT NULL
+                ) STRICT, WITHOUT ROWID;
+                CREATE INDEX packet_retention_by_time ON packet_retention(purge_at);
 
                 CREATE TABLE packet_obligations (
                     packet_id BLOB NOT NULL REFERENCES packets(id),
@@ -136,7 +146,10 @@ enum SQLiteSchema {
                     WHERE deadline IS NOT NULL AND overdue_at IS NULL
                     AND state IN ('pending', 'delivered', 'read', 'clarification-requested');
 
-                UPDATE packets SET last_event_at = COALESCE((SELECT MAX(at) FROM packet_states WHERE packet_id = packets.id), accepted_at);
+                INSERT INTO packet_retention (packet_id, retention_ms, purge_at)
+                SELECT id, retention_days * 86400000,
+                       COALESCE((SELECT MAX(at) FROM packet_states WHERE packet_id = packets.id), accepted_at) + retention_days * 86400000
+                FROM packets WHERE bytes IS NOT NULL;
                 """)
             // Existing packets: one obligation per header address carrying the packet's old state.
             let rows = try Row.fetchAll(db, sql: "SELECT id, recipients, state, deadline, overdue_at FROM packets")
