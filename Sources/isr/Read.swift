@@ -58,7 +58,8 @@ struct Read: AsyncParsableCommand {
                 // Where *your* copy stands: your address's state, or, holding it to countersign, that it waits for you.
                 let mine = status.deliveries.first { $0.member == session.me.rawValue }
                 countersigner = mine?.countersigner == true
-                state = countersigner ? Lifecycle.awaitingCountersignature
+                // A countersigner's copy waits for them only until someone countersigned or returned it.
+                state = countersigner ? (status.countersignedAt == nil ? Lifecycle.awaitingCountersignature : status.state)
                     : status.recipients.first { $0.member == mine?.via }?.state ?? status.state
             }
             let h = opened.header, b = opened.body
@@ -80,7 +81,7 @@ struct Read: AsyncParsableCommand {
         if let ask = result.ask { lines.append("asked of you: \(ask)") }
         if let concern = result.concern { lines.append("concern understood: \(concern)") }
         for warning in result.warnings { lines.append("WARNING: \(warning)") }
-        if result.countersign {
+        if result.countersign, result.state == Lifecycle.awaitingCountersignature {
             lines.append("\nYou hold this to countersign: release it with isr countersign \(result.id), or return it with isr countersign \(result.id) --return --reason \"…\"")
         } else if result.kind == "share" || result.kind == "consultation" || result.kind == "correction" {
             lines.append("\nSay what you understood: isr ack \(result.id) --understood \"…\" --concern low|medium|high|immediate")
