@@ -172,7 +172,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ISRPKITests",
-            dependencies: ["ISRPKI", "ISRPacket", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ISRPKI", "ISRPacket", "ISRCrypto", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.

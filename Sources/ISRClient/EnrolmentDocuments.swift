@@ -1,9 +1,11 @@
 import Foundation
 import ISRCrypto
+import ISRPKI
+import ISRPacket
 
 /// What `isr keygen --out FILE` writes for the practitioner to hand to their admin: public material only.
 public struct CertificateRequestFile: Codable, Sendable, Equatable {
-    public static let format = "isr-certificate-request/v1"
+    public static let format = "isr-certificate-request/v2"
     public var format: String
     public var member: String
     public var displayName: String
@@ -12,16 +14,46 @@ public struct CertificateRequestFile: Codable, Sendable, Equatable {
     /// Base64 Ed25519 and X25519 public keys.
     public var signingKey: String
     public var encryptionKey: String
-    /// Fingerprint of the signing key, for the admin to read back to the practitioner.
+    /// Base64 Ed25519 signature binding the keys to the certificate request (see `MemberKeyRequest`).
+    public var proof: String
+    /// The member's fingerprint as the practitioner's machine computed it; the admin's `isr` recomputes it from the keys
+    /// and refuses the file if the two differ.
     public var fingerprint: String
 
-    public init(member: String, displayName: String, certificateRequest: String, signingKey: String, encryptionKey: String, fingerprint: String) {
+    public init(_ request: MemberKeyRequest, displayName: String) throws(ClientError) {
+        format = Self.format
+        member = request.member.rawValue
+        self.displayName = displayName
+        do { certificateRequest = try request.certificateRequest.pem() } catch { throw ClientError(.local, error.message) }
+        signingKey = Data(request.signingKey.bytes).base64EncodedString()
+        encryptionKey = Data(request.encryptionKey.bytes).base64EncodedString()
+        proof = Data(request.proof).base64EncodedString()
+        fingerprint = request.fingerprint.description
+    }
+
+    /// The request checked: CSR, keys, proof, and the stated fingerprint against the computed one.
+    public func verified(file: String) throws(ClientError) -> MemberKeyRequest {
+        guard format == Self.format else {
+            throw ClientError(.local, "\(file) is a `\(format)` file, not `\(Self.format)`; ask the practitioner to run `isr keygen` again with this version of isr")
+        }
+        let member: MemberID
+        do { member = try MemberID(self.member) } catch { throw ClientError(.local, "\(file): \(error.message)") }
+        do {
+            return try MemberKeyRequest(certificateRequestPEM: certificateRequest, signingKey: signingKey, encryptionKey: encryptionKey, proof: proof,
+                                        expected: member, statedFingerprint: fingerprint)
+        } catch {
+            throw ClientError(.verification, "\(file): \(error.message)")
+        }
+    }
+
+    public init(member: String, displayName: String, certificateRequest: String, signingKey: String, encryptionKey: String, proof: String, fingerprint: String) {
         format = Self.format
         self.member = member
         self.displayName = displayName
         self.certificateRequest = certificateRequest
         self.signingKey = signingKey
         self.encryptionKey = encryptionKey
+        self.proof = proof
         self.fingerprint = fingerprint
     }
 }

@@ -26,6 +26,8 @@ public struct SignatureContext: Sendable, Hashable, CustomStringConvertible {
     public static let countersignReturn = SignatureContext(known: "isr/v1/countersign-return")
     /// A directory entry signed by the deployment admin.
     public static let directoryEntry = SignatureContext(known: "isr/v1/directory-entry")
+    /// A practitioner's key request: their signing key vouches for their certificate request and encryption key.
+    public static let enrolmentRequest = SignatureContext(known: "isr/v1/enrolment-request")
     /// A relay-signed audit checkpoint (tree size, root, time).
     public static let checkpoint = SignatureContext(known: "isr/v1/checkpoint")
     /// A relay-signed escalation notice for an overdue packet.

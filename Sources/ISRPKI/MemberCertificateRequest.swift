@@ -65,6 +65,17 @@ public struct MemberCertificateRequest: Sendable {
         self.member = member
     }
 
+    /// The request's DER bytes, as signed (what a key request's proof covers).
+    public func derBytes() throws(PKIError) -> [UInt8] {
+        do {
+            var serializer = DER.Serializer()
+            try serializer.serialize(request)
+            return serializer.serializedBytes
+        } catch {
+            throw PKIError(.invalidPEM, "the certificate request could not be encoded")
+        }
+    }
+
     /// The PEM text to hand to an admin.
     public func pem() throws(PKIError) -> String {
         do {

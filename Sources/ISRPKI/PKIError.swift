@@ -8,6 +8,8 @@ public enum PKIErrorCode: String, Sendable, CaseIterable {
     case invalidPEM = "pki.invalid-pem"
     case requestSignature = "pki.request-signature"
     case requestIdentity = "pki.request-identity"
+    case requestKeys = "pki.request-keys"
+    case requestProof = "pki.request-proof"
     case certificateIdentity = "pki.certificate-identity"
     case issuance = "pki.issuance"
     case fileSystem = "pki.file-system"

@@ -60,6 +60,14 @@ extension RelayService {
             throw RelayRefusal.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }
         let entry = Array(entryData)
+        if let proof = request.proof {
+            do {
+                _ = try MemberKeyRequest(certificateRequestPEM: request.certificateRequest, signingKey: request.signingKey, encryptionKey: request.encryptionKey,
+                                         proof: proof, expected: csr.member)
+            } catch {
+                throw RelayRefusal.unprocessable(error.code.rawValue, error.message)
+            }
+        }
         guard let agency = try await stored({ try await store.agency(csr.member.agency) }), agency.status == .active else {
             throw RelayRefusal.unprocessable("admin.agency", "agency \(csr.member.agency) is not registered and active; add it first")
         }
@@ -164,11 +172,20 @@ extension RelayService {
                         status: member.status == .active && agency.status == .active ? "active" : (member.status == .revoked ? "revoked" : "suspended"),
                         signingKey: Data(member.signingKey).base64EncodedString(), encryptionKey: Data(member.encryptionKey).base64EncodedString(),
                         signingKeyFingerprint: (try? SigningPublicKey(bytes: member.signingKey).fingerprint) ?? "",
+                        fingerprint: member.fingerprint?.description ?? "",
                         directoryEntry: member.directoryEntry.map { Data($0).base64EncodedString() })
     }
 
     func memberID(_ raw: String) throws -> MemberID {
         do { return try MemberID(raw) } catch { throw RelayRefusal.badRequest("invalid-member-id", error.message) }
+    }
+}
+
+extension Member {
+    /// The fingerprint of the member's current keys, as `isr` shows it.
+    var fingerprint: MemberFingerprint? {
+        guard let signing = try? SigningPublicKey(bytes: signingKey), let encryption = try? EncryptionPublicKey(bytes: encryptionKey) else { return nil }
+        return MemberFingerprint(member: id, signingKey: signing, encryptionKey: encryption)
     }
 }
 

@@ -14,10 +14,13 @@ public struct DirectoryMember: Codable, Sendable, Equatable {
     public let signingKey: String
     public let encryptionKey: String
     public let signingKeyFingerprint: String
+    /// The member's fingerprint (60 digits in 12 groups) from their id and keys; clients recompute it from the verified entry.
+    public let fingerprint: String
     /// Base64 `SignedDirectoryEntry` from the admin who enrolled them: verify it with the pinned admin key.
     public let directoryEntry: String?
 
-    public init(id: String, displayName: String, role: String, agency: String, agencyName: String, agencyKind: String, status: String, signingKey: String, encryptionKey: String, signingKeyFingerprint: String, directoryEntry: String?) {
+    public init(id: String, displayName: String, role: String, agency: String, agencyName: String, agencyKind: String, status: String, signingKey: String,
+                encryptionKey: String, signingKeyFingerprint: String, fingerprint: String, directoryEntry: String?) {
         self.id = id
         self.displayName = displayName
         self.role = role
@@ -28,6 +31,7 @@ public struct DirectoryMember: Codable, Sendable, Equatable {
         self.signingKey = signingKey
         self.encryptionKey = encryptionKey
         self.signingKeyFingerprint = signingKeyFingerprint
+        self.fingerprint = fingerprint
         self.directoryEntry = directoryEntry
     }
 }
@@ -68,14 +72,18 @@ public struct EnrolmentRequest: Codable, Sendable {
     public let encryptionKey: String
     /// Base64 `SignedDirectoryEntry` for this member, signed by the enrolling admin.
     public let directoryEntry: String
+    /// Base64 proof from the member's key request (`MemberKeyRequest`): checked when present.
+    public let proof: String?
 
-    public init(certificateRequest: String, displayName: String, role: String, signingKey: String, encryptionKey: String, directoryEntry: String) {
+    public init(certificateRequest: String, displayName: String, role: String, signingKey: String, encryptionKey: String, directoryEntry: String,
+                proof: String? = nil) {
         self.certificateRequest = certificateRequest
         self.displayName = displayName
         self.role = role
         self.signingKey = signingKey
         self.encryptionKey = encryptionKey
         self.directoryEntry = directoryEntry
+        self.proof = proof
     }
 }
 

@@ -108,13 +108,10 @@ struct MemberCommands: AsyncParsableCommand {
 
         func run() async throws {
             let request = try ClientDocuments.read(CertificateRequestFile.self, from: requestFile, what: "request file")
-            guard request.format == CertificateRequestFile.format else { throw ClientError(.local, "\(requestFile) is not an \(CertificateRequestFile.format) file") }
-            let member: MemberID
-            do { member = try MemberID(request.member) } catch { throw ClientError(.local, "\(requestFile): \(error.message)") }
-            guard let signingData = Data(base64Encoded: request.signingKey), let signing = try? SigningPublicKey(bytes: signingData),
-                  let encryptionData = Data(base64Encoded: request.encryptionKey), let encryption = try? EncryptionPublicKey(bytes: encryptionData) else {
-                throw ClientError(.local, "\(requestFile) does not hold two base64 32-byte public keys")
-            }
+            // The fingerprint shown is computed here from the keys about to be signed, never read from the file.
+            let keys = try request.verified(file: requestFile)
+            let member = keys.member
+            let (signing, encryption) = (keys.signingKey, keys.encryptionKey)
             let home = global.isrHome
             let config = try home.config()
             let adminId = try MemberID(config.member)
@@ -129,15 +126,16 @@ struct MemberCommands: AsyncParsableCommand {
                     .signed(by: adminId, key: session.keys.signing)
                 return try await session.client.post("/v1/admin/members", json: EnrolmentRequest(
                     certificateRequest: request.certificateRequest, displayName: request.displayName, role: role, signingKey: request.signingKey,
-                    encryptionKey: request.encryptionKey, directoryEntry: Data(entry).base64EncodedString())).decode(Enrolment.self)
+                    encryptionKey: request.encryptionKey, directoryEntry: Data(entry).base64EncodedString(), proof: request.proof)).decode(Enrolment.self)
             }
             let identity = try IdentityFile.load(from: home.identityPath)
             try ClientDocuments.write(EnrolmentFile(member: member.rawValue, certificate: enrolment.certificate, caCertificate: caPEM, relayUrl: config.relayUrl,
                                                     adminId: adminId.rawValue, adminKey: Data(identity.signingPublicKey.bytes).base64EncodedString(),
                                                     directoryEntry: enrolment.member.directoryEntry ?? ""), to: out)
-            Terminal.emit(Result(member: member.rawValue, role: role, enrolmentFile: out, fingerprint: request.fingerprint), json: global.json, human: """
+            Terminal.emit(Result(member: member.rawValue, role: role, enrolmentFile: out, fingerprint: keys.fingerprint.description), json: global.json, human: """
                 Enrolled \(member) (\(request.displayName)) as \(role). Hand them \(out).
-                Before you do, confirm their key fingerprint with them by phone: \(request.fingerprint)
+                Before you do, read them this fingerprint by phone and check it is the one their `isr keygen` showed:
+                  \(keys.fingerprint)
                 """)
         }
     }

@@ -43,10 +43,11 @@ struct Keygen: AsyncParsableCommand {
         let tlsKey = P256.Signing.PrivateKey()
         let keys = PractitionerKeys(signing: .generate(), encryption: .generate(),
                                     tlsKey: SecretBytes(count: 32) { out in tlsKey.rawRepresentation.withUnsafeBytes { out.copyMemory(from: $0) } })
-        let request = CertificateRequestFile(
-            member: member.rawValue, displayName: displayName, certificateRequest: try MemberCertificateRequest(member: member, privateKey: tlsKey).pem(),
-            signingKey: Data(keys.signing.publicKey.bytes).base64EncodedString(), encryptionKey: Data(keys.encryption.publicKey.bytes).base64EncodedString(),
-            fingerprint: keys.signing.publicKey.fingerprint)
+        let keyRequest: MemberKeyRequest
+        do { keyRequest = try MemberKeyRequest(member: member, signing: keys.signing, encryptionKey: keys.encryption.publicKey, tlsKey: tlsKey) } catch {
+            throw ClientError(.local, error.message)
+        }
+        let request = try CertificateRequestFile(keyRequest, displayName: displayName)
         let identity: IdentityFile
         do { identity = try IdentityFile.seal(identity: member.rawValue, keys: keys, passphrase: passphrase) } catch { throw ClientError(.local, error.message) }
         // The request file first: if it cannot be written, nothing is left in the home.

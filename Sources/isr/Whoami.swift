@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import ISRClient
 import ISRCrypto
+import ISRPKI
+import ISRPacket
 
 /// `isr whoami`: who this home is, which relay it uses, and the admin key it pinned (no passphrase needed).
 struct Whoami: AsyncParsableCommand {
@@ -12,6 +14,7 @@ struct Whoami: AsyncParsableCommand {
         let member: String
         let displayName: String
         let relay: String
+        let fingerprint: String
         let signingKeyFingerprint: String
         let encryptionKeyFingerprint: String
         let enrolled: Bool
@@ -24,13 +27,16 @@ struct Whoami: AsyncParsableCommand {
         let identity: IdentityFile
         do { identity = try IdentityFile.load(from: home.identityPath) } catch { throw ClientError(.local, error.message) }
         let enrolled = config.adminKey != nil && FileManager.default.fileExists(atPath: home.certificatePath)
-        let result = Result(member: config.member, displayName: config.displayName, relay: config.relayUrl,
+        let member: MemberID
+        do { member = try MemberID(config.member) } catch { throw ClientError(.local, "\(home.path): \(error.message)") }
+        let fingerprint = MemberFingerprint(member: member, signingKey: identity.signingPublicKey, encryptionKey: identity.encryptionPublicKey)
+        let result = Result(member: config.member, displayName: config.displayName, relay: config.relayUrl, fingerprint: fingerprint.description,
                             signingKeyFingerprint: identity.signingPublicKey.fingerprint, encryptionKeyFingerprint: identity.encryptionPublicKey.fingerprint,
                             enrolled: enrolled, admin: config.adminId)
         Terminal.emit(result, json: global.json, human: """
             \(config.member) (\(config.displayName))
               relay:        \(config.relayUrl)
-              signing key:  \(result.signingKeyFingerprint)
+              fingerprint:  \(result.fingerprint)
               enrolled:     \(enrolled ? "yes, admin \(config.adminId ?? "?") pinned" : "no — run `isr enrol FILE`")
             """)
     }
