@@ -40,12 +40,15 @@ public final class RelayClient: Sendable {
         try self.init(relayUrl: config.relayUrl, caPEM: ca, certificatePEM: certificate, privateKeyPEM: key.pemRepresentation)
     }
 
-    public init(relayUrl: String, caPEM: String, certificatePEM: String, privateKeyPEM: String) throws(ClientError) {
+    /// A client presenting `certificatePEM` with `privateKeyPEM`; with neither, one that can only enrol with an invitation code.
+    public init(relayUrl: String, caPEM: String, certificatePEM: String? = nil, privateKeyPEM: String? = nil) throws(ClientError) {
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
-            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) }
-            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem))
+            if let certificatePEM, let privateKeyPEM {
+                tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(certificatePEM.utf8)).map { .certificate($0) }
+                tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(privateKeyPEM.utf8), format: .pem))
+            }
         } catch {
             throw ClientError(.local, "the certificate, key or CA in the ISR home cannot be used for TLS")
         }

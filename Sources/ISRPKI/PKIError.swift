@@ -10,6 +10,7 @@ public enum PKIErrorCode: String, Sendable, CaseIterable {
     case requestIdentity = "pki.request-identity"
     case requestKeys = "pki.request-keys"
     case requestProof = "pki.request-proof"
+    case invitationCode = "pki.invitation-code"
     case certificateIdentity = "pki.certificate-identity"
     case issuance = "pki.issuance"
     case fileSystem = "pki.file-system"

@@ -24,19 +24,7 @@ struct MemberAuthentication: RouterMiddleware {
     }
 
     func authenticate(_ context: Context) async throws -> Member {
-        let peer: NIOSSLCertificate?
-        do {
-            peer = try await context.channel.nioSSL_peerCertificate().get()
-        } catch {
-            throw RelayRefusal.forbidden("auth.no-certificate", "the connection has no verified client certificate")
-        }
-        guard let peer else { throw RelayRefusal.forbidden("auth.no-certificate", "present your ISR client certificate") }
-        let der: [UInt8]
-        do {
-            der = try peer.toDERBytes()
-        } catch {
-            throw RelayRefusal.forbidden("auth.certificate-unreadable", "the client certificate could not be read")
-        }
+        guard let der = context.peerCertificate else { throw RelayRefusal.forbidden("auth.no-certificate", "present your ISR client certificate") }
         let identity = try identity(of: der)
         let id = identity.member
         let member: Member?

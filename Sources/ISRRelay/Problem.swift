@@ -15,6 +15,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public let detail: String
     /// For policy refusals: every rule broken, so a client can show them all at once.
     public let violations: [PolicyViolationBody]
+    /// Sent as `Retry-After` (seconds) with a 429.
+    public var retryAfter: Int?
 
     public struct PolicyViolationBody: Codable, Sendable, Equatable {
         public let rule: String
@@ -46,6 +48,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         let data = try encoder.encode(body)
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
@@ -55,6 +58,7 @@ extension Problem {
     init(_ refusal: RelayRefusal) {
         self.init(Self.status(refusal.kind), code: refusal.code, title: refusal.title, detail: refusal.detail,
                   violations: refusal.violations.map { PolicyViolationBody(rule: $0.rule, message: $0.message) })
+        retryAfter = refusal.retryAfter
     }
 
     static func status(_ kind: RelayRefusal.Kind) -> HTTPResponse.Status {
@@ -66,6 +70,7 @@ extension Problem {
         case .unprocessableContent: .unprocessableContent
         case .contentTooLarge: .contentTooLarge
         case .gone: .gone
+        case .tooManyRequests: .tooManyRequests
         case .serviceUnavailable: .serviceUnavailable
         case .internalServerError: .internalServerError
         }

@@ -7,7 +7,7 @@ import ISRStore
 public struct RelayRefusal: Error, Sendable, Equatable {
     /// The kind of refusal; the HTTP layer maps each to one status.
     public enum Kind: String, Sendable, CaseIterable {
-        case badRequest, forbidden, notFound, conflict, unprocessableContent, contentTooLarge, gone, serviceUnavailable, internalServerError
+        case badRequest, forbidden, notFound, conflict, unprocessableContent, contentTooLarge, gone, tooManyRequests, serviceUnavailable, internalServerError
     }
 
     /// One policy rule broken, for refusals that list them all.
@@ -22,8 +22,11 @@ public struct RelayRefusal: Error, Sendable, Equatable {
     public let title: String
     public let detail: String
     public let violations: [Violation]
+    /// For `tooManyRequests`: seconds before trying again (the `Retry-After` header).
+    public var retryAfter: Int?
 
-    public init(_ kind: Kind, code: String, title: String, detail: String, violations: [Violation] = []) {
+    public init(_ kind: Kind, code: String, title: String, detail: String, violations: [Violation] = [], retryAfter: Int? = nil) {
+        self.retryAfter = retryAfter
         self.kind = kind
         self.code = code
         self.title = title

@@ -14,11 +14,14 @@ public struct RelayRequestContext: RequestContext {
     public let channel: any Channel
     /// Set by `MemberAuthentication` for every route behind it.
     public var member: Member?
+    /// The DER of the verified client certificate, if the peer presented one (set by `ClientCertificateGate`).
+    public var peerCertificate: [UInt8]?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         channel = source.channel
         member = nil
+        peerCertificate = nil
     }
 
     /// Packets and JSON bodies are small; anything larger is refused while being read.

@@ -20,6 +20,10 @@ extension AgencyBody: ResponseEncodable {}
 extension NoticeBody: ResponseEncodable {}
 extension ListBody: ResponseEncodable {}
 extension Health: ResponseEncodable {}
+extension InvitationBody: ResponseEncodable {}
+extension RoleAddressBody: ResponseEncodable {}
+extension InvitationSummary: ResponseEncodable {}
+extension EnrolmentProgress: ResponseEncodable {}
 
 /// Every route the relay serves; `openapi.yaml` documents each one (a test holds the two together).
 public enum RelayRoutes {
@@ -28,6 +32,7 @@ public enum RelayRoutes {
         let registry = RelayMetrics.registry
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(logger: service.logger))
+        router.add(middleware: ClientCertificateGate())
         // Reachable with any certificate the deployment CA issued (load balancers, monitoring).
         router.get("/healthz") { _, _ in Health(status: "ok", version: RelayVersion.software) }
         router.get("/metrics") { _, _ in
@@ -35,6 +40,17 @@ public enum RelayRoutes {
         }
         router.get("/v1/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+
+        // Enrolment with an invitation code: the only routes open without a client certificate (see ClientCertificateGate).
+        router.post("/v1/enrolments/invitation") { request, context in
+            let body = try await request.decode(as: InvitationCodeBody.self, context: context)
+            return try await service.lookupInvitation(body, from: remoteAddress(context))
+        }
+        router.post("/v1/enrolments") { request, context in
+            let body = try await request.decode(as: EnrolmentSubmission.self, context: context)
+            let progress = try await service.submitEnrolment(body, from: remoteAddress(context))
+            return EditedResponse(status: progress.enrolment == nil ? .accepted : .ok, response: progress)
         }
 
         let v1 = router.group("v1").add(middleware: MemberAuthentication(store: service.store))
@@ -78,6 +94,7 @@ public enum RelayRoutes {
         v1.get("directory/:member") { _, context in
             try await service.directoryEntry(try service.memberID(context.parameters.require("member")))
         }
+        v1.get("roles") { _, _ in ListBody(items: try await service.roleAddresses()) }
         v1.get("roles/:address") { _, context in ListBody(items: try await service.roleAddress(try context.parameters.require("address"))) }
         v1.get("policy") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/toml"], body: .init(byteBuffer: ByteBuffer(string: policyText)))
@@ -109,6 +126,17 @@ public enum RelayRoutes {
             let body = try await request.decode(as: EnrolmentRequest.self, context: context)
             return EditedResponse(status: .created, response: try await service.enrol(body, by: try context.requireMember()))
         }
+        v1.post("admin/invitations") { request, context in
+            let body = try await request.decode(as: InvitationRequest.self, context: context)
+            return EditedResponse(status: .created, response: ListBody(items: try await service.invite(body, by: try context.requireMember())))
+        }
+        v1.get("admin/invitations") { request, context in
+            ListBody(items: try await service.invitations(state: request.uri.queryParameters.get("state"), by: try context.requireMember()))
+        }
+        v1.post("admin/invitations/:member/approve") { request, context in
+            let body = try await request.decode(as: ApprovalRequest.self, context: context)
+            return try await service.approveEnrolment(try context.parameters.require("member"), body, by: try context.requireMember())
+        }
         v1.post("admin/members/:member/revoke") { request, context in
             let body = try await request.decode(as: RevocationRequest.self, context: context)
             return try await service.revoke(try context.parameters.require("member"), reason: body.reason, by: try context.requireMember())
@@ -122,6 +150,11 @@ public enum RelayRoutes {
             return ListBody(items: try await service.setRoleAddress(try context.parameters.require("address"), members: body.members, by: try context.requireMember()))
         }
         return router
+    }
+
+    /// The peer's IP address, which enrolment throttling counts failures by.
+    static func remoteAddress(_ context: RelayRequestContext) -> String {
+        context.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
     static func packetID(_ context: RelayRequestContext) throws -> PacketID {

@@ -51,13 +51,16 @@ public enum RelayServer {
         return Prepared(service: service, tls: try tlsConfiguration(config), policyText: policyText, store: store)
     }
 
-    /// TLS 1.3 only; a client certificate is required and verified against the deployment CA.
+    /// TLS 1.3 only; a client certificate, when presented, is verified against the deployment CA. One is optional at the TLS
+    /// layer only so that enrolment with an invitation code can reach the relay: `ClientCertificateGate` refuses every
+    /// other route without one.
     public static func tlsConfiguration(_ config: RelayConfiguration) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
             certificateChain: try NIOSSLCertificate.fromPEMFile(config.certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: config.privateKey, format: .pem)),
             trustRoots: .file(config.caCertificate))
         tls.minimumTLSVersion = .tlsv13
+        tls.certificateVerification = .optionalVerification
         return tls
     }
 

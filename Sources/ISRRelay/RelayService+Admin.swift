@@ -54,12 +54,10 @@ extension RelayService {
               let encryption = Data(base64Encoded: request.encryptionKey), encryption.count == 32 else {
             throw RelayRefusal.badRequest("admin.invalid-keys", "signing_key and encryption_key are base64 32-byte public keys from `isr keygen`")
         }
-        let name = request.displayName.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw RelayRefusal.badRequest("admin.invalid-name", "a display name is 1–200 characters") }
+        let name = try displayName(request.displayName)
         guard let entryData = Data(base64Encoded: request.directoryEntry) else {
             throw RelayRefusal.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }
-        let entry = Array(entryData)
         if let proof = request.proof {
             do {
                 _ = try MemberKeyRequest(certificateRequestPEM: request.certificateRequest, signingKey: request.signingKey, encryptionKey: request.encryptionKey,
@@ -68,37 +66,16 @@ extension RelayService {
                 throw RelayRefusal.unprocessable(error.code.rawValue, error.message)
             }
         }
-        guard let agency = try await stored({ try await store.agency(csr.member.agency) }), agency.status == .active else {
-            throw RelayRefusal.unprocessable("admin.agency", "agency \(csr.member.agency) is not registered and active; add it first")
-        }
-        // The entry must be signed by this admin and vouch for exactly the person and keys being enrolled.
-        let vouched: DirectoryEntry
-        do {
-            vouched = try DirectoryEntry.verified(entry, adminKey: try registeredKey(of: admin))
-        } catch let error as PKIError {
-            throw RelayRefusal.unprocessable("admin.entry-signature", "the directory entry must be signed by your admin key: \(error.message)")
-        }
-        guard try DirectoryEntry.signer(of: entry) == admin.id, vouched.member == csr.member, vouched.displayName == name,
-              vouched.signingKey.bytes == Array(signing), vouched.encryptionKey.bytes == Array(encryption),
-              vouched.agencyName == agency.name, vouched.agencyKind == agency.kind else {
-            throw RelayRefusal.unprocessable("admin.entry-mismatch", "the directory entry does not match the member, name, agency or keys being enrolled")
-        }
-        let certificate: Certificate
-        let der: [UInt8]
-        do {
-            certificate = try ca.issueClientCertificate(for: csr)
-            der = try certificate.serializeAsPEM().derBytes
-        } catch {
-            throw RelayRefusal.unprocessable("admin.issuance", "the certificate could not be issued")
-        }
+        let entry = Array(entryData)
+        let (certificate, fingerprint) = try await issue(csr, entry: entry, displayName: name, signingKey: Array(signing), encryptionKey: Array(encryption), by: admin)
         let member = Member(id: csr.member, displayName: name, role: role, signingKey: Array(signing), encryptionKey: Array(encryption),
-                            certificateFingerprint: Hex.encode(ISRCrypto.SHA256.hash(der)), directoryEntry: entry, enrolledAt: clock())
+                            certificateFingerprint: fingerprint, directoryEntry: entry, enrolledAt: clock())
         _ = try await stored {
             try await store.insertMember(member, event: event("member.enrolled", by: admin.id.rawValue, ["member": member.id.rawValue, "role": role.rawValue]))
         }
+        guard let agency = try await stored({ try await store.agency(member.agency) }) else { throw RelayRefusal.notFound("agency \(member.agency) is not registered") }
         do {
-            return Enrolment(member: directoryMember(member, agency), certificate: try certificate.serializeAsPEM().pemString,
-                             caCertificate: try ca.certificate.serializeAsPEM().pemString)
+            return Enrolment(member: directoryMember(member, agency), certificate: certificate, caCertificate: try ca.certificate.serializeAsPEM().pemString)
         } catch {
             throw RelayRefusal.unprocessable("admin.issuance", "the certificate could not be written as PEM")
         }
@@ -164,6 +141,11 @@ extension RelayService {
         let address = try memberID(raw)
         guard let members = try await stored({ try await store.roleAddress(address) }) else { throw RelayRefusal.notFound("\(address) is not a role address") }
         return members.map(\.rawValue)
+    }
+
+    public func roleAddresses() async throws -> [RoleAddressBody] {
+        try await stored { try await store.roleAddresses() }.map { RoleAddressBody(address: $0.key.rawValue, members: $0.value.map(\.rawValue).sorted()) }
+            .sorted { $0.address < $1.address }
     }
 
     func directoryMember(_ member: Member, _ agency: Agency) -> DirectoryMember {

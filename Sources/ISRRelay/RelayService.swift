@@ -26,6 +26,8 @@ public struct RelayService: Sendable {
     public let logger: Logger
     /// The last signed checkpoint, shared by answers while the log has not grown.
     let checkpoints = CheckpointCache()
+    /// Failed invitation-code attempts per address.
+    let enrolmentThrottle = EnrolmentThrottle()
 
     public init(store: any RelayStore, policy: Policy, calendar: WorkingCalendar, limits: PacketLimits, relayKey: SigningKeyPair, origin: String,
                 certificateAuthority: DeploymentCA?, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) },

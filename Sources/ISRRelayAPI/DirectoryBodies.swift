@@ -127,3 +127,14 @@ public struct AgencyBody: Codable, Sendable, Equatable {
         self.registeredAt = registeredAt
     }
 }
+
+/// A role address and the members it reaches.
+public struct RoleAddressBody: Codable, Sendable, Equatable {
+    public let address: String
+    public let members: [String]
+
+    public init(address: String, members: [String]) {
+        self.address = address
+        self.members = members
+    }
+}

@@ -70,6 +70,24 @@ public protocol RelayStore: Sendable {
     /// Replaces the members of a role address (e.g. `duty@devon-csc`); an empty list removes it.
     func setRoleAddress(_ address: MemberID, members: [MemberID], event: AuditEvent) async throws -> UInt64
     func roleAddress(_ address: MemberID) async throws -> [MemberID]?
+    /// Every role address with its members.
+    func roleAddresses() async throws -> [MemberID: [MemberID]]
+
+    // MARK: Enrolment by invitation
+    /// Stores new invitations, each with its audit event, in one transaction; an earlier invitation for the same member that
+    /// was not yet approved is withdrawn. Refused if a member is already enrolled and active, or their agency is unknown.
+    func insertInvitations(_ invitations: [Invitation], events: [AuditEvent]) async throws -> UInt64
+    /// The invitation whose code has this SHA-256, in whatever state.
+    func invitation(codeHash: [UInt8]) async throws -> Invitation?
+    /// Invitations in any of `states`, oldest first.
+    func invitations(in states: [Invitation.State]) async throws -> [Invitation]
+    /// Records the practitioner's keys against an open invitation that has not expired at `now` (else `invalidTransition`).
+    func submitInvitation(codeHash: [UInt8], submission: Invitation.Submission, now: Int64, event: AuditEvent) async throws -> UInt64
+    /// Approves a submitted invitation and enrols `member` in the same transaction (re-enrolling a revoked member under their
+    /// id); the certificate is kept for the practitioner to collect.
+    func approveInvitation(codeHash: [UInt8], member: Member, approvedBy: MemberID, certificate: String, event: AuditEvent) async throws -> UInt64
+    /// Marks an approved invitation collected (its certificate reached the practitioner).
+    func collectInvitation(codeHash: [UInt8]) async throws
 
     // MARK: Packets
     /// Stores a packet with its acceptance event, or recognises a retry (same id, same digest) before anything else

@@ -39,14 +39,18 @@ extension SQLiteRelayStore {
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM agencies WHERE id = ?"), arguments: [member.agency.rawValue]) != nil else {
                 throw StoreError(.notFound, "agency \(member.agency) is not registered; register it before enrolling its members")
             }
-            try db.cachedStatement(sql: """
-                INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """).execute(arguments: [member.id.rawValue, member.agency.rawValue, member.displayName, member.role.rawValue, Data(member.signingKey),
-                                 Data(member.encryptionKey), member.certificateFingerprint, member.status.rawValue,
-                                 member.directoryEntry.map { Data($0) }, member.enrolledAt])
+            try Self.insertMemberRow(member, db)
             return try Self.append(event, db)
         }
+    }
+
+    static func insertMemberRow(_ member: Member, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [member.id.rawValue, member.agency.rawValue, member.displayName, member.role.rawValue, Data(member.signingKey),
+                             Data(member.encryptionKey), member.certificateFingerprint, member.status.rawValue,
+                             member.directoryEntry.map { Data($0) }, member.enrolledAt])
     }
 
     public func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64 {
@@ -89,6 +93,10 @@ extension SQLiteRelayStore {
 
     public func roleAddress(_ address: MemberID) async throws -> [MemberID]? {
         try await registrySnapshot().roles[address]
+    }
+
+    public func roleAddresses() async throws -> [MemberID: [MemberID]] {
+        try await registrySnapshot().roles
     }
 
     /// A registry write; the in-memory registry is refreshed after it.

@@ -164,6 +164,33 @@ enum SQLiteSchema {
             }
             try db.execute(sql: "UPDATE packets SET state = 'accepted' WHERE state NOT IN ('held', 'withdrawn')")
         }
+        migrator.registerMigration("v4-invitations") { db in
+            // One-time enrolment invitations, stored by the SHA-256 of their code; at most one live invitation per member.
+            try db.execute(sql: """
+                CREATE TABLE invitations (
+                    code_hash BLOB PRIMARY KEY NOT NULL CHECK (length(code_hash) = 32),
+                    member TEXT NOT NULL,
+                    display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
+                    role TEXT NOT NULL CHECK (role IN ('practitioner', 'dsl', 'manager', 'admin')),
+                    invited_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+                    state TEXT NOT NULL CHECK (state IN ('open', 'submitted', 'approved', 'collected', 'withdrawn')),
+                    certificate_request TEXT,
+                    signing_key BLOB CHECK (signing_key IS NULL OR length(signing_key) = 32),
+                    encryption_key BLOB CHECK (encryption_key IS NULL OR length(encryption_key) = 32),
+                    proof BLOB CHECK (proof IS NULL OR length(proof) = 64),
+                    submitted_at INTEGER,
+                    approved_by TEXT,
+                    approved_at INTEGER,
+                    certificate TEXT,
+                    CHECK (state IN ('open', 'withdrawn') OR (certificate_request IS NOT NULL AND signing_key IS NOT NULL
+                           AND encryption_key IS NOT NULL AND proof IS NOT NULL AND submitted_at IS NOT NULL)),
+                    CHECK (state NOT IN ('approved', 'collected') OR (certificate IS NOT NULL AND approved_by IS NOT NULL AND approved_at IS NOT NULL))
+                ) STRICT, WITHOUT ROWID;
+                CREATE UNIQUE INDEX invitations_live_per_member ON invitations(member) WHERE state IN ('open', 'submitted', 'approved');
+                """)
+        }
         return migrator
     }
 }

@@ -5,15 +5,33 @@ import ISRClient
 import ISRCrypto
 import ISRPKI
 import ISRPacket
+import ISRRelayAPI
 import X509
 
-/// `isr enrol ENROLMENT_FILE`: install the certificate your admin issued, after checking it is for your key,
-/// and pin the admin's key that vouches for every directory entry.
+/// `isr enrol --code CODE --relay URL --ca CA_PEM`: enrol with an invitation — keys made here, the request sent with
+/// the code, the certificate collected once an admin approved it. `isr enrol ENROLMENT_FILE`: the file-based path,
+/// installing the certificate your admin issued after checking it is for your key. Either way the admin's key that
+/// vouches for every directory entry is pinned.
 struct Enrol: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Install your certificate and pin your admin's key from the enrolment file.")
+    static let configuration = CommandConfiguration(
+        abstract: "Enrol with an invitation code (--code), or install the enrolment file your admin gave you.",
+        discussion: """
+            With --code, the first run makes your keys (you choose a passphrase) and sends the request; read the fingerprint it
+            shows to your admin. Run the same command again once they approved it (or add --wait) to install your certificate.
+            """)
 
-    @Argument(help: "The enrolment file your admin gave you.") var file: String
+    @Argument(help: "The enrolment file your admin gave you (the file-based path).") var file: String?
+    @Option(help: "The invitation code your admin gave you, ISR-XXXXX-….") var code: String?
+    @Option(help: "The relay's URL, e.g. https://relay.example:8443 (first run with --code).") var relay: String?
+    @Option(help: "The deployment CA certificate (PEM) your admin gave you (first run with --code).") var ca: String?
+    @Flag(help: "Wait for the admin's approval (polling every 2 seconds) instead of returning at once.") var wait = false
+    @Option(help: "With --wait: give up after this many seconds (1–3600).") var timeout = 600
     @OptionGroup var global: GlobalOptions
+
+    func validate() throws {
+        guard (file == nil) != (code == nil) else { throw ValidationError("give either an enrolment file or --code CODE") }
+        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout is 1–3600 seconds") }
+    }
 
     struct Result: Encodable {
         let member: String
@@ -22,6 +40,82 @@ struct Enrol: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if let code { try await enrolWithCode(code) } else if let file { try enrolFromFile(file) }
+    }
+
+    struct Progress: Encodable {
+        let member: String
+        let state: String
+        let fingerprint: String
+        let admin: String?
+    }
+
+    func enrolWithCode(_ text: String) async throws {
+        let code: InvitationCode
+        do { code = try InvitationCode(parsing: text) } catch { throw ClientError(.usage, error.message) }
+        let home = global.isrHome
+        let request: CertificateRequestFile
+        let relayUrl: String, caPEM: String
+        var madeHere = false
+        if home.hasIdentity {
+            let config = try home.config()
+            guard !FileManager.default.fileExists(atPath: home.certificatePath) else {
+                throw ClientError(.local, "\(home.path) is already enrolled as \(config.member); nothing to do")
+            }
+            request = try ClientDocuments.read(CertificateRequestFile.self, from: home.pendingRequestPath, what: "pending enrolment request")
+            (relayUrl, caPEM) = (config.relayUrl, try home.text(home.caPath, missing: "no CA in \(home.path)"))
+        } else {
+            guard let relay, let ca else { throw ClientError(.usage, "the first `isr enrol --code` needs --relay URL and --ca CA_PEM from your admin") }
+            guard relay.hasPrefix("https://"), URL(string: relay)?.host != nil else { throw ClientError(.usage, "--relay must be an https:// URL, e.g. https://localhost:8443") }
+            (relayUrl, caPEM) = (relay, try home.text(ca, missing: "cannot read the CA certificate \(ca)"))
+            guard (try? Certificate(pemEncoded: caPEM)) != nil else { throw ClientError(.usage, "\(ca) is not a PEM certificate") }
+            let invitation = try await using(try RelayClient(relayUrl: relay, caPEM: caPEM)) { try await InvitationEnrolment.lookup(code, client: $0) }
+            guard invitation.state == "open" else {
+                throw ClientError(.refused, "this invitation code was already used, and works only once; ask your admin for a new one (if you did not use it, tell them at once)")
+            }
+            let member: MemberID
+            do { member = try MemberID(invitation.member) } catch { throw ClientError(.refused, "the relay named an invalid member id") }
+            Terminal.note("Invitation for \(member) (\(Terminal.clean(invitation.displayName))), \(invitation.role) at \(Terminal.clean(invitation.agencyName)).")
+            let passphrase = try global.passphrase.read(purpose: "your new identity \(member)", confirm: true)
+            let (identity, made) = try ISRHome.newIdentity(member: member, displayName: invitation.displayName, passphrase: passphrase)
+            try home.install(identity, caPEM: caPEM, config: HomeConfig(member: member.rawValue, displayName: invitation.displayName, relayUrl: relay))
+            madeHere = true
+            try ClientDocuments.write(made, to: home.pendingRequestPath)
+            request = made
+        }
+        let deadline = Date().addingTimeInterval(TimeInterval(timeout))
+        let progress = try await using(try RelayClient(relayUrl: relayUrl, caPEM: caPEM)) { client in
+            var progress: EnrolmentProgress
+            do {
+                progress = try await InvitationEnrolment.submit(code, request: request, client: client)
+            } catch where madeHere {
+                // The relay refused the first submission: leave no identity behind that no one can enrol.
+                home.removeNewIdentity()
+                throw error
+            }
+            while wait, progress.enrolment == nil, Date() < deadline {
+                try await Task.sleep(for: .seconds(2))
+                progress = try await InvitationEnrolment.submit(code, request: request, client: client)
+            }
+            return progress
+        }
+        guard let issued = progress.enrolment else {
+            Terminal.emit(Progress(member: progress.member, state: progress.state, fingerprint: progress.fingerprint, admin: nil), json: global.json, human: """
+                Your request is with your admin, waiting for approval. When they call, read them your fingerprint:
+                  \(progress.fingerprint)
+                Then run `isr enrol --code …` again (or with --wait) to install your certificate.
+                """)
+            if wait { throw ClientError(.network, "no approval within \(timeout) seconds; run the command again later") }
+            return
+        }
+        let (admin, adminKey) = try InvitationEnrolment.install(issued, code: code, request: request, home: home)
+        Terminal.emit(Progress(member: progress.member, state: "enrolled", fingerprint: progress.fingerprint, admin: admin.rawValue), json: global.json, human: """
+            Enrolled as \(progress.member) with \(relayUrl); your fingerprint is \(progress.fingerprint).
+            Pinned admin \(admin), key fingerprint \(adminKey.fingerprint): every recipient you send to is checked against it.
+            """)
+    }
+
+    func enrolFromFile(_ file: String) throws {
         let home = global.isrHome
         var config = try home.config()
         let enrolment = try ClientDocuments.read(EnrolmentFile.self, from: file, what: "enrolment file")

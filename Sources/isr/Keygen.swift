@@ -1,5 +1,4 @@
 import ArgumentParser
-import Crypto
 import Foundation
 import ISRClient
 import ISRCrypto
@@ -39,23 +38,10 @@ struct Keygen: AsyncParsableCommand {
         let caPEM = try home.text(ca, missing: "cannot read the CA certificate \(ca)")
         guard (try? Certificate(pemEncoded: caPEM)) != nil else { throw ClientError(.usage, "\(ca) is not a PEM certificate") }
         let passphrase = try global.passphrase.read(purpose: "your new identity \(member)", confirm: true)
-
-        let tlsKey = P256.Signing.PrivateKey()
-        let keys = PractitionerKeys(signing: .generate(), encryption: .generate(),
-                                    tlsKey: SecretBytes(count: 32) { out in tlsKey.rawRepresentation.withUnsafeBytes { out.copyMemory(from: $0) } })
-        let keyRequest: MemberKeyRequest
-        do { keyRequest = try MemberKeyRequest(member: member, signing: keys.signing, encryptionKey: keys.encryption.publicKey, tlsKey: tlsKey) } catch {
-            throw ClientError(.local, error.message)
-        }
-        let request = try CertificateRequestFile(keyRequest, displayName: displayName)
-        let identity: IdentityFile
-        do { identity = try IdentityFile.seal(identity: member.rawValue, keys: keys, passphrase: passphrase) } catch { throw ClientError(.local, error.message) }
+        let (identity, request) = try ISRHome.newIdentity(member: member, displayName: displayName, passphrase: passphrase)
         // The request file first: if it cannot be written, nothing is left in the home.
         try ClientDocuments.write(request, to: out)
-        try home.create()
-        do { try identity.save(to: home.identityPath) } catch { throw ClientError(.local, error.message) }
-        try home.write(Array(caPEM.utf8), to: home.caPath, secret: false)
-        try home.save(HomeConfig(member: member.rawValue, displayName: displayName, relayUrl: relay))
+        try home.install(identity, caPEM: caPEM, config: HomeConfig(member: member.rawValue, displayName: displayName, relayUrl: relay))
         Terminal.emit(Result(member: member.rawValue, requestFile: out, fingerprint: request.fingerprint, home: home.path), json: global.json, human: """
             Keys made for \(member) in \(home.path), encrypted under your passphrase.
             Give \(out) to your admin (it holds only public keys). When they call, read them your fingerprint:

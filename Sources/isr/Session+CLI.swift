@@ -16,6 +16,18 @@ func withSession<T>(_ global: GlobalOptions, _ body: (Session) async throws -> T
     }
 }
 
+/// Runs `body` with `client`, shutting the client down afterwards whatever happens.
+func using<T>(_ client: RelayClient, _ body: (RelayClient) async throws -> T) async throws -> T {
+    do {
+        let result = try await body(client)
+        await client.shutdown()
+        return result
+    } catch {
+        await client.shutdown()
+        throw error
+    }
+}
+
 /// A packet id argument, or a usage error.
 func packetID(_ text: String) throws(ClientError) -> PacketID {
     do { return try PacketID(hex: text) } catch { throw ClientError(.usage, error.message) }

@@ -22,9 +22,19 @@ enum Terminal {
         }
     }
 
-    /// Left-aligned columns for human tables.
+    /// A progress line on stderr, so that stdout stays the command's result.
+    static func note(_ text: String) {
+        FileHandle.standardError.write(Data(("isr: " + text + "\n").utf8))
+    }
+
+    /// Text from the relay or another member with control characters made visible, so none can drive the terminal.
+    static func clean(_ text: String) -> String {
+        String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control ? "\u{FFFD}" : $0 }))
+    }
+
+    /// Left-aligned columns for human tables (cells cleaned of control characters).
     static func table(_ header: [String], _ rows: [[String]]) -> String {
-        let all = [header] + rows
+        let all = [header] + rows.map { $0.map(clean) }
         let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
         return all.map { row in
             row.enumerated().map { column, cell in column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0) }

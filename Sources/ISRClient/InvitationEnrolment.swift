@@ -1,0 +1,55 @@
+import Foundation
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRRelayAPI
+import X509
+
+/// `isr enrol --code`: the practitioner's side of enrolment by invitation. The code authenticates the request to the
+/// relay; the admin key is pinned only if the code (which the admin made) vouches for it.
+public enum InvitationEnrolment {
+    /// What the code invites to (asked before any key is made).
+    public static func lookup(_ code: InvitationCode, client: RelayClient) async throws(ClientError) -> InvitationSummary {
+        try await client.post("/v1/enrolments/invitation", json: InvitationCodeBody(code: code.text)).decode(InvitationSummary.self)
+    }
+
+    /// Sends the home's pending key request with the code; the answer says whether an admin has approved it yet.
+    public static func submit(_ code: InvitationCode, request: CertificateRequestFile, client: RelayClient) async throws(ClientError) -> EnrolmentProgress {
+        try await client.post("/v1/enrolments", json: EnrolmentSubmission(code: code.text, certificateRequest: request.certificateRequest,
+                                                                          signingKey: request.signingKey, encryptionKey: request.encryptionKey,
+                                                                          proof: request.proof)).decode(EnrolmentProgress.self)
+    }
+
+    /// Checks what an approval hands over — the code vouches for the admin key, the admin signed an entry for exactly this
+    /// home's keys, the certificate is for this home's TLS key, the CA is the one given at the start — then installs it.
+    public static func install(_ issued: EnrolmentProgress.Issued, code: InvitationCode, request: CertificateRequestFile, home: ISRHome) throws(ClientError) -> (MemberID, SigningPublicKey) {
+        var config = try home.config()
+        guard let adminData = Data(base64Encoded: issued.adminKey), let adminKey = try? SigningPublicKey(bytes: adminData),
+              let adminId = try? MemberID(issued.adminId) else {
+            throw ClientError(.verification, "the relay's answer holds no usable admin key")
+        }
+        guard code.vouches(for: adminKey) else {
+            throw ClientError(.verification, "the admin key the relay gave is not the one your invitation code was made with: do not use this relay, and call your admin")
+        }
+        let identity: IdentityFile
+        do { identity = try IdentityFile.load(from: home.identityPath) } catch { throw ClientError(.local, error.message) }
+        guard let entryData = Data(base64Encoded: issued.directoryEntry), let entry = try? DirectoryEntry.verified(Array(entryData), adminKey: adminKey),
+              entry.member.rawValue == config.member, entry.signingKey == identity.signingPublicKey, entry.encryptionKey == identity.encryptionPublicKey else {
+            throw ClientError(.verification, "the directory entry your admin signed does not hold your keys; ask them to check your enrolment")
+        }
+        let homeCA = try home.text(home.caPath, missing: "no CA in \(home.path)")
+        let csr: MemberCertificateRequest
+        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw ClientError(.local, error.message) }
+        guard let ca = try? Certificate(pemEncoded: homeCA), let issuedCA = try? Certificate(pemEncoded: issued.caCertificate), ca == issuedCA,
+              let certificate = try? Certificate(pemEncoded: issued.certificate), certificate.publicKey == csr.request.publicKey,
+              (try? MemberIdentity.memberID(in: certificate))?.rawValue == config.member else {
+            throw ClientError(.verification, "the certificate the relay issued is not for your key, or comes from another CA; call your admin")
+        }
+        try home.write(Array(issued.certificate.utf8), to: home.certificatePath, secret: false)
+        config.adminId = adminId.rawValue
+        config.adminKey = issued.adminKey
+        try home.save(config)
+        try? FileManager.default.removeItem(atPath: home.pendingRequestPath)
+        return (adminId, adminKey)
+    }
+}

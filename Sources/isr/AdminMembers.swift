@@ -1,0 +1,277 @@
+import ArgumentParser
+import Foundation
+import ISRClient
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRRelayAPI
+
+struct MemberCommands: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "member", abstract: "Invite, approve, enrol, list, change or revoke members.",
+        subcommands: [Invite.self, Pending.self, Approve.self, Add.self, List.self, Role.self, Revoke.self])
+
+    struct Invite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Invite one member (ID --name --role) or a staff list (--csv FILE --out CODES): prints or writes one-time codes.",
+            discussion: "Codes are made here; the relay stores only their SHA-256. Hand each code to its person by a channel you trust.")
+        @Argument(help: "The member id to invite, name@agency.") var id: String?
+        @Option(help: "Their name as colleagues will see it.") var name: String?
+        @Option(help: "practitioner, dsl, manager or admin.") var role: String?
+        @Option(help: "A CSV staff list with the columns id,name,role.") var csv: String?
+        @Option(help: "With --csv: where to write id,name,role,code,expires (mode 0600).") var out: String?
+        @Option(help: "How long each code works: e.g. 7d or 48h (1 hour to 30 days).") var expires = "7d"
+        @OptionGroup var global: GlobalOptions
+
+        struct Invited: Encodable {
+            let member: String
+            let name: String
+            let role: String
+            let code: String
+            let expiresAt: Int64
+        }
+
+        func validate() throws {
+            if csv != nil {
+                guard id == nil, name == nil, role == nil, out != nil else { throw ValidationError("--csv FILE needs --out CODES_FILE, and no ID, --name or --role") }
+            } else {
+                guard id != nil, name != nil, role != nil else { throw ValidationError("give ID --name N --role R, or --csv FILE --out CODES_FILE") }
+            }
+        }
+
+        func run() async throws {
+            let lifetime = try Self.seconds(expires)
+            var people: [StaffList.Person] = []
+            if let csv {
+                let text = try global.isrHome.text(csv, missing: "cannot read the staff list \(csv)")
+                people = try StaffList(csv: text).people
+            } else if let id, let name, let role {
+                people = try StaffList(csv: "id,name,role\n\(StaffList.field(id)),\(StaffList.field(name)),\(StaffList.field(role))\n").people
+            }
+            let (invited, admin): ([Invited], MemberID) = try await withSession(global) { session in
+                let codes = people.map { _ in InvitationCode.generate(adminKey: session.keys.signing.publicKey) }
+                let items = zip(people, codes).map { person, code in
+                    InvitationRequest.Item(member: person.id.rawValue, displayName: person.name, role: person.role,
+                                           codeHash: Data(code.hash).base64EncodedString(), expiresInSeconds: lifetime)
+                }
+                let stored = try await session.client.post("/v1/admin/invitations", json: InvitationRequest(items: items)).decode(ListBody<InvitationBody>.self).items
+                return (zip(stored, codes).map { invitation, code in
+                    Invited(member: invitation.member, name: invitation.displayName, role: invitation.role, code: code.text, expiresAt: invitation.expiresAt)
+                }, session.me)
+            }
+            if let out {
+                let lines = ["id,name,role,code,expires"] + invited.map {
+                    [$0.member, $0.name, $0.role, $0.code, Self.date($0.expiresAt)].map(StaffList.field).joined(separator: ",")
+                }
+                do { try AtomicFile.write(Array((lines.joined(separator: "\n") + "\n").utf8), to: out, mode: 0o600) } catch { throw ClientError(.local, error.message) }
+                Terminal.emit(invited.map { ["member": $0.member] }, json: global.json, human: """
+                    Invited \(invited.count) people; their codes are in \(out) (readable only by you). Give each person their own code, then
+                    approve them with `isr admin member pending` and `isr admin member approve ID…` once they have run `isr enrol --code`.
+                    """)
+            } else if let one = invited.first {
+                Terminal.emit(one, json: global.json, human: """
+                    Invited \(one.member) (\(one.name)) as \(one.role) on behalf of \(admin); the code works once, until \(Self.date(one.expiresAt)):
+                      \(one.code)
+                    They run: isr enrol --code \(one.code) --relay URL --ca CA_PEM
+                    """)
+            }
+        }
+
+        static func seconds(_ text: String) throws(ClientError) -> Int64 {
+            let unit = text.last
+            guard let number = Int64(text.dropLast()), number > 0, unit == "d" || unit == "h" else {
+                throw ClientError(.usage, "--expires is a number of days or hours, e.g. 7d or 48h")
+            }
+            let seconds = number * (unit == "d" ? 86_400 : 3600)
+            guard (3600...30 * 86_400).contains(seconds) else { throw ClientError(.usage, "--expires is from 1h to 30d") }
+            return seconds
+        }
+
+        static func date(_ milliseconds: Int64) -> String {
+            ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
+        }
+    }
+
+    /// Submitted enrolments, each checked here: the proof verified and the fingerprint computed from the keys.
+    struct Pending: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List enrolments waiting for approval, with the fingerprint computed from their keys.")
+        @OptionGroup var global: GlobalOptions
+
+        struct Entry: Encodable {
+            let member: String
+            let name: String
+            let role: String
+            let fingerprint: String?
+            let verified: Bool
+            let submittedAt: Int64?
+        }
+
+        func run() async throws {
+            let submitted = try await withSession(global) { session in
+                try await session.client.get("/v1/admin/invitations?state=submitted").decode(ListBody<InvitationBody>.self).items
+            }
+            let entries = submitted.map { invitation in
+                let keys = try? Self.verified(invitation)
+                return Entry(member: invitation.member, name: invitation.displayName, role: invitation.role, fingerprint: keys?.fingerprint.description,
+                             verified: keys != nil, submittedAt: invitation.submittedAt)
+            }
+            Terminal.emit(entries, json: global.json, human: entries.isEmpty ? "No enrolment is waiting for approval." : Terminal.table(
+                ["MEMBER", "NAME", "ROLE", "FINGERPRINT"],
+                entries.map { [$0.member, $0.name, $0.role, $0.fingerprint ?? "INVALID REQUEST - do not approve"] }) + """
+
+                Call each person, have them read the fingerprint their `isr enrol --code` showed, and compare; then
+                `isr admin member approve ID…`.
+                """)
+        }
+
+        /// The submitted key request, with its proof checked here rather than trusted from the relay.
+        static func verified(_ invitation: InvitationBody) throws(ClientError) -> MemberKeyRequest {
+            guard let csr = invitation.certificateRequest, let signing = invitation.signingKey, let encryption = invitation.encryptionKey,
+                  let proof = invitation.proof else { throw ClientError(.refused, "\(invitation.member) has not submitted keys") }
+            let member: MemberID
+            do { member = try MemberID(invitation.member) } catch { throw ClientError(.refused, error.message) }
+            do {
+                return try MemberKeyRequest(certificateRequestPEM: csr, signingKey: signing, encryptionKey: encryption, proof: proof, expected: member)
+            } catch {
+                throw ClientError(.verification, "\(invitation.member): \(error.message)")
+            }
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve submitted enrolments: signs each directory entry for the keys whose fingerprint you compared.")
+        @Argument(help: "Member ids to approve.") var ids: [String] = []
+        @Flag(help: "Approve every submitted enrolment.") var all = false
+        @OptionGroup var global: GlobalOptions
+
+        struct Approved: Encodable {
+            let member: String
+            let fingerprint: String
+        }
+
+        func validate() throws {
+            guard all != !ids.isEmpty else { throw ValidationError("name the members to approve, or --all") }
+        }
+
+        func run() async throws {
+            let approved: [Approved] = try await withSession(global) { session in
+                let submitted = try await session.client.get("/v1/admin/invitations?state=submitted").decode(ListBody<InvitationBody>.self).items
+                let byID = Dictionary(submitted.map { ($0.member, $0) }, uniquingKeysWith: { first, _ in first })
+                let chosen = all ? submitted.map(\.member) : ids
+                let missing = chosen.filter { byID[$0] == nil }
+                guard missing.isEmpty else {
+                    throw ClientError(.refused, "no enrolment is waiting from \(missing.joined(separator: ", ")); see `isr admin member pending`")
+                }
+                let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
+                var done: [Approved] = []
+                for id in chosen {
+                    guard let invitation = byID[id] else { continue }
+                    let keys = try Pending.verified(invitation)
+                    guard let agency = agencies.first(where: { $0.id == keys.member.agency.rawValue }) else {
+                        throw ClientError(.refused, "agency \(keys.member.agency) is not registered")
+                    }
+                    let entry = DirectoryEntry(member: keys.member, displayName: invitation.displayName, agencyName: agency.name, agencyKind: agency.kind,
+                                               signingKey: keys.signingKey, encryptionKey: keys.encryptionKey, issuedAt: Int64(Date().timeIntervalSince1970 * 1000))
+                        .signed(by: session.me, key: session.keys.signing)
+                    _ = try await session.client.post("/v1/admin/invitations/\(id)/approve", json: ApprovalRequest(directoryEntry: Data(entry).base64EncodedString()))
+                    done.append(Approved(member: id, fingerprint: keys.fingerprint.description))
+                }
+                return done
+            }
+            Terminal.emit(approved, json: global.json, human: approved.map { "Approved \($0.member) (fingerprint \($0.fingerprint))." }.joined(separator: "\n")
+                + "\nEach can now run `isr enrol --code …` again to install their certificate.")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List members (all, or one agency's), with role, status and fingerprint.")
+        @Option(help: "Only this agency's members.") var agency: String?
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let members = try await withSession(global) { session in
+                try await session.client.get("/v1/directory").decode(ListBody<DirectoryMember>.self).items
+            }.filter { agency == nil || $0.agency == agency }
+            Terminal.emit(members, json: global.json, human: Terminal.table(
+                ["MEMBER", "NAME", "ROLE", "AGENCY", "STATUS", "FINGERPRINT"],
+                members.map { [$0.id, $0.displayName, $0.role, $0.agency, $0.status, $0.fingerprint] }))
+        }
+    }
+
+    struct Role: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Change a member's role.")
+        @Argument(help: "The member id.") var id: String
+        @Argument(help: "practitioner, dsl, manager or admin.") var role: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let member = try await withSession(global) { session in
+                try await session.client.post("/v1/admin/members/\(id)/role", json: RoleChangeRequest(role: role)).decode(DirectoryMember.self)
+            }
+            Terminal.emit(member, json: global.json, human: "\(member.id) is now \(member.role).")
+        }
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Enrol a member from their request file; writes the enrolment file to hand back.")
+        @Argument(help: "The request file from the member's `isr keygen`.") var requestFile: String
+        @Option(help: "practitioner, dsl, manager or admin.") var role: String
+        @Option(help: "Where to write the enrolment file.") var out: String
+        @OptionGroup var global: GlobalOptions
+
+        struct Result: Encodable {
+            let member: String
+            let role: String
+            let enrolmentFile: String
+            let fingerprint: String
+        }
+
+        func run() async throws {
+            let request = try ClientDocuments.read(CertificateRequestFile.self, from: requestFile, what: "request file")
+            // The fingerprint shown is computed here from the keys about to be signed, never read from the file.
+            let keys = try request.verified(file: requestFile)
+            let member = keys.member
+            let (signing, encryption) = (keys.signingKey, keys.encryptionKey)
+            let home = global.isrHome
+            let config = try home.config()
+            let adminId = try MemberID(config.member)
+            let caPEM = try home.text(home.caPath, missing: "no CA in \(home.path)")
+            let enrolment: Enrolment = try await withSession(global) { session in
+                let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
+                guard let agency = agencies.first(where: { $0.id == member.agency.rawValue }) else {
+                    throw ClientError(.refused, "agency \(member.agency) is not registered; run `isr admin agency add \(member.agency) --name … --kind …` first")
+                }
+                let entry = DirectoryEntry(member: member, displayName: request.displayName, agencyName: agency.name, agencyKind: agency.kind,
+                                           signingKey: signing, encryptionKey: encryption, issuedAt: Int64(Date().timeIntervalSince1970 * 1000))
+                    .signed(by: adminId, key: session.keys.signing)
+                return try await session.client.post("/v1/admin/members", json: EnrolmentRequest(
+                    certificateRequest: request.certificateRequest, displayName: request.displayName, role: role, signingKey: request.signingKey,
+                    encryptionKey: request.encryptionKey, directoryEntry: Data(entry).base64EncodedString(), proof: request.proof)).decode(Enrolment.self)
+            }
+            let identity = try IdentityFile.load(from: home.identityPath)
+            try ClientDocuments.write(EnrolmentFile(member: member.rawValue, certificate: enrolment.certificate, caCertificate: caPEM, relayUrl: config.relayUrl,
+                                                    adminId: adminId.rawValue, adminKey: Data(identity.signingPublicKey.bytes).base64EncodedString(),
+                                                    directoryEntry: enrolment.member.directoryEntry ?? ""), to: out)
+            Terminal.emit(Result(member: member.rawValue, role: role, enrolmentFile: out, fingerprint: keys.fingerprint.description), json: global.json, human: """
+                Enrolled \(member) (\(request.displayName)) as \(role). Hand them \(out).
+                Before you do, read them this fingerprint by phone and check it is the one their `isr keygen` showed:
+                  \(keys.fingerprint)
+                """)
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a member: their certificate is refused from now on.")
+        @Argument(help: "The member id.") var id: String
+        @Option(help: "Why (recorded in the audit log).") var reason: String
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let member = try await withSession(global) { session in
+                try await session.client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: reason)).decode(DirectoryMember.self)
+            }
+            Terminal.emit(member, json: global.json, human: "Revoked \(member.id); their certificate is refused from now on.")
+        }
+    }
+}
