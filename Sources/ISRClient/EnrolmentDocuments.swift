@@ -15,7 +15,8 @@ public struct CertificateRequestFile: Codable, Sendable, Equatable {
     public var signingKey: String
     public var encryptionKey: String
     /// Base64 Ed25519 signature binding the keys to the certificate request (see `MemberKeyRequest`).
-    public var proof: String
+    /// Absent in `isr-certificate-request/v1` files, which are refused with a clear error.
+    public var proof: String?
     /// The member's fingerprint as the practitioner's machine computed it; the admin's `isr` recomputes it from the keys
     /// and refuses the file if the two differ.
     public var fingerprint: String
@@ -39,7 +40,7 @@ public struct CertificateRequestFile: Codable, Sendable, Equatable {
         let member: MemberID
         do { member = try MemberID(self.member) } catch { throw ClientError(.local, "\(file): \(error.message)") }
         do {
-            return try MemberKeyRequest(certificateRequestPEM: certificateRequest, signingKey: signingKey, encryptionKey: encryptionKey, proof: proof,
+            return try MemberKeyRequest(certificateRequestPEM: certificateRequest, signingKey: signingKey, encryptionKey: encryptionKey, proof: proof ?? "",
                                         expected: member, statedFingerprint: fingerprint)
         } catch {
             throw ClientError(.verification, "\(file): \(error.message)")

@@ -17,7 +17,7 @@ public enum InvitationEnrolment {
     public static func submit(_ code: InvitationCode, request: CertificateRequestFile, client: RelayClient) async throws(ClientError) -> EnrolmentProgress {
         try await client.post("/v1/enrolments", json: EnrolmentSubmission(code: code.text, certificateRequest: request.certificateRequest,
                                                                           signingKey: request.signingKey, encryptionKey: request.encryptionKey,
-                                                                          proof: request.proof)).decode(EnrolmentProgress.self)
+                                                                          proof: request.proof ?? "")).decode(EnrolmentProgress.self)
     }
 
     /// Checks what an approval hands over — the code vouches for the admin key, the admin signed an entry for exactly this

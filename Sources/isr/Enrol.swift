@@ -93,6 +93,9 @@ struct Enrol: AsyncParsableCommand {
                 home.removeNewIdentity()
                 throw error
             }
+            if wait, progress.enrolment == nil {
+                Terminal.note("waiting for your admin's approval; when they call, read them your fingerprint: \(progress.fingerprint)")
+            }
             while wait, progress.enrolment == nil, Date() < deadline {
                 try await Task.sleep(for: .seconds(2))
                 progress = try await InvitationEnrolment.submit(code, request: request, client: client)

@@ -150,18 +150,19 @@ extension RelayEndpoint {
 
     // MARK: Requests
 
-    func tls(for person: Person) throws -> TLSConfiguration {
+    /// TLS as `person`, or with no client certificate (nil): what a practitioner enrolling with a code has.
+    func tls(for person: Person?) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
-        tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(person.certificatePEM.utf8)).map { .certificate($0) }
-        tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(person.tlsKeyPEM.utf8), format: .pem))
+        if let person {
+            tls.certificateChain = try NIOSSLCertificate.fromPEMBytes(Array(person.certificatePEM.utf8)).map { .certificate($0) }
+            tls.privateKey = .privateKey(try NIOSSLPrivateKey(bytes: Array(person.tlsKeyPEM.utf8), format: .pem))
+        }
         tls.minimumTLSVersion = .tlsv13
         return tls
     }
 
-
-
-    func request(_ person: Person, _ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil, contentType: String? = nil,
+    func request(_ person: Person?, _ method: HTTPRequest.Method, _ path: String, body: [UInt8]? = nil, contentType: String? = nil,
                  headers extra: HTTPFields = [:]) async throws -> Reply {
         let configuration = TestClient.Configuration(tlsConfiguration: try tls(for: person), timeout: .seconds(20), serverName: "localhost")
         return try await TestClient.withClient(host: "127.0.0.1", port: port, configuration: configuration) { client in
@@ -173,7 +174,7 @@ extension RelayEndpoint {
         }
     }
 
-    func json(_ person: Person, _ method: HTTPRequest.Method, _ path: String, _ object: [String: Any]) async throws -> Reply {
+    func json(_ person: Person?, _ method: HTTPRequest.Method, _ path: String, _ object: [String: Any]) async throws -> Reply {
         try await request(person, method, path, body: Array(try JSONSerialization.data(withJSONObject: object)), contentType: "application/json")
     }
 
