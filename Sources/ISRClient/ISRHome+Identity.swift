@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import X509
 import ISRCrypto
 import ISRPKI
 import ISRPacket
@@ -33,6 +34,12 @@ extension ISRHome {
         do { try identity.save(to: identityPath) } catch { throw ClientError(.local, error.message) }
         try write(Array(caPEM.utf8), to: caPath, secret: false)
         try save(config)
+    }
+
+    /// When this home's client certificate expires, or nil if it has none (not enrolled yet) or it cannot be read.
+    public func certificateExpiry() -> Date? {
+        guard let pem = try? text(certificatePath, missing: ""), let certificate = try? Certificate(pemEncoded: pem) else { return nil }
+        return certificate.notValidAfter
     }
 
     /// Removes what `install` and a pending request wrote (and the directory, if nothing else is in it).

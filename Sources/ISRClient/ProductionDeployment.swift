@@ -91,6 +91,8 @@ public enum ProductionDeployment {
         certificate = "relay.pem"
         private_key = "relay.key"
         ca_private_key = "ca.key"
+        # Members' client certificates last this many days (1-825); they renew with `isr renew`.
+        member_certificate_days = 365
 
         [relay]
         signing_key = "relay-signing.key"

@@ -74,21 +74,36 @@ public struct DeploymentCA: Sendable {
         return try issue(subject: hosts[0], publicKey: Certificate.PublicKey(publicKey), usage: .serverAuth, names: names, now: now)
     }
 
+    /// A new relay certificate for the names `current` carries, for a new key: renewing the relay's TLS certificate
+    /// without changing how clients reach it.
+    public func renewServerCertificate(_ current: Certificate, publicKey: P256.Signing.PublicKey, now: Date = Date()) throws(PKIError) -> Certificate {
+        let names: [GeneralName]
+        do { names = Array(try current.extensions.subjectAlternativeNames ?? SubjectAlternativeNames([])) } catch {
+            throw PKIError(.issuance, "the current relay certificate's names cannot be read")
+        }
+        guard !names.isEmpty, let subject = current.subject.flatMap({ $0 }).first(where: { $0.type == .RDNAttributeType.commonName }) else {
+            throw PKIError(.issuance, "the current relay certificate names no host")
+        }
+        return try issue(subject: String(describing: subject.value), publicKey: Certificate.PublicKey(publicKey), usage: .serverAuth, names: names, now: now)
+    }
+
     /// A member's client certificate, from their verified request. The member id comes from the request;
     /// `expected`, when given, must match it (the admin is enrolling a particular person).
-    public func issueClientCertificate(for request: MemberCertificateRequest, expected: MemberID? = nil, now: Date = Date()) throws(PKIError) -> Certificate {
+    public func issueClientCertificate(for request: MemberCertificateRequest, expected: MemberID? = nil, now: Date = Date(),
+                                       validity: TimeInterval = leafValidity) throws(PKIError) -> Certificate {
         if let expected, expected != request.member {
             throw PKIError(.requestIdentity, "the request is for \(request.member), not \(expected)")
         }
         return try issue(subject: request.member.rawValue, publicKey: request.request.publicKey, usage: .clientAuth,
-                         names: [.uniformResourceIdentifier(MemberIdentity.uri(for: request.member))], now: now)
+                         names: [.uniformResourceIdentifier(MemberIdentity.uri(for: request.member))], now: now, validity: validity)
     }
 
-    private func issue(subject: String, publicKey: Certificate.PublicKey, usage: ExtendedKeyUsage.Usage, names: [GeneralName], now: Date) throws(PKIError) -> Certificate {
+    private func issue(subject: String, publicKey: Certificate.PublicKey, usage: ExtendedKeyUsage.Usage, names: [GeneralName], now: Date,
+                       validity: TimeInterval = leafValidity) throws(PKIError) -> Certificate {
         do {
             return try Certificate(
                 version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: publicKey,
-                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Self.leafValidity),
+                notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(validity),
                 issuer: certificate.subject, subject: try DistinguishedName { CommonName(subject) },
                 signatureAlgorithm: .ecdsaWithSHA256,
                 extensions: try Certificate.Extensions {

@@ -15,6 +15,8 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var privateKey: String
     /// The CA's private key: lets the relay issue members' certificates at enrolment. Optional.
     public var caPrivateKey: String?
+    /// How long members' client certificates issued by this relay last (days, 1–825; default 365).
+    public var memberCertificateDays: Int
     public var signingKey: String
     /// `first-admin.json`: registered in an empty store on start.
     public var firstAdmin: String?
@@ -38,8 +40,10 @@ public struct RelayConfiguration: Sendable, Equatable {
             var certificate: String
             var privateKey: String
             var caPrivateKey: String?
+            var memberCertificateDays: Int?
             enum CodingKeys: String, CodingKey {
                 case certificate
+                case memberCertificateDays = "member_certificate_days"
                 case caCertificate = "ca_certificate"
                 case privateKey = "private_key"
                 case caPrivateKey = "ca_private_key"
@@ -112,7 +116,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         let config = RelayConfiguration(
             host: document.server.host, port: document.server.port, origin: document.server.origin,
             caCertificate: resolve(document.tls.caCertificate), certificate: resolve(document.tls.certificate), privateKey: resolve(document.tls.privateKey),
-            caPrivateKey: document.tls.caPrivateKey.map(resolve), signingKey: resolve(document.relay.signingKey),
+            caPrivateKey: document.tls.caPrivateKey.map(resolve), memberCertificateDays: document.tls.memberCertificateDays ?? 365, signingKey: resolve(document.relay.signingKey),
             firstAdmin: document.relay.firstAdmin.map(resolve), developmentDeployment: document.relay.developmentDeployment.map(resolve),
             policy: resolve(document.relay.policy), storePath: resolve(document.store.path), maxPacketBytes: document.limits.maxPacketBytes,
             timeZone: document.calendar.timeZone, holidays: document.calendar.holidays, escalationIntervalSeconds: document.escalation.intervalSeconds)
@@ -124,6 +128,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         guard (0...65535).contains(port) else { throw ConfigurationError("\(path): server.port must be 0–65535") }
         guard !host.isEmpty, !origin.isEmpty, origin.utf8.count <= 256 else { throw ConfigurationError("\(path): server.host and server.origin must not be empty") }
         guard (1024...(1024 * 1024)).contains(maxPacketBytes) else { throw ConfigurationError("\(path): limits.max_packet_bytes must be 1024–1048576") }
+        guard (1...825).contains(memberCertificateDays) else { throw ConfigurationError("\(path): tls.member_certificate_days must be 1–825") }
         guard (1...86_400).contains(escalationIntervalSeconds) else { throw ConfigurationError("\(path): escalation.interval_seconds must be 1–86400") }
         do {
             _ = try WorkingCalendar(timeZone: timeZone, holidays: holidays)

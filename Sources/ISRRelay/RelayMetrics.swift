@@ -19,6 +19,11 @@ public enum RelayMetrics {
         Counter(label: "isr_packets_overdue_total").increment()
     }
 
+    /// Active members whose client certificate expires within 30 days (set when /metrics is read).
+    static func certificatesExpiring(_ count: Int) {
+        Gauge(label: "isr_member_certificates_expiring_30d").record(count)
+    }
+
     static func storeDuration(_ duration: Duration) {
         Metrics.Timer(label: "isr_store_duration_seconds").recordNanoseconds(duration.nanoseconds)
     }

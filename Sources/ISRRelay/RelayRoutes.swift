@@ -22,6 +22,7 @@ extension ListBody: ResponseEncodable {}
 extension Health: ResponseEncodable {}
 extension InvitationBody: ResponseEncodable {}
 extension RoleAddressBody: ResponseEncodable {}
+extension RenewalBody: ResponseEncodable {}
 extension InvitationSummary: ResponseEncodable {}
 extension EnrolmentProgress: ResponseEncodable {}
 
@@ -36,7 +37,8 @@ public enum RelayRoutes {
         // Reachable with any certificate the deployment CA issued (load balancers, monitoring).
         router.get("/healthz") { _, _ in Health(status: "ok", version: RelayVersion.software) }
         router.get("/metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
+            if let expiring = try? await service.certificatesExpiringSoon() { RelayMetrics.certificatesExpiring(expiring) }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(bytes: registry.emitToBuffer())))
         }
         router.get("/v1/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
@@ -88,6 +90,10 @@ public enum RelayRoutes {
         v1.get("notices") { request, context in
             let (before, limit) = try page(request)
             return try await service.notices(for: try context.requireMember(), before: before, limit: limit)
+        }
+        v1.post("certificate/renew") { request, context in
+            let body = try await request.decode(as: RenewalRequest.self, context: context)
+            return try await service.renewCertificate(body, presented: context.peerCertificate, by: try context.requireMember())
         }
         v1.get("agencies") { _, _ in ListBody(items: try await service.agencies()) }
         v1.get("directory") { _, _ in ListBody(items: try await service.directory()) }

@@ -11,6 +11,8 @@ import Logging
 import NIOCore
 import NIOSSL
 import ServiceLifecycle
+import X509
+import Crypto
 
 /// Assembles the relay from its configuration and runs it until SIGTERM/SIGINT: stop accepting, finish
 /// in-flight requests, then close the store.
@@ -21,6 +23,8 @@ public enum RelayServer {
         public let tls: TLSConfiguration
         public let policyText: String
         public let store: SQLiteRelayStore
+        /// The relay's TLS certificate and key, reloadable while serving.
+        public let serverCertificate: ServerCertificate
     }
 
     /// `clock` (Unix milliseconds) is injectable so tests can move time past deadlines.
@@ -43,24 +47,28 @@ public enum RelayServer {
         let store = try SQLiteRelayStore(path: config.storePath)
         let limits = PacketLimits(maximumPacketBytes: config.maxPacketBytes, maximumRecipients: PacketLimits.standard.maximumRecipients,
                                   maximumStanzas: PacketLimits.standard.maximumStanzas)
-        let service = RelayService(store: store, policy: policy, calendar: calendar, limits: limits, relayKey: relayKey, origin: config.origin,
+        var service = RelayService(store: store, policy: policy, calendar: calendar, limits: limits, relayKey: relayKey, origin: config.origin,
                                    certificateAuthority: ca, clock: clock, logger: logger)
+        service.memberCertificateDays = config.memberCertificateDays
         if let path = config.firstAdmin, FileManager.default.fileExists(atPath: path) {
             try await registerFirstAdmin(path, service: service)
         }
-        return Prepared(service: service, tls: try tlsConfiguration(config), policyText: policyText, store: store)
+        let serverCertificate = try ServerCertificate(certificatePath: config.certificate, keyPath: config.privateKey)
+        return Prepared(service: service, tls: try tlsConfiguration(config, serverCertificate: serverCertificate), policyText: policyText, store: store,
+                        serverCertificate: serverCertificate)
     }
 
     /// TLS 1.3 only; a client certificate, when presented, is verified against the deployment CA. One is optional at the TLS
     /// layer only so that enrolment with an invitation code can reach the relay: `ClientCertificateGate` refuses every
     /// other route without one.
-    public static func tlsConfiguration(_ config: RelayConfiguration) throws -> TLSConfiguration {
+    public static func tlsConfiguration(_ config: RelayConfiguration, serverCertificate: ServerCertificate? = nil) throws -> TLSConfiguration {
         var tls = TLSConfiguration.makeServerConfigurationWithMTLS(
             certificateChain: try NIOSSLCertificate.fromPEMFile(config.certificate).map { .certificate($0) },
             privateKey: .privateKey(try NIOSSLPrivateKey(file: config.privateKey, format: .pem)),
             trustRoots: .file(config.caCertificate))
         tls.minimumTLSVersion = .tlsv13
         tls.certificateVerification = .optionalVerification
+        tls.sslContextCallback = serverCertificate?.callback
         return tls
     }
 
@@ -101,6 +109,22 @@ public enum RelayServer {
             logger: logger)
     }
 
+    /// Issues a new relay certificate (same names, new key) from the deployment CA named in the configuration and writes
+    /// it over the current files, key first; the running relay starts using it on SIGHUP. Returns the new expiry.
+    public static func renewCertificate(configPath: String) throws -> Date {
+        let config = try RelayConfiguration.load(configPath)
+        guard let caKey = config.caPrivateKey, FileManager.default.fileExists(atPath: caKey) else {
+            throw ConfigurationError("renewing the relay certificate needs the CA key (tls.ca_private_key in \(configPath))")
+        }
+        let ca = try DeploymentCA(certificatePEM: try PEMFile.read(config.caCertificate), privateKeyPEM: try PEMFile.read(caKey))
+        let current = try Certificate(pemEncoded: try PEMFile.read(config.certificate))
+        let key = P256.Signing.PrivateKey()
+        let renewed = try ca.renewServerCertificate(current, publicKey: key.publicKey)
+        try PEMFile.write(key.pemRepresentation, to: config.privateKey, secret: true)
+        try PEMFile.write(try renewed.serializeAsPEM().pemString, to: config.certificate, secret: false)
+        return renewed.notValidAfter
+    }
+
     /// Loads `configPath`, runs the relay until a shutdown signal, then closes the store.
     public static func run(configPath: String, logger: Logger) async throws {
         let config = try RelayConfiguration.load(configPath)
@@ -108,6 +132,19 @@ public enum RelayServer {
         let app = try application(prepared, config: config, logger: logger) { port in
             FileHandle.standardOutput.write(Data("isr-relay: listening on https://\(config.host):\(port)\n".utf8))
         }
+        // SIGHUP: re-read the relay's certificate and key (after `isr-relay renew-certificate`); new handshakes use them.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP)
+        hangup.setEventHandler {
+            do {
+                try prepared.serverCertificate.reload()
+                logger.notice("reloaded the relay's TLS certificate")
+            } catch {
+                logger.error("kept the current TLS certificate: \(error)")
+            }
+        }
+        hangup.resume()
+        defer { hangup.cancel() }
         try await app.runService()
         try prepared.store.close()
         logger.notice("relay stopped; store closed")

@@ -67,15 +67,15 @@ extension RelayService {
             }
         }
         let entry = Array(entryData)
-        let (certificate, fingerprint) = try await issue(csr, entry: entry, displayName: name, signingKey: Array(signing), encryptionKey: Array(encryption), by: admin)
+        let issued = try await issue(csr, entry: entry, displayName: name, signingKey: Array(signing), encryptionKey: Array(encryption), by: admin)
         let member = Member(id: csr.member, displayName: name, role: role, signingKey: Array(signing), encryptionKey: Array(encryption),
-                            certificateFingerprint: fingerprint, directoryEntry: entry, enrolledAt: clock())
+                            certificateFingerprint: issued.fingerprint, directoryEntry: entry, enrolledAt: clock(), certificateExpiresAt: issued.expiresAt)
         _ = try await stored {
             try await store.insertMember(member, event: event("member.enrolled", by: admin.id.rawValue, ["member": member.id.rawValue, "role": role.rawValue]))
         }
         guard let agency = try await stored({ try await store.agency(member.agency) }) else { throw RelayRefusal.notFound("agency \(member.agency) is not registered") }
         do {
-            return Enrolment(member: directoryMember(member, agency), certificate: certificate, caCertificate: try ca.certificate.serializeAsPEM().pemString)
+            return Enrolment(member: directoryMember(member, agency), certificate: issued.pem, caCertificate: try ca.certificate.serializeAsPEM().pemString)
         } catch {
             throw RelayRefusal.unprocessable("admin.issuance", "the certificate could not be written as PEM")
         }

@@ -125,12 +125,13 @@ extension RelayService {
         guard let entryData = Data(base64Encoded: request.directoryEntry) else {
             throw RelayRefusal.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }
-        let (certificate, fingerprint) = try await issue(csr, entry: Array(entryData), displayName: invitation.displayName, signingKey: submission.signingKey,
-                                                         encryptionKey: submission.encryptionKey, by: admin)
+        let issued = try await issue(csr, entry: Array(entryData), displayName: invitation.displayName, signingKey: submission.signingKey,
+                                     encryptionKey: submission.encryptionKey, by: admin)
         let member = Member(id: id, displayName: invitation.displayName, role: invitation.role, signingKey: submission.signingKey,
-                            encryptionKey: submission.encryptionKey, certificateFingerprint: fingerprint, directoryEntry: Array(entryData), enrolledAt: clock())
+                            encryptionKey: submission.encryptionKey, certificateFingerprint: issued.fingerprint, directoryEntry: Array(entryData), enrolledAt: clock(),
+                            certificateExpiresAt: issued.expiresAt)
         _ = try await stored {
-            try await store.approveInvitation(codeHash: invitation.codeHash, member: member, approvedBy: admin.id, certificate: certificate,
+            try await store.approveInvitation(codeHash: invitation.codeHash, member: member, approvedBy: admin.id, certificate: issued.pem,
                                               event: event("member.enrolled", by: admin.id.rawValue, ["member": id.rawValue, "role": invitation.role.rawValue,
                                                                                                       "via": "invitation"]))
         }
@@ -144,7 +145,7 @@ extension RelayService {
     /// Checks the admin-signed entry vouches for exactly this person and these keys, then issues their certificate:
     /// returns its PEM and the SHA-256 of its DER (what authentication matches).
     func issue(_ csr: MemberCertificateRequest, entry: [UInt8], displayName: String, signingKey: [UInt8], encryptionKey: [UInt8],
-               by admin: Member) async throws -> (pem: String, fingerprint: String) {
+               by admin: Member) async throws -> IssuedCertificate {
         guard let ca = certificateAuthority else {
             throw RelayRefusal(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
         }
@@ -162,9 +163,25 @@ extension RelayService {
               vouched.agencyName == agency.name, vouched.agencyKind == agency.kind else {
             throw RelayRefusal.unprocessable("admin.entry-mismatch", "the directory entry does not match the member, name, agency or keys being enrolled")
         }
+        return try issueCertificate(csr, ca: ca)
+    }
+
+    /// A client certificate from the deployment CA, with what the registry keeps of it.
+    struct IssuedCertificate {
+        let pem: String
+        /// SHA-256 of the DER, lowercase hex: what authentication matches.
+        let fingerprint: String
+        /// Unix milliseconds.
+        let expiresAt: Int64
+    }
+
+    func issueCertificate(_ csr: MemberCertificateRequest, ca: DeploymentCA) throws -> IssuedCertificate {
         do {
-            let certificate = try ca.issueClientCertificate(for: csr).serializeAsPEM()
-            return (certificate.pemString, Hex.encode(ISRCrypto.SHA256.hash(certificate.derBytes)))
+            let certificate = try ca.issueClientCertificate(for: csr, now: Date(timeIntervalSince1970: TimeInterval(clock()) / 1000),
+                                                            validity: TimeInterval(memberCertificateDays) * 86_400)
+            let pem = try certificate.serializeAsPEM()
+            return IssuedCertificate(pem: pem.pemString, fingerprint: Hex.encode(ISRCrypto.SHA256.hash(pem.derBytes)),
+                                     expiresAt: Int64(certificate.notValidAfter.timeIntervalSince1970 * 1000))
         } catch {
             throw RelayRefusal.unprocessable("admin.issuance", "the certificate could not be issued")
         }

@@ -26,6 +26,8 @@ public struct RelayService: Sendable {
     public let logger: Logger
     /// The last signed checkpoint, shared by answers while the log has not grown.
     let checkpoints = CheckpointCache()
+    /// How long the member certificates this relay issues last (`tls.member_certificate_days`).
+    public var memberCertificateDays = 365
     /// Failed invitation-code attempts per address.
     let enrolmentThrottle = EnrolmentThrottle()
 

@@ -138,3 +138,21 @@ public struct RoleAddressBody: Codable, Sendable, Equatable {
         self.members = members
     }
 }
+
+/// `POST /v1/certificate/renew`: a new CSR for the same TLS key as the certificate presented.
+public struct RenewalRequest: Codable, Sendable {
+    public let certificateRequest: String
+
+    public init(certificateRequest: String) { self.certificateRequest = certificateRequest }
+}
+
+/// The renewed certificate and when it expires (Unix milliseconds).
+public struct RenewalBody: Codable, Sendable, Equatable {
+    public let certificate: String
+    public let expiresAt: Int64
+
+    public init(certificate: String, expiresAt: Int64) {
+        self.certificate = certificate
+        self.expiresAt = expiresAt
+    }
+}

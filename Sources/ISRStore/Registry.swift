@@ -66,9 +66,13 @@ public struct Member: Sendable, Equatable {
     /// The directory entry signed by the deployment admin, served to clients as is.
     public var directoryEntry: [UInt8]?
     public var enrolledAt: Int64
+    /// When the current client certificate stops being valid (Unix milliseconds); nil if not recorded (older enrolments).
+    public var certificateExpiresAt: Int64?
 
     public init(id: MemberID, displayName: String, role: Role, signingKey: [UInt8], encryptionKey: [UInt8],
-                certificateFingerprint: String, status: Status = .active, directoryEntry: [UInt8]? = nil, enrolledAt: Int64) {
+                certificateFingerprint: String, status: Status = .active, directoryEntry: [UInt8]? = nil, enrolledAt: Int64,
+                certificateExpiresAt: Int64? = nil) {
+        self.certificateExpiresAt = certificateExpiresAt
         self.id = id
         self.displayName = displayName
         self.role = role

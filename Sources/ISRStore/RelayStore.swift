@@ -65,6 +65,8 @@ public protocol RelayStore: Sendable {
     /// Changes a member's status, role or directory entry (nil leaves a value as it is).
     func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64
     func member(_ id: MemberID) async throws -> Member?
+    /// Replaces an active member's client certificate (its fingerprint and expiry): the old one stops authenticating.
+    func renewCertificate(_ id: MemberID, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64
     func members() async throws -> [Member]
 
     /// Replaces the members of a role address (e.g. `duty@devon-csc`); an empty list removes it.

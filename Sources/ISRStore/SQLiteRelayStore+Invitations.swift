@@ -73,9 +73,10 @@ extension SQLiteRelayStore {
                 // Re-enrolment under the same id: the member keeps their history and gets new keys and a new certificate.
                 try db.cachedStatement(sql: """
                     UPDATE members SET display_name = ?, role = ?, signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, status = 'active',
-                    directory_entry = ?, enrolled_at = ? WHERE id = ?
+                    directory_entry = ?, enrolled_at = ?, certificate_expires_at = ? WHERE id = ?
                     """).execute(arguments: [member.displayName, member.role.rawValue, Data(member.signingKey), Data(member.encryptionKey),
-                                             member.certificateFingerprint, member.directoryEntry.map { Data($0) }, member.enrolledAt, member.id.rawValue])
+                                             member.certificateFingerprint, member.directoryEntry.map { Data($0) }, member.enrolledAt,
+                                             member.certificateExpiresAt, member.id.rawValue])
             default:
                 throw StoreError(.alreadyExists, "member \(member.id) is already enrolled and active")
             }

@@ -46,11 +46,12 @@ extension SQLiteRelayStore {
 
     static func insertMemberRow(_ member: Member, _ db: Database) throws {
         try db.cachedStatement(sql: """
-            INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at,
+                                 certificate_expires_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [member.id.rawValue, member.agency.rawValue, member.displayName, member.role.rawValue, Data(member.signingKey),
                              Data(member.encryptionKey), member.certificateFingerprint, member.status.rawValue,
-                             member.directoryEntry.map { Data($0) }, member.enrolledAt])
+                             member.directoryEntry.map { Data($0) }, member.enrolledAt, member.certificateExpiresAt])
     }
 
     public func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64 {
@@ -61,6 +62,15 @@ extension SQLiteRelayStore {
             if let status { try db.cachedStatement(sql: "UPDATE members SET status = ? WHERE id = ?").execute(arguments: [status.rawValue, id.rawValue]) }
             if let role { try db.cachedStatement(sql: "UPDATE members SET role = ? WHERE id = ?").execute(arguments: [role.rawValue, id.rawValue]) }
             if let directoryEntry { try db.cachedStatement(sql: "UPDATE members SET directory_entry = ? WHERE id = ?").execute(arguments: [Data(directoryEntry), id.rawValue]) }
+            return try Self.append(event, db)
+        }
+    }
+
+    public func renewCertificate(_ id: MemberID, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64 {
+        try await registryWrite { db in
+            try db.cachedStatement(sql: "UPDATE members SET certificate_fingerprint = ?, certificate_expires_at = ? WHERE id = ? AND status = 'active'")
+                .execute(arguments: [fingerprint, expiresAt, id.rawValue])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "\(id) is not an active member") }
             return try Self.append(event, db)
         }
     }
@@ -139,6 +149,7 @@ extension SQLiteRelayStore {
                       encryptionKey: Array(try row.decode(Data.self, forColumn: "encryption_key")),
                       certificateFingerprint: try row.decode(String.self, forColumn: "certificate_fingerprint"), status: status,
                       directoryEntry: try row.decode(Data?.self, forColumn: "directory_entry").map { Array($0) },
-                      enrolledAt: try row.decode(Int64.self, forColumn: "enrolled_at"))
+                      enrolledAt: try row.decode(Int64.self, forColumn: "enrolled_at"),
+                      certificateExpiresAt: try row.decode(Int64?.self, forColumn: "certificate_expires_at"))
     }
 }

@@ -191,6 +191,10 @@ enum SQLiteSchema {
                 CREATE UNIQUE INDEX invitations_live_per_member ON invitations(member) WHERE state IN ('open', 'submitted', 'approved');
                 """)
         }
+        migrator.registerMigration("v5-certificate-expiry") { db in
+            // When each member's client certificate expires, for renewal warnings and /metrics (unknown for older enrolments).
+            try db.execute(sql: "ALTER TABLE members ADD COLUMN certificate_expires_at INTEGER")
+        }
         return migrator
     }
 }

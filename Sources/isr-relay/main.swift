@@ -7,10 +7,13 @@ import Logging
 
 let usage = """
     usage: isr-relay [--config FILE]
+           isr-relay renew-certificate [--config FILE]
 
     Serves the ISR relay over mutual TLS 1.3 as configured in FILE (default config/relay.toml). With the
     shipped configuration on a fresh clone it creates a DEVELOPMENT deployment in certs/ first.
-    Stops gracefully on SIGTERM or SIGINT. Exit codes: 0 stopped cleanly, 1 could not start, 2 usage.
+    Stops gracefully on SIGTERM or SIGINT; on SIGHUP re-reads its TLS certificate and key.
+    `renew-certificate` issues a new relay certificate (same names, new key) from the deployment CA and writes it over
+    the configured files; then send the running relay SIGHUP (no restart needed). Exit codes: 0 stopped cleanly, 1 could not start, 2 usage.
     """
 
 func fail(_ message: String, code: Int32) -> Never {
@@ -20,6 +23,7 @@ func fail(_ message: String, code: Int32) -> Never {
 
 var arguments = Array(CommandLine.arguments.dropFirst())
 var configPath = "config/relay.toml"
+var renew = false
 while let argument = arguments.first {
     arguments.removeFirst()
     switch argument {
@@ -29,6 +33,8 @@ while let argument = arguments.first {
     case "--help", "-h":
         print(usage)
         exit(0)
+    case "renew-certificate":
+        renew = true
     case "--config":
         guard let value = arguments.first else { fail("--config needs a file", code: 2) }
         configPath = value
@@ -44,6 +50,15 @@ LoggingSystem.bootstrap { label in
     return handler
 }
 let logger = Logger(label: "isr-relay")
+if renew {
+    do {
+        let expiry = try RelayServer.renewCertificate(configPath: configPath)
+        print("isr-relay: renewed the relay certificate; it expires at \(ISO8601DateFormatter().string(from: expiry)). Send the relay SIGHUP to use it.")
+        exit(0)
+    } catch {
+        fail("cannot renew the relay certificate: \(error)", code: 1)
+    }
+}
 do {
     try await RelayServer.run(configPath: configPath, logger: logger)
 } catch let error as ConfigurationError {

@@ -15,7 +15,8 @@ struct ISR: AsyncParsableCommand {
             """,
         version: "isr \(ISRVersion.software) (packet format v\(ISRVersion.packetFormat))",
         subcommands: [Keygen.self, Enrol.self, Whoami.self, Directory.self, Purposes.self, Send.self, Inbox.self, Read.self, Ack.self, Confirm.self,
-                      Clarify.self, Request.self, Decline.self, Decide.self, Correct.self, Outcome.self, Countersign.self, Withdraw.self, Status.self, Notices.self, Audit.self, Admin.self, PolicyCommand.self])
+                      Clarify.self, Request.self, Decline.self, Decide.self, Correct.self, Outcome.self, Countersign.self, Withdraw.self, Status.self, Notices.self, Audit.self,
+                      Renew.self, Admin.self, PolicyCommand.self])
 
     static func main() async {
         do {
@@ -61,6 +62,7 @@ struct GlobalOptions: ParsableArguments {
 
     /// An mTLS client for this home's identity (unlocks it).
     func client() throws(ClientError) -> (RelayClient, PractitionerKeysBox) {
+        Terminal.warnIfCertificateExpiring(isrHome)
         let keys = try isrHome.unlock(passphrase)
         return (try RelayClient(home: isrHome, keys: keys), PractitionerKeysBox(keys: keys))
     }

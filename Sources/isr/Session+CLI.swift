@@ -5,6 +5,7 @@ import ISRPacket
 
 /// Runs `body` in an enrolled practitioner's session and always closes it.
 func withSession<T>(_ global: GlobalOptions, _ body: (Session) async throws -> T) async throws -> T {
+    Terminal.warnIfCertificateExpiring(global.isrHome)
     let session = try Session(home: global.isrHome, passphrase: global.passphrase)
     do {
         let result = try await body(session)

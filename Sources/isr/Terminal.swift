@@ -1,4 +1,5 @@
 import Foundation
+import ISRClient
 import ISRCrypto
 
 /// Output for people and scripts: readable text, or one JSON object with `--json`; errors on stderr.
@@ -25,6 +26,15 @@ enum Terminal {
     /// A progress line on stderr, so that stdout stays the command's result.
     static func note(_ text: String) {
         FileHandle.standardError.write(Data(("isr: " + text + "\n").utf8))
+    }
+
+    /// From 30 days before the home's client certificate expires, every command that talks to the relay says so.
+    static func warnIfCertificateExpiring(_ home: ISRHome, now: Date = Date()) {
+        guard let expiry = home.certificateExpiry(), expiry.timeIntervalSince(now) < 30 * 86_400 else { return }
+        let days = Int(expiry.timeIntervalSince(now) / 86_400)
+        let when = ISO8601DateFormatter().string(from: expiry)
+        note(expiry < now ? "warning: your certificate expired at \(when); ask your admin to re-enrol you"
+                          : "warning: your certificate expires at \(when) (in \(days) days); run `isr renew` now")
     }
 
     /// Text from the relay or another member with control characters made visible, so none can drive the terminal.

@@ -59,7 +59,7 @@ import Testing
     /// `isr admin init`, the relay started on it, two agencies, practitioners enrolled through keygen → member add → enrol,
     /// and duty@devon-csc set to `duty`.
     func deploy(_ people: [(String, String, String)], duty: [String], drill: Bool = false,
-                agencies: [(String, String, String)] = []) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
+                agencies: [(String, String, String)] = [], certificateDays: Int? = nil) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let port = Self.freePort()
         var policy = ExecutableTests.root.appendingPathComponent("config/policy.toml").path
@@ -75,6 +75,11 @@ import Testing
         if drill {
             let config = root + "/deployment/relay.toml"
             try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "interval_seconds = 30", with: "interval_seconds = 1")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        if let certificateDays {
+            let config = root + "/deployment/relay.toml"
+            try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "member_certificate_days = 365", with: "member_certificate_days = \(certificateDays)")
                 .write(toFile: config, atomically: true, encoding: .utf8)
         }
         let relay = try startRelay(root + "/deployment/relay.toml")

@@ -167,4 +167,26 @@ extension CLIJourneyTests {
         expect(try isr(["enrol", "--code", "ISR-123", "--relay", url, "--ca", ca], home: "guess"), exit: 2, "40 letters")
         #expect(!FileManager.default.fileExists(atPath: root + "/guess"))
     }
+
+    @Test func everyCommandWarnsBeforeTheCertificateExpiresAndRenewWorks() throws {
+        // A deployment whose member certificates last 20 days: every command is inside the 30-day warning.
+        let (relay, _, _, _, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("bob@devon-csc", "Bob Jones", "practitioner")],
+                                             duty: ["bob@devon-csc"], certificateDays: 20)
+        defer { relay.terminate(); relay.waitUntilExit() }
+        let inbox = try isr(["inbox"], home: "alice")
+        #expect(inbox.status == 0 && inbox.stderr.contains("warning: your certificate expires at") && inbox.stderr.contains("run `isr renew` now"), "\(inbox.stderr)")
+        let before = try String(contentsOfFile: root + "/alice/certificate.pem", encoding: .utf8)
+        let renewed = try isr(["renew", "--json"], home: "alice")
+        #expect(renewed.status == 0, "\(renewed.stderr)")
+        #expect(try json(renewed)["expires_at"] as? Int64 ?? 0 > Int64(Date().addingTimeInterval(19 * 86_400).timeIntervalSince1970 * 1000))
+        #expect(try String(contentsOfFile: root + "/alice/certificate.pem", encoding: .utf8) != before)
+        expect(try isr(["inbox"], home: "alice"), exit: 0, "inbox")
+        // The admin renews the same way.
+        expect(try isr(["renew"], home: "admin"), exit: 0, "Renewed admin@devon-la's certificate")
+        expect(try isr(["admin", "agency", "list"], home: "admin"), exit: 0, "school-a")
+        // The old certificate no longer opens the door.
+        try before.write(toFile: root + "/alice/certificate.pem", atomically: true, encoding: .utf8)
+        let refused = try isr(["inbox"], home: "alice")
+        #expect(refused.status == 1 && refused.stderr.contains("isr: error: alice@school-a is not enrolled with this certificate"), "\(refused.stderr)")
+    }
 }

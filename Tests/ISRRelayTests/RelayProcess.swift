@@ -89,6 +89,11 @@ final class RelayProcess: RelayEndpoint, Sendable {
 
     /// Sends `signal` and waits (at most 30 s) for the process to end; returns its exit status.
     @discardableResult
+    /// Sends `signal` to the running relay without waiting for it to stop (e.g. SIGHUP to reload its certificate).
+    func signal(_ signal: Int32) {
+        if let process = state.withLock({ $0.process }), process.isRunning { kill(process.processIdentifier, signal) }
+    }
+
     func stop(signal: Int32 = SIGTERM) -> Int32 {
         guard let process = state.withLock({ $0.process }) else { return -1 }
         kill(process.processIdentifier, signal)
