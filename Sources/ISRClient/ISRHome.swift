@@ -52,8 +52,16 @@ public struct ISRHome: Sendable {
         try write(Array((try? ISRJSON.encoder(pretty: true).encode(config)) ?? Data()) + [0x0a], to: configPath, secret: false)
     }
 
-    /// Unlocks the identity (the only place the passphrase is used).
+    /// Unlocks the identity: from the running unlock agent if there is one (`isr unlock`), else with the passphrase
+    /// (the only place it is used).
     public func unlock(_ source: PassphraseSource) throws(ClientError) -> PractitionerKeys {
+        guard hasIdentity else { throw ClientError(.local, "no ISR identity in \(path); run `isr keygen` first (or pass --home)") }
+        if let keys = KeyAgent.keys(for: self) { return keys }
+        return try unlockWithPassphrase(source)
+    }
+
+    /// Unlocks the identity with the passphrase, never asking an agent.
+    public func unlockWithPassphrase(_ source: PassphraseSource) throws(ClientError) -> PractitionerKeys {
         guard hasIdentity else { throw ClientError(.local, "no ISR identity in \(path); run `isr keygen` first (or pass --home)") }
         let file: IdentityFile
         do {

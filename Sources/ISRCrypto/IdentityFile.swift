@@ -33,11 +33,7 @@ public struct IdentityFile: Sendable, Equatable {
         if let tls = keys.tlsKey, tls.count != 32 {
             throw CryptoError(.invalidKeyLength, "a TLS private key scalar is 32 bytes, got \(tls.count)")
         }
-        let plaintext = SecretBytes(count: keys.tlsKey == nil ? secretsByteCount : secretsWithTLSByteCount) { out in
-            keys.signing.seed.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[0..<32]).copyMemory(from: $0) }
-            keys.encryption.secretKey.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32..<64]).copyMemory(from: $0) }
-            keys.tlsKey?.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[64..<96]).copyMemory(from: $0) }
-        }
+        let plaintext = keys.secretBytes()
         let ad = associatedData(identity: identity, signing: keys.signing.publicKey, encryption: keys.encryption.publicKey, kdf: kdf)
         return IdentityFile(identity: identity, signingPublicKey: keys.signing.publicKey, encryptionPublicKey: keys.encryption.publicKey,
                             kdf: kdf, sealedSecrets: fileKey.encrypt(plaintext, associatedData: ad))
@@ -56,11 +52,7 @@ public struct IdentityFile: Sendable, Equatable {
         guard secrets.count == Self.secretsByteCount || secrets.count == Self.secretsWithTLSByteCount else {
             throw CryptoError(.identityFileInvalid, "the identity file holds \(secrets.count) secret bytes, expected 64 or 96")
         }
-        func slice(_ range: Range<Int>) -> SecretBytes {
-            SecretBytes(count: 32) { out in secrets.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) } }
-        }
-        let keys = PractitionerKeys(signing: try SigningKeyPair(seed: slice(0..<32)), encryption: try EncryptionKeyPair(secretKey: slice(32..<64)),
-                                    tlsKey: secrets.count == Self.secretsWithTLSByteCount ? slice(64..<96) : nil)
+        let keys = try PractitionerKeys(secretBytes: secrets)
         // Authenticated above, so a mismatch means the file was written by something that is not ISR.
         guard keys.signing.publicKey == signingPublicKey, keys.encryption.publicKey == encryptionPublicKey else {
             throw CryptoError(.identityFileInvalid, "the identity file's public keys do not match its secret keys")

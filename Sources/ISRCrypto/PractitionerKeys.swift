@@ -16,4 +16,31 @@ public struct PractitionerKeys: Sendable {
     public static func generate() -> PractitionerKeys {
         PractitionerKeys(signing: .generate(), encryption: .generate())
     }
+
+    /// The secret halves as one buffer: signing seed, encryption secret key, then the TLS scalar if there is one
+    /// (64 or 96 bytes; the layout the identity file seals and the unlock agent hands over).
+    public func secretBytes() -> SecretBytes {
+        SecretBytes(count: tlsKey == nil ? 64 : 96) { out in
+            signing.seed.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[0..<32]).copyMemory(from: $0) }
+            encryption.secretKey.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[32..<64]).copyMemory(from: $0) }
+            tlsKey?.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: out[64..<96]).copyMemory(from: $0) }
+        }
+    }
+
+    /// Keys from `secretBytes()`'s layout.
+    public init(secretBytes secrets: SecretBytes) throws(CryptoError) {
+        guard secrets.count == 64 || secrets.count == 96 else {
+            throw CryptoError(.identityFileInvalid, "an identity holds 64 or 96 secret bytes, got \(secrets.count)")
+        }
+        func slice(_ range: Range<Int>) -> SecretBytes {
+            SecretBytes(count: 32) { out in secrets.withUnsafeBytes { out.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[range])) } }
+        }
+        self.init(signing: try SigningKeyPair(seed: slice(0..<32)), encryption: try EncryptionKeyPair(secretKey: slice(32..<64)),
+                  tlsKey: secrets.count == 96 ? slice(64..<96) : nil)
+    }
+
+    /// Locks every secret buffer in memory; false if any could not be locked.
+    public func lockInMemory() -> Bool {
+        [signing.seed.lockInMemory(), encryption.secretKey.lockInMemory(), tlsKey?.lockInMemory() ?? true].allSatisfy { $0 }
+    }
 }

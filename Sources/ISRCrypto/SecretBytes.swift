@@ -40,6 +40,13 @@ public final class SecretBytes: @unchecked Sendable {
         try body(UnsafeRawBufferPointer(storage))
     }
 
+    /// Keeps these bytes out of swap for their lifetime (for long-lived secrets such as the unlock agent's keys).
+    /// False if the system refused to lock the pages.
+    @discardableResult
+    public func lockInMemory() -> Bool {
+        Sodium.lock(storage)
+    }
+
     /// Constant-time comparison with another secret.
     public func constantTimeEquals(_ other: SecretBytes) -> Bool {
         withUnsafeBytes { a in other.withUnsafeBytes { b in Sodium.constantTimeEqual(a, b) } }

@@ -34,6 +34,13 @@ enum Sodium {
     }
 
     /// Constant-time equality; different lengths are unequal (lengths are not secret).
+    /// Keeps `buffer`'s pages out of swap (`sodium_mlock`); false if the system refused (e.g. RLIMIT_MEMLOCK).
+    static func lock(_ buffer: UnsafeMutableRawBufferPointer) -> Bool {
+        ensureReady()
+        guard let base = buffer.baseAddress, buffer.count > 0 else { return true }
+        return sodium_mlock(base, buffer.count) == 0
+    }
+
     static func constantTimeEqual(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
         ensureReady()
         guard a.count == b.count else { return false }

@@ -189,4 +189,57 @@ extension CLIJourneyTests {
         let refused = try isr(["inbox"], home: "alice")
         #expect(refused.status == 1 && refused.stderr.contains("isr: error: alice@school-a is not enrolled with this certificate"), "\(refused.stderr)")
     }
+
+    /// Runs a short Python client as the unprivileged user `nobody` against `socket`: what another user's process gets.
+    func asNobody(_ socket: String) throws -> String {
+        let script = "import socket\ntry:\n s=socket.socket(socket.AF_UNIX); s.connect('\(socket)'); s.send(b'K'); print('got', len(s.recv(200)))\n"
+            + "except Exception as e: print('refused', type(e).__name__)"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
+        process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    @Test func oneUnlockServesEveryCommandOnlyToItsUserUntilLocked() throws {
+        let (relay, _, _, _, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("bob@devon-csc", "Bob Jones", "practitioner")],
+                                             duty: ["bob@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        let socket = root + "/alice/agent.sock"
+        expect(try isr(["unlock", "--for", "10m"], home: "alice", environment: ["ISR_PASSPHRASE": "wrong"]), exit: 1, "does not unlock")
+        #expect(!FileManager.default.fileExists(atPath: socket))
+        expect(try isr(["unlock", "--for", "10m"], home: "alice"), exit: 0, "Unlocked")
+        #expect(try FileManager.default.attributesOfItem(atPath: socket)[.posixPermissions] as? Int == 0o600)
+        // Without any passphrase, commands now work.
+        expect(try isr(["inbox"], home: "alice", environment: [:]), exit: 0, "inbox")
+        expect(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "given",
+                        "--informed", "yes", "--statement", "Attendance", "--fact", "Attendance 62%", "--source", "register", "--field", "name=Sam Example",
+                        "--field", "date_of_birth=2015-03-12", "--subject-ref", "CASE-3", "--yes"], home: "alice", environment: [:]), exit: 0, "Sent")
+        expect(try isr(["unlock"], home: "alice", environment: [:]), exit: 1, "already unlocked")
+        // Another user cannot reach the socket, and is refused by the agent even when the file modes would let them in.
+        #expect(try asNobody(socket) == "refused PermissionError")
+        chmod(root + "/alice", 0o755)
+        chmod(socket, 0o666)
+        let loosened = try asNobody(socket)
+        #expect(["got 0", "refused ConnectionResetError"].contains(loosened), "connected, but the agent checks the peer's uid and sends nothing: \(loosened)")
+        chmod(root + "/alice", 0o700)
+        // `isr lock` ends it: the socket goes, and commands need the passphrase again.
+        expect(try isr(["lock"], home: "alice"), exit: 0, "Locked")
+        #expect(!FileManager.default.fileExists(atPath: socket))
+        expect(try isr(["inbox"], home: "alice", environment: [:]), exit: 1, "no passphrase")
+        expect(try isr(["lock"], home: "alice"), exit: 0, "No agent was running")
+        // A changed identity file ends the agent by itself.
+        expect(try isr(["unlock", "--for", "1h"], home: "alice"), exit: 0, "Unlocked")
+        let identity = try Data(contentsOf: URL(fileURLWithPath: root + "/alice/identity.json"))
+        try identity.write(to: URL(fileURLWithPath: root + "/alice/identity.json"))
+        let deadline = Date().addingTimeInterval(10)
+        while FileManager.default.fileExists(atPath: socket), Date() < deadline { Thread.sleep(forTimeInterval: 0.1) }
+        #expect(!FileManager.default.fileExists(atPath: socket), "the agent noticed the identity file changed")
+        expect(try isr(["unlock", "--for", "90s"], home: "alice"), exit: 2, "--for is a number of hours or minutes")
+    }
 }
