@@ -14,6 +14,8 @@ public struct VerifiedMember: Sendable, Equatable {
     public let agencyKind: String
     public let signingKey: SigningPublicKey
     public let encryptionKey: EncryptionPublicKey
+    /// When the admin signed this entry (Unix milliseconds): a re-enrolment gives a newer one, with new keys.
+    public let issuedAt: Int64
 }
 
 /// Resolves addresses (members or role addresses) to members whose directory entries the pinned admin signed.
@@ -35,7 +37,7 @@ public struct VerifiedDirectory: Sendable {
                   Data(entry.encryptionKey.bytes).base64EncodedString() == member.encryptionKey else { continue }
             members[entry.member] = VerifiedMember(id: entry.member, displayName: entry.displayName, role: member.role, agency: member.agency,
                                                   agencyName: entry.agencyName, agencyKind: entry.agencyKind, signingKey: entry.signingKey,
-                                                  encryptionKey: entry.encryptionKey)
+                                                  encryptionKey: entry.encryptionKey, issuedAt: entry.issuedAt)
         }
         return VerifiedDirectory(members: members, statuses: statuses)
     }

@@ -56,13 +56,17 @@ public enum Lifecycle {
         }
     }
 
+    /// Whether `party` may send a packet that only refers to another (relates-to: a request or consultation naming an earlier
+    /// packet, or a share resent to a recipient's new keys): its sender and recipients may.
+    public static func referenceVerdict(by party: Party) -> Verdict {
+        [.sender, .recipient].contains(party) ? .allowed(nil) : .refused(.notAParty, "you can only refer to packets you sent or received")
+    }
+
     /// Whether `party` may send a `kind` answering a `target` packet whose obligation (for that party) is in `state`.
     /// `state` is the obligation the reply moves (nil when the party holds none, e.g. the sender confirming).
     public static func verdict(_ kind: PacketKind, answering target: PacketKind, by party: Party, obligation state: RecipientState?) -> Verdict {
         guard party != .outsider else { return .refused(.notAParty, "you can only answer or refer to packets you sent or received") }
-        guard let rule = replyRule(for: kind) else {
-            return [.sender, .recipient].contains(party) ? .allowed(nil) : .refused(.notAParty, "you can only refer to packets you sent or received")
-        }
+        guard let rule = replyRule(for: kind) else { return referenceVerdict(by: party) }
         guard rule.parties.contains(party) else {
             let who = rule.parties.map(\.rawValue).sorted().joined(separator: " or ")
             return .refused(.wrongParty, "only the \(who) of the packet it answers can send a `\(kind.rawValue)`")

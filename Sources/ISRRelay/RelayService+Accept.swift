@@ -211,7 +211,7 @@ extension RelayService {
         // A share without in-reply-to only refers to another packet; it answers nothing.
         let rule = header.kind == .share && header.inReplyTo == nil ? nil : Lifecycle.replyRule(for: header.kind)
         guard let rule else {
-            try refuse(Lifecycle.verdict(header.kind, answering: target.kind, by: party, obligation: nil))
+            try refuse(Lifecycle.referenceVerdict(by: party))
             return []
         }
         let readersBack = Set(view.obligations.filter { $0.state == .acknowledged }.compactMap(\.answeredBy))

@@ -9,7 +9,41 @@ import ISRRelayAPI
 struct MemberCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member", abstract: "Invite, approve, enrol, list, change or revoke members.",
-        subcommands: [Invite.self, Pending.self, Approve.self, Add.self, List.self, Role.self, Revoke.self])
+        subcommands: [Invite.self, Pending.self, Approve.self, Add.self, List.self, Role.self, Revoke.self, Reset.self])
+
+    /// A lost device or forgotten passphrase: the member's keys are revoked and a new invitation lets them enrol again
+    /// under the same id, keeping their history.
+    struct Reset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a member's lost keys and invite them to enrol again under the same id (prints the new code).")
+        @Argument(help: "The member id.") var id: String
+        @Option(help: "Why (recorded in the audit log), e.g. laptop stolen on 3 March.") var reason: String
+        @Option(help: "How long the new code works: e.g. 7d or 48h.") var expires = "7d"
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let lifetime = try Invite.seconds(expires)
+            let (member, code, invitation) = try await withSession(global) { session in
+                let current = try await session.client.get("/v1/directory/\(id)").decode(DirectoryMember.self)
+                if current.status == "active" {
+                    _ = try await session.client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: "reset: " + reason))
+                }
+                let code = InvitationCode.generate(adminKey: session.keys.signing.publicKey)
+                let item = InvitationRequest.Item(member: current.id, displayName: current.displayName, role: current.role,
+                                                  codeHash: Data(code.hash).base64EncodedString(), expiresInSeconds: lifetime)
+                let invited = try await session.client.post("/v1/admin/invitations", json: InvitationRequest(items: [item])).decode(ListBody<InvitationBody>.self).items
+                guard let invitation = invited.first else { throw ClientError(.refused, "the relay recorded no invitation") }
+                return (current, code, invitation)
+            }
+            Terminal.emit(Invite.Invited(member: member.id, name: member.displayName, role: member.role, code: code.text, expiresAt: invitation.expiresAt),
+                          json: global.json, human: """
+                Reset \(member.id): their old keys are revoked. Give them this code (it works once, until \(Invite.date(invitation.expiresAt))):
+                  \(code.text)
+                They run `isr enrol --code …` on their new machine; approve them with `isr admin member approve \(member.id)`.
+                Packets sealed only to the lost keys cannot be opened; their senders see them in `isr status --resend-needed`.
+                """)
+        }
+    }
 
     struct Invite: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ISRClient
+import ISRPKI
 import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
@@ -87,7 +88,7 @@ struct Send: AsyncParsableCommand {
 
 /// Shows the verified recipients and what is about to be sent, then asks (unless `--yes`; never without a terminal).
 func confirmRecipients(_ prepared: Session.Prepared, yes: Bool, json: Bool) throws(ClientError) {
-            let summary = prepared.recipients.values.flatMap { $0 }.map { "  \($0.id)  \($0.displayName), \($0.role), \($0.agencyName) (\($0.agencyKind)), key \($0.signingKey.fingerprint)" }
+            let summary = prepared.recipients.values.flatMap { $0 }.map { "  \($0.id)  \($0.displayName), \($0.role), \($0.agencyName) (\($0.agencyKind)), fingerprint \(MemberFingerprint(member: $0.id, signingKey: $0.signingKey, encryptionKey: $0.encryptionKey))" }
             if !json {
                 print("Sealed for these verified recipients:\n" + summary.sorted().joined(separator: "\n"))
                 if !prepared.countersigners.isEmpty {

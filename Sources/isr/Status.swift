@@ -11,6 +11,8 @@ struct Status: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Show where each recipient stands and what they understood, or all you sent (overdue ones marked).")
     @Argument(help: "A packet id (default: everything you sent).") var id: String?
     @Flag(help: "Only overdue packets.") var overdue = false
+    @Flag(help: "Packets some recipients can no longer open (they were re-enrolled with new keys): resend them with `isr resend ID`.")
+    var resendNeeded = false
     @OptionGroup var global: GlobalOptions
 
     /// A recipient's read-back as the sender reads it: their own signed words, decrypted here.
@@ -36,6 +38,14 @@ struct Status: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if resendNeeded {
+            guard id == nil, !overdue else { throw ClientError(.usage, "--resend-needed lists all your packets; give no ID or --overdue with it") }
+            let needs = try await withSession(global) { session in try await session.resendNeeded() }
+            Terminal.emit(needs, json: global.json, human: needs.isEmpty ? "Every recipient of what you sent can open it." : Terminal.table(
+                ["ID", "KIND", "PURPOSE", "SENT", "RE-ENROLLED SINCE"], needs.map { [$0.packet, $0.kind, $0.purpose, timeText($0.sentAt), $0.members.joined(separator: ", ")] })
+                + "\nThese recipients lost the keys those packets were sealed to. Resend each with `isr resend ID`.")
+            return
+        }
         if let id {
             let packet = try packetID(id)
             let view: View

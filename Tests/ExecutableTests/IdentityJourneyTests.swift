@@ -242,4 +242,40 @@ extension CLIJourneyTests {
         #expect(!FileManager.default.fileExists(atPath: socket), "the agent noticed the identity file changed")
         expect(try isr(["unlock", "--for", "90s"], home: "alice"), exit: 2, "--for is a number of hours or minutes")
     }
+
+    @Test func aLostLaptopIsResetReEnrolledUnderTheSameIDAndItsUnreadPacketsResent() throws {
+        let (relay, _, url, ca, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("bob@devon-csc", "Bob Jones", "practitioner")],
+                                                duty: ["bob@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        let share = ["--to", "bob@devon-csc", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "given",
+                     "--informed", "yes", "--statement", "Attendance", "--fact", "Attendance 62% this term", "--source", "register", "--field", "name=Sam Example",
+                     "--field", "date_of_birth=2015-03-12", "--subject-ref", "CASE-4", "--yes", "--json"]
+        let unread = try #require(try json(try isr(["send"] + share, home: "alice"))["id"] as? String)
+        let answered = try #require(try json(try isr(["send"] + share, home: "alice"))["id"] as? String)
+        expect(try isr(["read", answered], home: "bob"), exit: 0, "Attendance")
+        expect(try isr(["ack", answered, "--understood", "Attendance 62%", "--concern", "low"], home: "bob"), exit: 0, "Read-back")
+        expect(try isr(["status", "--resend-needed"], home: "alice"), exit: 0, "Every recipient of what you sent can open it.")
+
+        // Bob's laptop is stolen: the admin resets him; he enrols again, under the same id, on a new machine.
+        let reset = try isr(["admin", "member", "reset", "bob@devon-csc", "--reason", "laptop stolen", "--json"], home: "admin")
+        let code = try #require(try json(reset)["code"] as? String, "\(reset.stderr)")
+        expect(try isr(["inbox"], home: "bob"), exit: 1, "has been revoked")
+        expect(try isr(["enrol", "--code", code, "--relay", url, "--ca", ca], home: "bob-new"), exit: 0, "waiting for approval")
+        expect(try isr(["admin", "member", "approve", "bob@devon-csc"], home: "admin"), exit: 0, "Approved bob@devon-csc")
+        expect(try isr(["enrol", "--code", code], home: "bob-new"), exit: 0, "Enrolled as bob@devon-csc")
+        expect(try isr(["directory", "bob"], home: "alice"), exit: 0, "active")
+
+        // What was sealed only to the lost keys cannot be opened; the sender is told and resends it with one command.
+        let lost = try isr(["read", unread], home: "bob-new")
+        #expect(lost.status != 0, "\(lost.stdout)")
+        let needs = try isr(["status", "--resend-needed", "--json"], home: "alice")
+        let listed = try #require(try JSONSerialization.jsonObject(with: Data(needs.stdout.utf8)) as? [[String: Any]], "\(needs.stderr)")
+        #expect(listed.map { $0["packet"] as? String } == [unread] && listed.first?["members"] as? [String] == ["bob@devon-csc"], "\(needs.stdout)")
+        let resent = try #require(try json(try isr(["resend", unread, "--yes", "--json"], home: "alice"))["id"] as? String)
+        expect(try isr(["read", resent], home: "bob-new"), exit: 0, "Attendance 62% this term")
+        expect(try isr(["status", "--resend-needed"], home: "alice"), exit: 0, "Every recipient of what you sent can open it.")
+        expect(try isr(["resend", answered, "--yes"], home: "alice"), exit: 1, "no recipient of")
+        // Bob's history stays his: the read-back he gave before the reset is still recorded under his id.
+        expect(try isr(["status", answered], home: "alice"), exit: 0, "bob@devon-csc")
+    }
 }
