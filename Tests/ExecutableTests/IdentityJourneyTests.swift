@@ -192,8 +192,19 @@ extension CLIJourneyTests {
 
     /// Runs a short Python client as the unprivileged user `nobody` against `socket`: what another user's process gets.
     func asNobody(_ socket: String) throws -> String {
-        let script = "import socket\ntry:\n s=socket.socket(socket.AF_UNIX); s.connect('\(socket)'); s.send(b'K'); print('got', len(s.recv(200)))\n"
-            + "except Exception as e: print('refused', type(e).__name__)"
+        let script = """
+            import socket
+            s = socket.socket(socket.AF_UNIX)
+            try:
+                s.connect('\(socket)')
+            except Exception as e:
+                print('refused', type(e).__name__); raise SystemExit
+            try:
+                s.send(b'K'); data = s.recv(200)
+            except Exception:
+                data = b''
+            print('got', len(data)) if data else print('no keys')
+            """
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
         process.arguments = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/python3", "-c", script]
@@ -226,7 +237,7 @@ extension CLIJourneyTests {
         chmod(root + "/alice", 0o755)
         chmod(socket, 0o666)
         let loosened = try asNobody(socket)
-        #expect(["got 0", "refused ConnectionResetError"].contains(loosened), "connected, but the agent checks the peer's uid and sends nothing: \(loosened)")
+        #expect(loosened == "no keys", "connected, but the agent checks the peer's uid and sends nothing: \(loosened)")
         chmod(root + "/alice", 0o700)
         // `isr lock` ends it: the socket goes, and commands need the passphrase again.
         expect(try isr(["lock"], home: "alice"), exit: 0, "Locked")
