@@ -202,12 +202,7 @@ struct MemberCommands: AsyncParsableCommand {
                 for id in chosen {
                     guard let invitation = byID[id] else { continue }
                     let keys = try Pending.verified(invitation)
-                    guard let agency = agencies.first(where: { $0.id == keys.member.agency.rawValue }) else {
-                        throw ClientError(.refused, "agency \(keys.member.agency) is not registered")
-                    }
-                    let entry = DirectoryEntry(member: keys.member, displayName: invitation.displayName, agencyName: agency.name, agencyKind: agency.kind,
-                                               signingKey: keys.signingKey, encryptionKey: keys.encryptionKey, issuedAt: Int64(Date().timeIntervalSince1970 * 1000))
-                        .signed(by: session.me, key: session.keys.signing)
+                    let entry = try signedEntry(for: keys, displayName: invitation.displayName, agencies: agencies, session: session)
                     _ = try await session.client.post("/v1/admin/invitations/\(id)/approve", json: ApprovalRequest(directoryEntry: Data(entry).base64EncodedString()))
                     done.append(Approved(member: id, fingerprint: keys.fingerprint.description))
                 }
@@ -266,19 +261,13 @@ struct MemberCommands: AsyncParsableCommand {
             // The fingerprint shown is computed here from the keys about to be signed, never read from the file.
             let keys = try request.verified(file: requestFile)
             let member = keys.member
-            let (signing, encryption) = (keys.signingKey, keys.encryptionKey)
             let home = global.isrHome
             let config = try home.config()
             let adminId = try MemberID(config.member)
             let caPEM = try home.text(home.caPath, missing: "no CA in \(home.path)")
             let enrolment: Enrolment = try await withSession(global) { session in
                 let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
-                guard let agency = agencies.first(where: { $0.id == member.agency.rawValue }) else {
-                    throw ClientError(.refused, "agency \(member.agency) is not registered; run `isr admin agency add \(member.agency) --name … --kind …` first")
-                }
-                let entry = DirectoryEntry(member: member, displayName: request.displayName, agencyName: agency.name, agencyKind: agency.kind,
-                                           signingKey: signing, encryptionKey: encryption, issuedAt: Int64(Date().timeIntervalSince1970 * 1000))
-                    .signed(by: adminId, key: session.keys.signing)
+                let entry = try signedEntry(for: keys, displayName: request.displayName, agencies: agencies, session: session)
                 return try await session.client.post("/v1/admin/members", json: EnrolmentRequest(
                     certificateRequest: request.certificateRequest, displayName: request.displayName, role: role, signingKey: request.signingKey,
                     encryptionKey: request.encryptionKey, directoryEntry: Data(entry).base64EncodedString(), proof: request.proof)).decode(Enrolment.self)
@@ -308,4 +297,13 @@ struct MemberCommands: AsyncParsableCommand {
             Terminal.emit(member, json: global.json, human: "Revoked \(member.id); their certificate is refused from now on.")
         }
     }
+}
+
+/// The directory entry an admin signs for a checked key request: this person, in their agency, holds these keys.
+func signedEntry(for keys: MemberKeyRequest, displayName: String, agencies: [AgencyBody], session: Session) throws(ClientError) -> [UInt8] {
+    guard let agency = agencies.first(where: { $0.id == keys.member.agency.rawValue }) else {
+        throw ClientError(.refused, "agency \(keys.member.agency) is not registered; run `isr admin agency add \(keys.member.agency) --name … --kind …` first")
+    }
+    return DirectoryEntry(member: keys.member, displayName: displayName, agencyName: agency.name, agencyKind: agency.kind, signingKey: keys.signingKey,
+                          encryptionKey: keys.encryptionKey, issuedAt: Int64(Date().timeIntervalSince1970 * 1000)).signed(by: session.me, key: session.keys.signing)
 }
