@@ -33,7 +33,14 @@ public enum InvitationEnrolment {
         }
         let identity: IdentityFile
         do { identity = try IdentityFile.load(from: home.identityPath) } catch { throw ClientError(.local, error.message) }
-        guard let entryData = Data(base64Encoded: issued.directoryEntry), let entry = try? DirectoryEntry.verified(Array(entryData), adminKey: adminKey),
+        // The entry is the deployment admin's, or an agency admin's whose own entry the deployment admin signed.
+        var vouchers: [MemberID: [UInt8]] = [:]
+        if let text = issued.approverEntry, let data = Data(base64Encoded: text), let signer = try? DirectoryEntry.signer(of: Array(data)),
+           let approver = try? DirectoryEntry.verified(Array(data), adminKey: adminKey), signer == adminId {
+            vouchers[approver.member] = Array(data)
+        }
+        guard let entryData = Data(base64Encoded: issued.directoryEntry),
+              let entry = try? DirectoryTrust(root: adminId, rootKey: adminKey).verify(Array(entryData), entries: vouchers, isActive: { _ in true }),
               entry.member.rawValue == config.member, entry.signingKey == identity.signingPublicKey, entry.encryptionKey == identity.encryptionPublicKey else {
             throw ClientError(.verification, "the directory entry your admin signed does not hold your keys; ask them to check your enrolment")
         }

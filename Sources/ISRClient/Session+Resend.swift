@@ -20,7 +20,7 @@ extension Session {
     /// issued after the packet was accepted and whose obligation is still open. Role addresses are left out: another
     /// member of the role can still answer.
     public func resendNeeded() async throws(ClientError) -> [ResendNeed] {
-        let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
+        let directory = try await VerifiedDirectory.load(client, trust: trust)
         let (sent, _) = try await allPages("/v1/sent", as: PacketStatus.self, limit: 200)
         let open: Set<RecipientState> = [.pending, .delivered, .read, .clarificationRequested]
         // Members a packet was already resent to (a later packet of yours relating to it and addressed to them).

@@ -14,13 +14,17 @@ public final class Session: Sendable {
     public let me: MemberID
     public let client: RelayClient
     public let adminKey: SigningPublicKey
+    /// The pinned deployment admin and their key: what every directory entry is checked against.
+    public let trust: DirectoryTrust
     public var record: LocalRecord { LocalRecord(home: home) }
 
     public init(home: ISRHome, passphrase: PassphraseSource) throws(ClientError) {
         self.home = home
         let config = try home.config()
         keys = try home.unlock(passphrase)
-        (_, adminKey) = try home.pinnedAdminKey()
+        let (adminID, pinnedKey) = try home.pinnedAdminKey()
+        adminKey = pinnedKey
+        trust = DirectoryTrust(root: adminID, rootKey: pinnedKey)
         do { me = try MemberID(config.member) } catch { throw ClientError(.local, "config.json names an invalid member") }
         client = try RelayClient(home: home, keys: keys)
     }
@@ -84,7 +88,7 @@ public final class Session: Sendable {
             throw ClientError(.refused, why)
         }
         let policy = try await policy()
-        let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
+        let directory = try await VerifiedDirectory.load(client, trust: trust)
         var reached: [MemberID: [VerifiedMember]] = [:]
         var kinds: [MemberID: String] = [:]
         for address in draft.to {
@@ -145,7 +149,7 @@ public final class Session: Sendable {
         } catch {
             throw ClientError(.verification, "packet \(id) is not a well-formed ISR packet: \(error.message)")
         }
-        let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
+        let directory = try await VerifiedDirectory.load(client, trust: trust)
         guard let sender = directory.members[unverified.sender] else {
             throw ClientError(.verification, "the sender \(unverified.sender) is not in your verified directory; do not rely on this packet")
         }
@@ -190,7 +194,7 @@ public final class Session: Sendable {
         if claimed.sender == me {
             key = keys.signing.publicKey
         } else {
-            let directory = try await VerifiedDirectory.load(client, adminKey: adminKey)
+            let directory = try await VerifiedDirectory.load(client, trust: trust)
             guard let sender = directory.members[claimed.sender] else {
                 throw ClientError(.verification, "the sender \(claimed.sender) of packet \(id) is not in your verified directory; do not reply to it")
             }

@@ -25,14 +25,25 @@ public struct VerifiedDirectory: Sendable {
     public let members: [MemberID: VerifiedMember]
     let statuses: [String: String]
 
-    public static func load(_ client: RelayClient, adminKey: SigningPublicKey) async throws(ClientError) -> VerifiedDirectory {
+    public static func load(_ client: RelayClient, trust: DirectoryTrust) async throws(ClientError) -> VerifiedDirectory {
         let listed = try await client.get("/v1/directory").decode(ListBody<DirectoryMember>.self).items
-        var members: [MemberID: VerifiedMember] = [:]
+        return verify(listed, trust: trust)
+    }
+
+    /// The members of a directory listing whose entries the pinned deployment admin (or an admin they made) signed for
+    /// exactly the listed person and keys.
+    public static func verify(_ listed: [DirectoryMember], trust: DirectoryTrust) -> VerifiedDirectory {
         var statuses: [String: String] = [:]
+        var entries: [MemberID: [UInt8]] = [:]
         for member in listed {
             statuses[member.id] = member.status
-            guard let text = member.directoryEntry, let data = Data(base64Encoded: text),
-                  let entry = try? DirectoryEntry.verified(Array(data), adminKey: adminKey), entry.member.rawValue == member.id,
+            if let id = try? MemberID(member.id), let text = member.directoryEntry, let data = Data(base64Encoded: text) { entries[id] = Array(data) }
+        }
+        var members: [MemberID: VerifiedMember] = [:]
+        for member in listed {
+            guard let id = try? MemberID(member.id), let signed = entries[id],
+                  let entry = try? trust.verify(signed, entries: entries, isActive: { statuses[$0.rawValue] == "active" }),
+                  entry.member == id, entry.displayName == member.displayName,
                   Data(entry.signingKey.bytes).base64EncodedString() == member.signingKey,
                   Data(entry.encryptionKey.bytes).base64EncodedString() == member.encryptionKey else { continue }
             members[entry.member] = VerifiedMember(id: entry.member, displayName: entry.displayName, role: member.role, agency: member.agency,

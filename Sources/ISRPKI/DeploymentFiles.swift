@@ -27,7 +27,7 @@ public enum DeploymentFiles {
         let certificate = try ca.issueClientCertificate(for: MemberCertificateRequest(member: admin, privateKey: tlsKey))
         let entry = DirectoryEntry(member: admin, displayName: displayName, agencyName: agencyName, agencyKind: agencyKind,
                                    signingKey: keys.signing.publicKey, encryptionKey: keys.encryption.publicKey,
-                                   issuedAt: Int64(Date().timeIntervalSince1970 * 1000)).signed(by: admin, key: keys.signing)
+                                   issuedAt: Int64(Date().timeIntervalSince1970 * 1000), authority: .deployment).signed(by: admin, key: keys.signing)
         let firstAdmin = FirstAdmin(
             id: admin.rawValue, displayName: displayName, agencyName: agencyName, agencyKind: agencyKind,
             signingKey: Data(keys.signing.publicKey.bytes).base64EncodedString(), encryptionKey: Data(keys.encryption.publicKey.bytes).base64EncodedString(),

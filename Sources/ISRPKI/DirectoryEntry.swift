@@ -8,10 +8,12 @@ import SwiftASN1
 ///
 ///     DirectoryEntry ::= SEQUENCE { member UTF8String, displayName UTF8String, agency UTF8String, agencyName UTF8String,
 ///                                   agencyKind UTF8String, signingKey OCTET STRING (SIZE(32)), encryptionKey OCTET STRING (SIZE(32)),
-///                                   issuedAt INTEGER }
+///                                   issuedAt INTEGER, authority [0] IMPLICIT UTF8String OPTIONAL }
 ///     SignedDirectoryEntry ::= SEQUENCE { entry OCTET STRING, signer UTF8String, signature OCTET STRING }
 ///
-/// The signature is the admin's Ed25519 over `"isr/v1/directory-entry" || 0x00 || entry`.
+/// The signature is the admin's Ed25519 over `"isr/v1/directory-entry" || 0x00 || entry`. `authority` is present only in
+/// an admin's own entry, signed by the deployment admin whose key clients pin: `deployment` (may vouch for anyone) or
+/// `agency:<id>` (an agency admin, for that agency's members). See `DirectoryTrust`.
 public struct DirectoryEntry: Sendable, Equatable {
     public let member: MemberID
     public let displayName: String
@@ -21,9 +23,39 @@ public struct DirectoryEntry: Sendable, Equatable {
     public let encryptionKey: EncryptionPublicKey
     /// Unix milliseconds.
     public let issuedAt: Int64
+    /// Whom this member may vouch for, if they are an admin.
+    public let authority: Authority?
+
+    /// Whom an admin's signature on directory entries counts for.
+    public enum Authority: Sendable, Equatable, CustomStringConvertible {
+        case deployment
+        case agency(AgencyID)
+
+        public init?(_ text: String) {
+            if text == "deployment" { self = .deployment; return }
+            guard text.hasPrefix("agency:"), let agency = try? AgencyID(String(text.dropFirst(7))) else { return nil }
+            self = .agency(agency)
+        }
+
+        public var description: String {
+            switch self {
+            case .deployment: "deployment"
+            case .agency(let agency): "agency:\(agency)"
+            }
+        }
+
+        /// True if an admin with this authority may vouch for a member of `agency`.
+        public func covers(_ agency: AgencyID) -> Bool {
+            switch self {
+            case .deployment: true
+            case .agency(let own): own == agency
+            }
+        }
+    }
 
     public init(member: MemberID, displayName: String, agencyName: String, agencyKind: String, signingKey: SigningPublicKey,
-                encryptionKey: EncryptionPublicKey, issuedAt: Int64) {
+                encryptionKey: EncryptionPublicKey, issuedAt: Int64, authority: Authority? = nil) {
+        self.authority = authority
         self.member = member
         self.displayName = displayName
         self.agencyName = agencyName
@@ -43,9 +75,14 @@ public struct DirectoryEntry: Sendable, Equatable {
             try s.serialize(ASN1OctetString(contentBytes: signingKey.bytes[...]))
             try s.serialize(ASN1OctetString(contentBytes: encryptionKey.bytes[...]))
             try s.serialize(issuedAt)
+            if let authority {
+                try s.serializeOptionalImplicitlyTagged(ASN1UTF8String(contentBytes: ArraySlice(authority.description.utf8)), withIdentifier: Self.authorityTag)
+            }
         }
         return serializer.serializedBytes
     }
+
+    static let authorityTag = ASN1Identifier(tagWithNumber: 0, tagClass: .contextSpecific)
 
     /// `SignedDirectoryEntry` bytes, signed by `admin`.
     public func signed(by admin: MemberID, key: SigningKeyPair) -> [UInt8] {
@@ -84,10 +121,16 @@ public struct DirectoryEntry: Sendable, Equatable {
                 let agencyName = try text()
                 let agencyKind = try text()
                 guard agency == member.agency.rawValue else { throw invalid }
+                let signingKey = try SigningPublicKey(bytes: try ASN1OctetString(derEncoded: &nodes).bytes)
+                let encryptionKey = try EncryptionPublicKey(bytes: try ASN1OctetString(derEncoded: &nodes).bytes)
+                let issuedAt = try Int64(derEncoded: &nodes)
+                var authority: Authority?
+                if let text: ASN1UTF8String = try DER.optionalImplicitlyTagged(&nodes, tag: Self.authorityTag) {
+                    guard let value = String(validating: text.bytes, as: UTF8.self).flatMap(Authority.init) else { throw invalid }
+                    authority = value
+                }
                 return DirectoryEntry(member: member, displayName: displayName, agencyName: agencyName, agencyKind: agencyKind,
-                                      signingKey: try SigningPublicKey(bytes: try ASN1OctetString(derEncoded: &nodes).bytes),
-                                      encryptionKey: try EncryptionPublicKey(bytes: try ASN1OctetString(derEncoded: &nodes).bytes),
-                                      issuedAt: try Int64(derEncoded: &nodes))
+                                      signingKey: signingKey, encryptionKey: encryptionKey, issuedAt: issuedAt, authority: authority)
             }
         } catch {
             throw invalid

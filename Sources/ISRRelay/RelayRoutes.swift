@@ -149,7 +149,7 @@ public enum RelayRoutes {
         }
         v1.post("admin/members/:member/role") { request, context in
             let body = try await request.decode(as: RoleChangeRequest.self, context: context)
-            return try await service.changeRole(try context.parameters.require("member"), to: body.role, by: try context.requireMember())
+            return try await service.changeRole(try context.parameters.require("member"), to: body, by: try context.requireMember())
         }
         v1.put("admin/roles/:address") { request, context in
             let body = try await request.decode(as: RoleAddressRequest.self, context: context)

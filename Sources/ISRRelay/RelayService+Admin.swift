@@ -8,8 +8,38 @@ import ISRStore
 import X509
 
 extension RelayService {
+    /// Deployment-wide operations (agencies): deployment admins only.
     func requireAdmin(_ member: Member) throws {
-        guard member.role == .admin else { throw RelayRefusal.forbidden("admin.required", "this is an admin operation; you are \(member.role.rawValue)") }
+        guard member.role == .admin else { throw RelayRefusal.forbidden("admin.required", "this is a deployment admin operation; you are \(member.role.rawValue)") }
+    }
+
+    /// Operations on an agency's members: a deployment admin, or that agency's own agency admin.
+    func requireAuthority(_ member: Member, over agency: AgencyID) throws {
+        switch member.role {
+        case .admin: return
+        case .agencyAdmin where member.agency == agency: return
+        case .agencyAdmin:
+            throw RelayRefusal.forbidden("admin.other-agency", "you administer \(member.agency) only; \(agency)'s members are administered by its agency admin or a deployment admin")
+        case .practitioner, .dsl, .manager:
+            throw RelayRefusal.forbidden("admin.required", "this is an admin operation; you are \(member.role.rawValue)")
+        }
+    }
+
+    /// Only a deployment admin makes admins or agency admins (clients trust an admin's signatures only when the pinned
+    /// deployment admin signed that admin's entry with the authority).
+    func requireMayGrant(_ role: Member.Role, by member: Member) throws {
+        guard !role.isAdministrator || member.role == .admin else {
+            throw RelayRefusal.forbidden("admin.grant", "only a deployment admin can make someone an \(role.rawValue)")
+        }
+    }
+
+    /// The authority a member's directory entry must carry for `role`.
+    static func authority(for role: Member.Role, in agency: AgencyID) -> DirectoryEntry.Authority? {
+        switch role {
+        case .admin: .deployment
+        case .agencyAdmin: .agency(agency)
+        case .practitioner, .dsl, .manager: nil
+        }
     }
 
     public func addAgency(_ request: AgencyRequest, by admin: Member) async throws -> AgencyBody {
@@ -41,7 +71,7 @@ extension RelayService {
 
     /// Enrols a member from their certificate request: the relay's CA issues their client certificate.
     public func enrol(_ request: EnrolmentRequest, by admin: Member) async throws -> Enrolment {
-        try requireAdmin(admin)
+        guard admin.role.isAdministrator else { throw RelayRefusal.forbidden("admin.required", "this is an admin operation; you are \(admin.role.rawValue)") }
         guard let ca = certificateAuthority else {
             throw RelayRefusal(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
         }
@@ -50,6 +80,8 @@ extension RelayService {
         guard let role = Member.Role(rawValue: request.role) else {
             throw RelayRefusal.badRequest("admin.invalid-role", "role `\(request.role)` is not one of \(Member.Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
+        try requireAuthority(admin, over: csr.member.agency)
+        try requireMayGrant(role, by: admin)
         guard let signing = Data(base64Encoded: request.signingKey), signing.count == 32,
               let encryption = Data(base64Encoded: request.encryptionKey), encryption.count == 32 else {
             throw RelayRefusal.badRequest("admin.invalid-keys", "signing_key and encryption_key are base64 32-byte public keys from `isr keygen`")
@@ -67,7 +99,7 @@ extension RelayService {
             }
         }
         let entry = Array(entryData)
-        let issued = try await issue(csr, entry: entry, displayName: name, signingKey: Array(signing), encryptionKey: Array(encryption), by: admin)
+        let issued = try await issue(csr, entry: entry, displayName: name, signingKey: Array(signing), encryptionKey: Array(encryption), role: role, by: admin)
         let member = Member(id: csr.member, displayName: name, role: role, signingKey: Array(signing), encryptionKey: Array(encryption),
                             certificateFingerprint: issued.fingerprint, directoryEntry: entry, enrolledAt: clock(), certificateExpiresAt: issued.expiresAt)
         _ = try await stored {
@@ -82,10 +114,13 @@ extension RelayService {
     }
 
     public func revoke(_ raw: String, reason: String, by admin: Member) async throws -> DirectoryMember {
-        try requireAdmin(admin)
         let id = try memberID(raw)
+        try requireAuthority(admin, over: id.agency)
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard (1...500).contains(trimmed.count) else { throw RelayRefusal.badRequest("admin.reason", "give a reason for the revocation (1–500 characters)") }
+        if let target = try await stored({ try await store.member(id) }), target.role.isAdministrator, admin.role != .admin {
+            throw RelayRefusal.forbidden("admin.grant", "only a deployment admin can revoke an \(target.role.rawValue)")
+        }
         _ = try await stored {
             try await store.updateMember(id, status: .revoked, role: nil, directoryEntry: nil,
                                          event: event("member.revoked", by: admin.id.rawValue, ["member": id.rawValue, "reason": trimmed]))
@@ -93,20 +128,34 @@ extension RelayService {
         return try await directoryEntry(id)
     }
 
-    public func changeRole(_ raw: String, to roleText: String, by admin: Member) async throws -> DirectoryMember {
-        try requireAdmin(admin)
+    /// Changes a member's role; a change of what their entry must vouch for (to or from an admin role) needs the entry
+    /// re-signed by the acting admin with the new authority.
+    public func changeRole(_ raw: String, to request: RoleChangeRequest, by admin: Member) async throws -> DirectoryMember {
         let id = try memberID(raw)
-        guard let role = Member.Role(rawValue: roleText) else { throw RelayRefusal.badRequest("admin.invalid-role", "role `\(roleText)` is unknown") }
+        try requireAuthority(admin, over: id.agency)
+        guard let role = Member.Role(rawValue: request.role) else { throw RelayRefusal.badRequest("admin.invalid-role", "role `\(request.role)` is unknown") }
+        guard let target = try await stored({ try await store.member(id) }) else { throw RelayRefusal.notFound("\(id) is not enrolled") }
+        try requireMayGrant(role, by: admin)
+        try requireMayGrant(target.role, by: admin)
+        var entry: [UInt8]?
+        if Self.authority(for: role, in: id.agency) != Self.authority(for: target.role, in: id.agency) {
+            guard let text = request.directoryEntry, let data = Data(base64Encoded: text) else {
+                throw RelayRefusal.unprocessable("admin.entry-required", "making \(id) \(role.rawValue) changes what their directory entry vouches for; send it re-signed with that authority")
+            }
+            try await checkEntry(Array(data), for: id, displayName: target.displayName, signingKey: target.signingKey, encryptionKey: target.encryptionKey,
+                                 role: role, by: admin)
+            entry = Array(data)
+        }
         _ = try await stored {
-            try await store.updateMember(id, status: nil, role: role, directoryEntry: nil,
+            try await store.updateMember(id, status: nil, role: role, directoryEntry: entry,
                                          event: event("member.role-changed", by: admin.id.rawValue, ["member": id.rawValue, "role": role.rawValue]))
         }
         return try await directoryEntry(id)
     }
 
     public func setRoleAddress(_ raw: String, members: [String], by admin: Member) async throws -> [String] {
-        try requireAdmin(admin)
         let address = try memberID(raw)
+        try requireAuthority(admin, over: address.agency)
         let ids = try members.map { try memberID($0) }
         guard ids.count <= 64 else { throw RelayRefusal.badRequest("admin.role-size", "a role address has at most 64 members") }
         _ = try await stored {

@@ -15,7 +15,7 @@ extension RelayService {
     static let invitationLifetimeSeconds: ClosedRange<Int64> = 3600...(30 * 86_400)
 
     public func invite(_ request: InvitationRequest, by admin: Member) async throws -> [InvitationBody] {
-        try requireAdmin(admin)
+        guard admin.role.isAdministrator else { throw RelayRefusal.forbidden("admin.required", "this is an admin operation; you are \(admin.role.rawValue)") }
         guard (1...Self.maximumInvitationsPerRequest).contains(request.items.count) else {
             throw RelayRefusal.badRequest("admin.invitation-count", "send 1–\(Self.maximumInvitationsPerRequest) invitations at a time")
         }
@@ -31,6 +31,8 @@ extension RelayService {
             guard let role = Member.Role(rawValue: item.role) else {
                 throw RelayRefusal.badRequest("admin.invalid-role", row + "role `\(item.role)` is not one of \(Member.Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
+            try requireAuthority(admin, over: member.agency)
+            try requireMayGrant(role, by: admin)
             let name = try displayName(item.displayName, row: row)
             guard let hash = Data(base64Encoded: item.codeHash), hash.count == 32 else {
                 throw RelayRefusal.badRequest("admin.invalid-code-hash", row + "code_hash is the base64 SHA-256 of the invitation code")
@@ -48,7 +50,7 @@ extension RelayService {
 
     /// Invitations in `state` (all live ones if nil), for an admin.
     public func invitations(state: String?, by admin: Member) async throws -> [InvitationBody] {
-        try requireAdmin(admin)
+        guard admin.role.isAdministrator else { throw RelayRefusal.forbidden("admin.required", "this is an admin operation; you are \(admin.role.rawValue)") }
         var states = Invitation.State.live
         if let state {
             guard let chosen = Invitation.State(rawValue: state) else {
@@ -56,7 +58,8 @@ extension RelayService {
             }
             states = [chosen]
         }
-        return try await stored { try await store.invitations(in: states) }.map { $0.body }
+        // An agency admin sees their own agency's invitations only.
+        return try await stored { try await store.invitations(in: states) }.filter { (try? requireAuthority(admin, over: $0.member.agency)) != nil }.map { $0.body }
     }
 
     /// What a code invites to, for the practitioner to see before making keys.
@@ -97,10 +100,18 @@ extension RelayService {
         guard invitation.state == .approved || invitation.state == .collected, let certificate = invitation.certificate, let approver = invitation.approvedBy else {
             return EnrolmentProgress(member: invitation.member.rawValue, state: invitation.state.rawValue, fingerprint: fingerprint, enrolment: nil)
         }
-        guard let ca = certificateAuthority, let admin = try await stored({ try await store.member(approver) }),
+        guard let ca = certificateAuthority, let approving = try await stored({ try await store.member(approver) }),
               let member = try await stored({ try await store.member(invitation.member) }), let entry = member.directoryEntry,
               member.signingKey == submitted.signingKey else {
             throw RelayRefusal.conflict("enrolment.superseded", "this enrolment was approved but has since been replaced; ask your admin")
+        }
+        // The deployment admin every client pins: the approver, or whoever signed the approver's own entry (an agency admin).
+        var admin = approving
+        var approverEntry: [UInt8]?
+        if let own = approving.directoryEntry, let signer = try? DirectoryEntry.signer(of: own), signer != approving.id,
+           let deployment = try await stored({ try await store.member(signer) }) {
+            admin = deployment
+            approverEntry = own
         }
         let caPEM: String
         do { caPEM = try ca.certificate.serializeAsPEM().pemString } catch { throw RelayRefusal.unprocessable("admin.issuance", "the CA could not be written as PEM") }
@@ -109,13 +120,14 @@ extension RelayService {
         }
         return EnrolmentProgress(member: invitation.member.rawValue, state: Invitation.State.approved.rawValue, fingerprint: fingerprint,
                                  enrolment: .init(certificate: certificate, caCertificate: caPEM, adminId: admin.id.rawValue,
-                                                  adminKey: Data(admin.signingKey).base64EncodedString(), directoryEntry: Data(entry).base64EncodedString()))
+                                                  adminKey: Data(admin.signingKey).base64EncodedString(), directoryEntry: Data(entry).base64EncodedString(),
+                                                  approverEntry: approverEntry.map { Data($0).base64EncodedString() }))
     }
 
     /// Approves the submitted enrolment of `raw` with the directory entry the admin signed for exactly its keys.
     public func approveEnrolment(_ raw: String, _ request: ApprovalRequest, by admin: Member) async throws -> InvitationBody {
-        try requireAdmin(admin)
         let id = try memberID(raw)
+        try requireAuthority(admin, over: id.agency)
         guard let invitation = try await stored({ try await store.invitations(in: [.submitted]) }).first(where: { $0.member == id }),
               let submission = invitation.submission else {
             throw RelayRefusal.notFound("no enrolment from \(id) is waiting for approval; see `isr admin member pending`")
@@ -125,8 +137,9 @@ extension RelayService {
         guard let entryData = Data(base64Encoded: request.directoryEntry) else {
             throw RelayRefusal.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }
+        try requireMayGrant(invitation.role, by: admin)
         let issued = try await issue(csr, entry: Array(entryData), displayName: invitation.displayName, signingKey: submission.signingKey,
-                                     encryptionKey: submission.encryptionKey, by: admin)
+                                     encryptionKey: submission.encryptionKey, role: invitation.role, by: admin)
         let member = Member(id: id, displayName: invitation.displayName, role: invitation.role, signingKey: submission.signingKey,
                             encryptionKey: submission.encryptionKey, certificateFingerprint: issued.fingerprint, directoryEntry: Array(entryData), enrolledAt: clock(),
                             certificateExpiresAt: issued.expiresAt)
@@ -142,15 +155,22 @@ extension RelayService {
         return approved.body
     }
 
-    /// Checks the admin-signed entry vouches for exactly this person and these keys, then issues their certificate:
-    /// returns its PEM and the SHA-256 of its DER (what authentication matches).
+    /// Checks the admin-signed entry vouches for exactly this person and these keys, with the authority `role` needs, then
+    /// issues their certificate.
     func issue(_ csr: MemberCertificateRequest, entry: [UInt8], displayName: String, signingKey: [UInt8], encryptionKey: [UInt8],
-               by admin: Member) async throws -> IssuedCertificate {
+               role: Member.Role, by admin: Member) async throws -> IssuedCertificate {
         guard let ca = certificateAuthority else {
             throw RelayRefusal(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
         }
-        guard let agency = try await stored({ try await store.agency(csr.member.agency) }), agency.status == .active else {
-            throw RelayRefusal.unprocessable("admin.agency", "agency \(csr.member.agency) is not registered and active; add it first")
+        try await checkEntry(entry, for: csr.member, displayName: displayName, signingKey: signingKey, encryptionKey: encryptionKey, role: role, by: admin)
+        return try issueCertificate(csr, ca: ca)
+    }
+
+    /// The entry must be signed by this admin and vouch for exactly this person, agency, keys and role authority.
+    func checkEntry(_ entry: [UInt8], for member: MemberID, displayName: String, signingKey: [UInt8], encryptionKey: [UInt8], role: Member.Role,
+                    by admin: Member) async throws {
+        guard let agency = try await stored({ try await store.agency(member.agency) }), agency.status == .active else {
+            throw RelayRefusal.unprocessable("admin.agency", "agency \(member.agency) is not registered and active; add it first")
         }
         let vouched: DirectoryEntry
         do {
@@ -158,12 +178,15 @@ extension RelayService {
         } catch let error as PKIError {
             throw RelayRefusal.unprocessable("admin.entry-signature", "the directory entry must be signed by your admin key: \(error.message)")
         }
-        guard try DirectoryEntry.signer(of: entry) == admin.id, vouched.member == csr.member, vouched.displayName == displayName,
+        guard try DirectoryEntry.signer(of: entry) == admin.id, vouched.member == member, vouched.displayName == displayName,
               vouched.signingKey.bytes == signingKey, vouched.encryptionKey.bytes == encryptionKey,
               vouched.agencyName == agency.name, vouched.agencyKind == agency.kind else {
             throw RelayRefusal.unprocessable("admin.entry-mismatch", "the directory entry does not match the member, name, agency or keys being enrolled")
         }
-        return try issueCertificate(csr, ca: ca)
+        let needed = Self.authority(for: role, in: member.agency)
+        guard vouched.authority == needed else {
+            throw RelayRefusal.unprocessable("admin.entry-authority", "a \(role.rawValue)'s directory entry must carry authority \(needed.map(\.description) ?? "none"), not \(vouched.authority.map(\.description) ?? "none")")
+        }
     }
 
     /// A client certificate from the deployment CA, with what the registry keeps of it.

@@ -97,9 +97,13 @@ public struct RevocationRequest: Codable, Sendable {
 
 public struct RoleChangeRequest: Codable, Sendable {
     public let role: String
+    /// Base64 `SignedDirectoryEntry` for the same person and keys with the authority the new role needs (admin:
+    /// `deployment`, agency-admin: `agency:<id>`, others: none); required when the authority changes.
+    public let directoryEntry: String?
 
-    public init(role: String) {
+    public init(role: String, directoryEntry: String? = nil) {
         self.role = role
+        self.directoryEntry = directoryEntry
     }
 }
 

@@ -116,17 +116,21 @@ public struct EnrolmentSubmission: Codable, Sendable {
 
 /// Where a submitted enrolment stands: `submitted` (waiting for an admin) or `approved` (then `enrolment` is set).
 public struct EnrolmentProgress: Codable, Sendable, Equatable {
-    /// What the practitioner installs: their certificate, the CA, and the admin who signed their directory entry.
+    /// What the practitioner installs: their certificate, the CA, the deployment admin whose key every client pins, and
+    /// the entries that vouch for them (theirs, and their approver's if an agency admin approved them).
     public struct Issued: Codable, Sendable, Equatable {
         public let certificate: String
         public let caCertificate: String
         public let adminId: String
-        /// Base64 Ed25519 key of that admin (pinned only if the code's tag matches it).
+        /// Base64 Ed25519 key of the deployment admin (pinned only if the code's tag matches it).
         public let adminKey: String
         /// Base64 `SignedDirectoryEntry`.
         public let directoryEntry: String
+        /// Base64 `SignedDirectoryEntry` of the admin who signed it, when that is not the deployment admin (an agency admin).
+        public let approverEntry: String?
 
-        public init(certificate: String, caCertificate: String, adminId: String, adminKey: String, directoryEntry: String) {
+        public init(certificate: String, caCertificate: String, adminId: String, adminKey: String, directoryEntry: String, approverEntry: String? = nil) {
+            self.approverEntry = approverEntry
             self.certificate = certificate
             self.caCertificate = caCertificate
             self.adminId = adminId

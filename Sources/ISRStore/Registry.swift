@@ -42,10 +42,15 @@ public struct Member: Sendable, Equatable {
         /// Designated safeguarding lead: may countersign and is told of escalations.
         case dsl
         case manager
+        /// Invites, approves, revokes and sets roles within their own agency only.
+        case agencyAdmin = "agency-admin"
         case admin
 
         /// Roles that may countersign held shares and receive escalations for their agency.
         public var isSeniorSafeguarding: Bool { self == .dsl || self == .manager }
+
+        /// Roles that administer members (the whole deployment, or one agency).
+        public var isAdministrator: Bool { self == .admin || self == .agencyAdmin }
     }
 
     public enum Status: String, Sendable, Codable {

@@ -195,6 +195,55 @@ enum SQLiteSchema {
             // When each member's client certificate expires, for renewal warnings and /metrics (unknown for older enrolments).
             try db.execute(sql: "ALTER TABLE members ADD COLUMN certificate_expires_at INTEGER")
         }
+        migrator.registerMigration("v6-agency-admins") { db in
+            // A role for agency admins: SQLite cannot change a CHECK in place, so both tables that name roles are rebuilt
+            // (the documented create-copy-drop-rename procedure; foreign keys are checked once the migration ends).
+            try db.execute(sql: """
+                CREATE TABLE members_v6 (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    agency_id TEXT NOT NULL REFERENCES agencies(id),
+                    display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
+                    role TEXT NOT NULL CHECK (role IN ('practitioner', 'dsl', 'manager', 'agency-admin', 'admin')),
+                    signing_key BLOB NOT NULL CHECK (length(signing_key) = 32),
+                    encryption_key BLOB NOT NULL CHECK (length(encryption_key) = 32),
+                    certificate_fingerprint TEXT NOT NULL UNIQUE,
+                    status TEXT NOT NULL CHECK (status IN ('active', 'revoked')),
+                    directory_entry BLOB,
+                    enrolled_at INTEGER NOT NULL,
+                    certificate_expires_at INTEGER
+                ) STRICT;
+                INSERT INTO members_v6 SELECT id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status,
+                                              directory_entry, enrolled_at, certificate_expires_at FROM members;
+                DROP TABLE members;
+                ALTER TABLE members_v6 RENAME TO members;
+
+                CREATE TABLE invitations_v6 (
+                    code_hash BLOB PRIMARY KEY NOT NULL CHECK (length(code_hash) = 32),
+                    member TEXT NOT NULL,
+                    display_name TEXT NOT NULL CHECK (length(display_name) BETWEEN 1 AND 200),
+                    role TEXT NOT NULL CHECK (role IN ('practitioner', 'dsl', 'manager', 'agency-admin', 'admin')),
+                    invited_by TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER NOT NULL CHECK (expires_at > created_at),
+                    state TEXT NOT NULL CHECK (state IN ('open', 'submitted', 'approved', 'collected', 'withdrawn')),
+                    certificate_request TEXT,
+                    signing_key BLOB CHECK (signing_key IS NULL OR length(signing_key) = 32),
+                    encryption_key BLOB CHECK (encryption_key IS NULL OR length(encryption_key) = 32),
+                    proof BLOB CHECK (proof IS NULL OR length(proof) = 64),
+                    submitted_at INTEGER,
+                    approved_by TEXT,
+                    approved_at INTEGER,
+                    certificate TEXT,
+                    CHECK (state IN ('open', 'withdrawn') OR (certificate_request IS NOT NULL AND signing_key IS NOT NULL
+                           AND encryption_key IS NOT NULL AND proof IS NOT NULL AND submitted_at IS NOT NULL)),
+                    CHECK (state NOT IN ('approved', 'collected') OR (certificate IS NOT NULL AND approved_by IS NOT NULL AND approved_at IS NOT NULL))
+                ) STRICT, WITHOUT ROWID;
+                INSERT INTO invitations_v6 SELECT * FROM invitations;
+                DROP TABLE invitations;
+                ALTER TABLE invitations_v6 RENAME TO invitations;
+                CREATE UNIQUE INDEX invitations_live_per_member ON invitations(member) WHERE state IN ('open', 'submitted', 'approved');
+                """)
+        }
         return migrator
     }
 }

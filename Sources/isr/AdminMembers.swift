@@ -28,7 +28,7 @@ struct MemberCommands: AsyncParsableCommand {
                 if current.status == "active" {
                     _ = try await session.client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: "reset: " + reason))
                 }
-                let code = InvitationCode.generate(adminKey: session.keys.signing.publicKey)
+                let code = InvitationCode.generate(adminKey: session.adminKey)
                 let item = InvitationRequest.Item(member: current.id, displayName: current.displayName, role: current.role,
                                                   codeHash: Data(code.hash).base64EncodedString(), expiresInSeconds: lifetime)
                 let invited = try await session.client.post("/v1/admin/invitations", json: InvitationRequest(items: [item])).decode(ListBody<InvitationBody>.self).items
@@ -51,7 +51,7 @@ struct MemberCommands: AsyncParsableCommand {
             discussion: "Codes are made here; the relay stores only their SHA-256. Hand each code to its person by a channel you trust.")
         @Argument(help: "The member id to invite, name@agency.") var id: String?
         @Option(help: "Their name as colleagues will see it.") var name: String?
-        @Option(help: "practitioner, dsl, manager or admin.") var role: String?
+        @Option(help: "practitioner, dsl, manager, agency-admin or admin.") var role: String?
         @Option(help: "A CSV staff list with the columns id,name,role.") var csv: String?
         @Option(help: "With --csv: where to write id,name,role,code,expires (mode 0600).") var out: String?
         @Option(help: "How long each code works: e.g. 7d or 48h (1 hour to 30 days).") var expires = "7d"
@@ -83,7 +83,7 @@ struct MemberCommands: AsyncParsableCommand {
                 people = try StaffList(csv: "id,name,role\n\(StaffList.field(id)),\(StaffList.field(name)),\(StaffList.field(role))\n").people
             }
             let (invited, admin): ([Invited], MemberID) = try await withSession(global) { session in
-                let codes = people.map { _ in InvitationCode.generate(adminKey: session.keys.signing.publicKey) }
+                let codes = people.map { _ in InvitationCode.generate(adminKey: session.adminKey) }
                 let items = zip(people, codes).map { person, code in
                     InvitationRequest.Item(member: person.id.rawValue, displayName: person.name, role: person.role,
                                            codeHash: Data(code.hash).base64EncodedString(), expiresInSeconds: lifetime)
@@ -202,7 +202,8 @@ struct MemberCommands: AsyncParsableCommand {
                 for id in chosen {
                     guard let invitation = byID[id] else { continue }
                     let keys = try Pending.verified(invitation)
-                    let entry = try signedEntry(for: keys, displayName: invitation.displayName, agencies: agencies, session: session)
+                    let entry = try signedEntry(member: keys.member, displayName: invitation.displayName, signingKey: keys.signingKey,
+                                                encryptionKey: keys.encryptionKey, role: invitation.role, agencies: agencies, session: session)
                     _ = try await session.client.post("/v1/admin/invitations/\(id)/approve", json: ApprovalRequest(directoryEntry: Data(entry).base64EncodedString()))
                     done.append(Approved(member: id, fingerprint: keys.fingerprint.description))
                 }
@@ -229,14 +230,28 @@ struct MemberCommands: AsyncParsableCommand {
     }
 
     struct Role: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change a member's role.")
+        static let configuration = CommandConfiguration(
+            abstract: "Change a member's role (to or from admin or agency-admin, their directory entry is re-signed with the new authority).")
         @Argument(help: "The member id.") var id: String
-        @Argument(help: "practitioner, dsl, manager or admin.") var role: String
+        @Argument(help: "practitioner, dsl, manager, agency-admin or admin.") var role: String
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
             let member = try await withSession(global) { session in
-                try await session.client.post("/v1/admin/members/\(id)/role", json: RoleChangeRequest(role: role)).decode(DirectoryMember.self)
+                let current = try await session.client.get("/v1/directory/\(id)").decode(DirectoryMember.self)
+                var entry: String?
+                if ["admin", "agency-admin"].contains(role) || ["admin", "agency-admin"].contains(current.role) {
+                    // Re-sign for exactly the keys the directory verifiably holds for them.
+                    let directory = try await VerifiedDirectory.load(session.client, trust: session.trust)
+                    guard let memberID = try? MemberID(id), let verified = directory.members[memberID] else {
+                        throw ClientError(.verification, "\(id)'s directory entry does not verify against your pinned admin key; do not change their role")
+                    }
+                    let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
+                    entry = Data(try signedEntry(member: memberID, displayName: verified.displayName, signingKey: verified.signingKey,
+                                                 encryptionKey: verified.encryptionKey, role: role, agencies: agencies, session: session)).base64EncodedString()
+                }
+                return try await session.client.post("/v1/admin/members/\(id)/role", json: RoleChangeRequest(role: role, directoryEntry: entry))
+                    .decode(DirectoryMember.self)
             }
             Terminal.emit(member, json: global.json, human: "\(member.id) is now \(member.role).")
         }
@@ -267,7 +282,8 @@ struct MemberCommands: AsyncParsableCommand {
             let caPEM = try home.text(home.caPath, missing: "no CA in \(home.path)")
             let enrolment: Enrolment = try await withSession(global) { session in
                 let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
-                let entry = try signedEntry(for: keys, displayName: request.displayName, agencies: agencies, session: session)
+                let entry = try signedEntry(member: keys.member, displayName: request.displayName, signingKey: keys.signingKey,
+                                            encryptionKey: keys.encryptionKey, role: role, agencies: agencies, session: session)
                 return try await session.client.post("/v1/admin/members", json: EnrolmentRequest(
                     certificateRequest: request.certificateRequest, displayName: request.displayName, role: role, signingKey: request.signingKey,
                     encryptionKey: request.encryptionKey, directoryEntry: Data(entry).base64EncodedString(), proof: request.proof)).decode(Enrolment.self)
@@ -299,11 +315,19 @@ struct MemberCommands: AsyncParsableCommand {
     }
 }
 
-/// The directory entry an admin signs for a checked key request: this person, in their agency, holds these keys.
-func signedEntry(for keys: MemberKeyRequest, displayName: String, agencies: [AgencyBody], session: Session) throws(ClientError) -> [UInt8] {
-    guard let agency = agencies.first(where: { $0.id == keys.member.agency.rawValue }) else {
-        throw ClientError(.refused, "agency \(keys.member.agency) is not registered; run `isr admin agency add \(keys.member.agency) --name … --kind …` first")
+/// The directory entry an admin signs: this person, in their agency, holds these keys (and, for an admin role, may vouch
+/// for others: `deployment` for an admin, `agency:<id>` for an agency admin).
+func signedEntry(member: MemberID, displayName: String, signingKey: SigningPublicKey, encryptionKey: EncryptionPublicKey, role: String,
+                 agencies: [AgencyBody], session: Session) throws(ClientError) -> [UInt8] {
+    guard let agency = agencies.first(where: { $0.id == member.agency.rawValue }) else {
+        throw ClientError(.refused, "agency \(member.agency) is not registered; run `isr admin agency add \(member.agency) --name … --kind …` first")
     }
-    return DirectoryEntry(member: keys.member, displayName: displayName, agencyName: agency.name, agencyKind: agency.kind, signingKey: keys.signingKey,
-                          encryptionKey: keys.encryptionKey, issuedAt: Int64(Date().timeIntervalSince1970 * 1000)).signed(by: session.me, key: session.keys.signing)
+    let authority: DirectoryEntry.Authority? = switch role {
+    case "admin": .deployment
+    case "agency-admin": .agency(member.agency)
+    default: nil
+    }
+    return DirectoryEntry(member: member, displayName: displayName, agencyName: agency.name, agencyKind: agency.kind, signingKey: signingKey,
+                          encryptionKey: encryptionKey, issuedAt: Int64(Date().timeIntervalSince1970 * 1000), authority: authority)
+        .signed(by: session.me, key: session.keys.signing)
 }

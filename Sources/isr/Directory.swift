@@ -3,6 +3,7 @@ import Foundation
 import ISRClient
 import ISRCrypto
 import ISRPKI
+import ISRPacket
 import ISRRelayAPI
 
 /// `isr directory [QUERY]`: members, each checked against the admin key pinned at enrolment.
@@ -24,7 +25,7 @@ struct Directory: AsyncParsableCommand {
 
     func run() async throws {
         let (client, _) = try global.client()
-        let (_, adminKey) = try global.isrHome.pinnedAdminKey()
+        let (adminID, adminKey) = try global.isrHome.pinnedAdminKey()
         let reply: RelayClient.Reply
         do {
             reply = try await client.get("/v1/directory")
@@ -34,30 +35,21 @@ struct Directory: AsyncParsableCommand {
         }
         await client.shutdown()
         let members = try reply.decode(ListBody<DirectoryMember>.self).items
+        let verified = VerifiedDirectory.verify(members, trust: DirectoryTrust(root: adminID, rootKey: adminKey))
         let needle = query?.lowercased()
         let entries = members.filter { member in
             guard let needle else { return true }
             return [member.id, member.displayName, member.agency, member.agencyName].contains { $0.lowercased().contains(needle) }
         }.map { member in
-            // The fingerprint shown is computed from the keys the pinned admin signed, not the relay's text.
-            let entry = Self.verify(member, adminKey: adminKey)
+            // The fingerprint shown is computed from the keys the pinned admin vouched for, not the relay's text.
+            let entry = (try? MemberID(member.id)).flatMap { verified.members[$0] }
             return Entry(id: member.id, displayName: member.displayName, role: member.role, agency: member.agency, agencyKind: member.agencyKind,
-                         status: member.status, fingerprint: entry.map { MemberFingerprint(member: $0.member, signingKey: $0.signingKey, encryptionKey: $0.encryptionKey).description } ?? "-",
+                         status: member.status, fingerprint: entry.map { MemberFingerprint(member: $0.id, signingKey: $0.signingKey, encryptionKey: $0.encryptionKey).description } ?? "-",
                          verified: entry != nil)
         }
         guard !entries.isEmpty || query == nil else { throw ClientError(.refused, "no member matches `\(query ?? "")`") }
         Terminal.emit(entries, json: global.json, human: Terminal.table(
             ["MEMBER", "NAME", "ROLE", "AGENCY", "STATUS", "FINGERPRINT", "VERIFIED"],
             entries.map { [$0.id, $0.displayName, $0.role, "\($0.agency) (\($0.agencyKind))", $0.status, $0.fingerprint, $0.verified ? "yes" : "NO - do not send"] }))
-    }
-
-    /// The entry, only if the admin signed one for exactly these keys and this person.
-    static func verify(_ member: DirectoryMember, adminKey: SigningPublicKey) -> DirectoryEntry? {
-        guard let text = member.directoryEntry, let data = Data(base64Encoded: text),
-              let entry = try? DirectoryEntry.verified(Array(data), adminKey: adminKey) else { return nil }
-        let matches = entry.member.rawValue == member.id && entry.displayName == member.displayName
-            && Data(entry.signingKey.bytes).base64EncodedString() == member.signingKey
-            && Data(entry.encryptionKey.bytes).base64EncodedString() == member.encryptionKey
-        return matches ? entry : nil
     }
 }

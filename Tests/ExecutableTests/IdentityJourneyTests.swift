@@ -289,4 +289,37 @@ extension CLIJourneyTests {
         // Bob's history stays his: the read-back he gave before the reset is still recorded under his id.
         expect(try isr(["status", answered], home: "alice"), exit: 0, "bob@devon-csc")
     }
+
+    @Test func anAgencyAdminEnrolsTheirOwnStaffAndEveryoneVerifiesThem() throws {
+        let (relay, _, url, ca, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("bob@devon-csc", "Bob Jones", "practitioner")],
+                                                duty: ["bob@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        func code(_ run: ExecutableTests.Run) throws -> String { try #require(try json(run)["code"] as? String, "\(run.stderr)") }
+        // The deployment admin makes carol the agency admin of devon-csc.
+        let carolCode = try code(try isr(["admin", "member", "invite", "carol@devon-csc", "--name", "Carol White", "--role", "agency-admin", "--json"], home: "admin"))
+        expect(try isr(["enrol", "--code", carolCode, "--relay", url, "--ca", ca], home: "carol"), exit: 0, "waiting for approval")
+        expect(try isr(["admin", "member", "approve", "carol@devon-csc"], home: "admin"), exit: 0, "Approved")
+        expect(try isr(["enrol", "--code", carolCode], home: "carol"), exit: 0, "Pinned admin admin@devon-la")
+        // Carol invites and approves her own staff, and no one else's.
+        let daveCode = try code(try isr(["admin", "member", "invite", "dave@devon-csc", "--name", "Dave Brown", "--role", "practitioner", "--json"], home: "carol"))
+        expect(try isr(["admin", "member", "invite", "erin@school-a", "--name", "Erin", "--role", "practitioner"], home: "carol"), exit: 1, "you administer devon-csc only")
+        expect(try isr(["admin", "member", "invite", "fay@devon-csc", "--name", "Fay", "--role", "agency-admin"], home: "carol"), exit: 1, "only a deployment admin")
+        expect(try isr(["admin", "agency", "add", "x-school", "--name", "X", "--kind", "school"], home: "carol"), exit: 1, "deployment admin operation")
+        expect(try isr(["enrol", "--code", daveCode, "--relay", url, "--ca", ca], home: "dave"), exit: 0, "waiting for approval")
+        expect(try isr(["admin", "member", "pending"], home: "carol"), exit: 0, "dave@devon-csc")
+        expect(try isr(["admin", "member", "approve", "--all"], home: "carol"), exit: 0, "Approved dave@devon-csc")
+        expect(try isr(["enrol", "--code", daveCode], home: "dave"), exit: 0, "Pinned admin admin@devon-la")
+        // Alice, who pinned the deployment admin, verifies dave (through carol's entry) and sends to him.
+        let directory = try isr(["directory", "--json"], home: "alice")
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(directory.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.first { $0["id"] as? String == "dave@devon-csc" }?["verified"] as? Bool == true, "\(directory.stdout)")
+        expect(try isr(["send", "--to", "dave@devon-csc", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding",
+                        "--consent", "given", "--informed", "yes", "--statement", "Attendance", "--fact", "Attendance 62%", "--source", "register",
+                        "--field", "name=Sam Example", "--field", "date_of_birth=2015-03-12", "--subject-ref", "CASE-5", "--yes"], home: "alice"), exit: 0, "Sent")
+        expect(try isr(["admin", "member", "role", "dave@devon-csc", "dsl"], home: "carol"), exit: 0, "dave@devon-csc is now dsl")
+        expect(try isr(["admin", "member", "revoke", "alice@school-a", "--reason", "x"], home: "carol"), exit: 1, "you administer devon-csc only")
+        // Once the deployment admin revokes carol, clients stop trusting what she signed.
+        expect(try isr(["admin", "member", "revoke", "carol@devon-csc", "--reason", "left"], home: "admin"), exit: 0, "Revoked")
+        expect(try isr(["directory", "dave"], home: "alice"), exit: 0, "NO - do not send")
+    }
 }
