@@ -120,7 +120,7 @@ import Testing
         expect(try isr(["directory"], home: "dina"), exit: 1, "has been revoked")
 
         // Refusals by the relay, and usage errors.
-        expect(try isr(["admin", "agency", "add", "church-a", "--name", "C", "--kind", "school"], home: "alice"), exit: 1, "this is an admin operation")
+        expect(try isr(["admin", "agency", "add", "church-a", "--name", "C", "--kind", "school"], home: "alice"), exit: 1, "this is a deployment admin operation")
         expect(try isr(["admin", "agency", "add", "church-a", "--name", "C", "--kind", "church"], home: "admin"), exit: 1, "is not one of school")
         expect(try isr(["admin", "member", "add", root + "/alice-request.json", "--role", "practitioner", "--out", root + "/again.json"], home: "admin"),
                exit: 1, "already enrolled")
