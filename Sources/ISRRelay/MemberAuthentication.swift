@@ -6,7 +6,6 @@ import ISRPKI
 import ISRPacket
 import ISRRelayAPI
 import ISRStore
-import NIOSSL
 import X509
 
 /// Establishes who is asking, on every request: the client certificate TLS already verified against the

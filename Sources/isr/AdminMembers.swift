@@ -112,13 +112,8 @@ struct MemberCommands: AsyncParsableCommand {
         }
 
         static func seconds(_ text: String) throws(ClientError) -> Int64 {
-            let unit = text.last
-            guard let number = Int64(text.dropLast()), number > 0, unit == "d" || unit == "h" else {
-                throw ClientError(.usage, "--expires is a number of days or hours, e.g. 7d or 48h")
-            }
-            let seconds = number * (unit == "d" ? 86_400 : 3600)
-            guard (3600...30 * 86_400).contains(seconds) else { throw ClientError(.usage, "--expires is from 1h to 30d") }
-            return seconds
+            Int64(try periodSeconds(text, flag: "--expires", units: ["d": 86_400, "h": 3600], kinds: "days or hours", example: "7d or 48h",
+                                    range: 3600...(30 * 86_400), bounds: "1h to 30d"))
         }
 
         static func date(_ milliseconds: Int64) -> String {

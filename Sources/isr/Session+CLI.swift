@@ -29,6 +29,17 @@ func using<T>(_ client: RelayClient, _ body: (RelayClient) async throws -> T) as
     }
 }
 
+/// A period typed as a number and a unit letter (e.g. 7d, 48h, 90m), in seconds, within `range`; else a usage error
+/// naming `flag`, the units (`kinds`, e.g. "days or hours"), an `example` and the `bounds`.
+func periodSeconds(_ text: String, flag: String, units: [Character: Int], kinds: String, example: String,
+                   range: ClosedRange<Int>, bounds: String) throws(ClientError) -> Int {
+    guard let unit = text.last, let size = units[unit], let number = Int(text.dropLast()), number > 0, number <= Int.max / size else {
+        throw ClientError(.usage, "\(flag) is a number of \(kinds), e.g. \(example)")
+    }
+    guard range.contains(number * size) else { throw ClientError(.usage, "\(flag) is from \(bounds)") }
+    return number * size
+}
+
 /// A packet id argument, or a usage error.
 func packetID(_ text: String) throws(ClientError) -> PacketID {
     do { return try PacketID(hex: text) } catch { throw ClientError(.usage, error.message) }

@@ -26,10 +26,8 @@ struct Unlock: AsyncParsableCommand {
         let keys = try home.unlockWithPassphrase(global.passphrase)
         // The agent is this program again, detached; it gets the keys through a pipe and says when it listens.
         let agent = Process()
-        agent.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.arguments[0]).resolvingSymlinksInPath()
-        if !FileManager.default.isExecutableFile(atPath: agent.executableURL?.path ?? ""), let path = Bundle.main.executablePath {
-            agent.executableURL = URL(fileURLWithPath: path)
-        }
+        guard let executable = Bundle.main.executablePath else { throw ClientError(.local, "cannot find the isr executable to start the agent") }
+        agent.executableURL = URL(fileURLWithPath: executable)
         agent.arguments = ["agent", "--home", home.path, "--seconds", String(seconds)]
         let input = Pipe(), output = Pipe()
         agent.standardInput = input
@@ -45,13 +43,8 @@ struct Unlock: AsyncParsableCommand {
     }
 
     static func seconds(_ text: String) throws(ClientError) -> Int {
-        let unit = text.last
-        guard let number = Int(text.dropLast()), number > 0, unit == "h" || unit == "m" else {
-            throw ClientError(.usage, "--for is a number of hours or minutes, e.g. 8h or 90m")
-        }
-        let seconds = number * (unit == "h" ? 3600 : 60)
-        guard (60...KeyAgent.maximumSeconds).contains(seconds) else { throw ClientError(.usage, "--for is from 1m to 24h") }
-        return seconds
+        try periodSeconds(text, flag: "--for", units: ["h": 3600, "m": 60], kinds: "hours or minutes", example: "8h or 90m",
+                          range: 60...KeyAgent.maximumSeconds, bounds: "1m to 24h")
     }
 }
 
