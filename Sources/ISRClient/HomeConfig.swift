@@ -9,8 +9,14 @@ public struct HomeConfig: Codable, Sendable, Equatable {
     /// Set by `isr enrol`: the admin who vouched for the directory, and their Ed25519 key (base64).
     public var adminId: String?
     public var adminKey: String?
+    /// Which of the member's devices this home is (absent: `primary`, the one they enrolled first).
+    public var device: String?
 
-    public init(member: String, displayName: String, relayUrl: String, adminId: String? = nil, adminKey: String? = nil) {
+    /// This home's device name.
+    public var deviceName: String { device ?? "primary" }
+
+    public init(member: String, displayName: String, relayUrl: String, adminId: String? = nil, adminKey: String? = nil, device: String? = nil) {
+        self.device = device
         self.member = member
         self.displayName = displayName
         self.relayUrl = relayUrl

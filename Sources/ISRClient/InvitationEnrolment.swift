@@ -24,6 +24,21 @@ public enum InvitationEnrolment {
     /// home's keys, the certificate is for this home's TLS key, the CA is the one given at the start — then installs it.
     public static func install(_ issued: EnrolmentProgress.Issued, code: InvitationCode, request: CertificateRequestFile, home: ISRHome) throws(ClientError) -> (MemberID, SigningPublicKey) {
         var config = try home.config()
+        let identity: IdentityFile
+        do { identity = try IdentityFile.load(from: home.identityPath) } catch { throw ClientError(.local, error.message) }
+        let (adminId, adminKey) = try verify(issued, code: code, request: request, identity: identity, home: home)
+        try home.write(Array(issued.certificate.utf8), to: home.certificatePath, secret: false)
+        config.adminId = adminId.rawValue
+        config.adminKey = issued.adminKey
+        try home.save(config)
+        try? FileManager.default.removeItem(atPath: home.pendingRequestPath)
+        return (adminId, adminKey)
+    }
+
+    /// The checks `install` makes, for the keys in `identity` (a new home's, or the new keys of a re-key).
+    public static func verify(_ issued: EnrolmentProgress.Issued, code: InvitationCode, request: CertificateRequestFile, identity: IdentityFile,
+                              home: ISRHome) throws(ClientError) -> (MemberID, SigningPublicKey) {
+        let config = try home.config()
         guard let adminData = Data(base64Encoded: issued.adminKey), let adminKey = try? SigningPublicKey(bytes: adminData),
               let adminId = try? MemberID(issued.adminId) else {
             throw ClientError(.verification, "the relay's answer holds no usable admin key")
@@ -31,8 +46,6 @@ public enum InvitationEnrolment {
         guard code.vouches(for: adminKey) else {
             throw ClientError(.verification, "the admin key the relay gave is not the one your invitation code was made with: do not use this relay, and call your admin")
         }
-        let identity: IdentityFile
-        do { identity = try IdentityFile.load(from: home.identityPath) } catch { throw ClientError(.local, error.message) }
         // The entry is the deployment admin's, or an agency admin's whose own entry the deployment admin signed.
         var vouchers: [MemberID: [UInt8]] = [:]
         if let text = issued.approverEntry, let data = Data(base64Encoded: text), let signer = try? DirectoryEntry.signer(of: Array(data)),
@@ -52,11 +65,6 @@ public enum InvitationEnrolment {
               (try? MemberIdentity.memberID(in: certificate))?.rawValue == config.member else {
             throw ClientError(.verification, "the certificate the relay issued is not for your key, or comes from another CA; call your admin")
         }
-        try home.write(Array(issued.certificate.utf8), to: home.certificatePath, secret: false)
-        config.adminId = adminId.rawValue
-        config.adminKey = issued.adminKey
-        try home.save(config)
-        try? FileManager.default.removeItem(atPath: home.pendingRequestPath)
         return (adminId, adminKey)
     }
 }

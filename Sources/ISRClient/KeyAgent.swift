@@ -11,7 +11,7 @@ import ISRCrypto
 /// anyone who can run code as that user while it runs can use them, which is why it ends by itself.
 ///
 /// Protocol: the client sends one byte, `K` (keys) or `S` (stop); the agent answers `O` followed, for `K`, by the
-/// 64 or 96 secret bytes (`PractitionerKeys.secretBytes()` layout), or closes the connection.
+/// the identity's secret bytes (`PractitionerKeys.secretBytes()` layout, as long as the identity file says), or closes the connection.
 public enum KeyAgent {
     public static let maximumSeconds = 24 * 3600
 
@@ -24,15 +24,22 @@ public enum KeyAgent {
         guard let identity = try? IdentityFile.load(from: home.identityPath), let fd = connect(socketPath(home)) else { return nil }
         defer { close(fd) }
         guard send(fd, [UInt8(ascii: "K")]), let status = receive(fd, count: 1), status == [UInt8(ascii: "O")] else { return nil }
-        var buffer = [UInt8](repeating: 0, count: 96)
-        let got = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress, 96) }
-        guard got == 64 || got == 96 else {
+        // The identity file says how many bytes its keys take (64 or 96, and 32 per key kept from before a re-key).
+        let expected = identity.secretByteCount
+        var buffer = [UInt8](repeating: 0, count: expected)
+        var got = 0
+        while got < expected {
+            let count = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress.map { $0 + got }, expected - got) }
+            guard count > 0 else { break }
+            got += count
+        }
+        guard got == expected else {
             buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
             return nil
         }
-        var secret = Array(buffer.prefix(got))
+        var secret = buffer
         buffer.withUnsafeMutableBytes { $0.initializeMemory(as: UInt8.self, repeating: 0) }
-        guard let keys = try? PractitionerKeys(secretBytes: SecretBytes(consuming: &secret)),
+        guard let keys = try? PractitionerKeys(secretBytes: SecretBytes(consuming: &secret), previousCount: identity.previousEncryptionPublicKeys.count),
               keys.signing.publicKey == identity.signingPublicKey, keys.encryption.publicKey == identity.encryptionPublicKey else { return nil }
         return keys
     }

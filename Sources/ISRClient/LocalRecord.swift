@@ -49,7 +49,7 @@ public struct LocalRecord: Sendable {
     /// One entry (`direction` is sent or received), if this home recorded it and can open it.
     public func entry(_ id: PacketID, direction: String, keys: PractitionerKeys) -> Entry? {
         guard let sealed = try? AtomicFile.read("\(directory)/\(direction)-\(id.hex).record", limit: 512 * 1024),
-              let opened = try? keys.encryption.open(sealed) else { return nil }
+              let opened = try? keys.open(sealed) else { return nil }
         return try? ISRJSON.decoder().decode(Entry.self, from: opened.withUnsafeBytes { Data($0) })
     }
 
@@ -58,7 +58,7 @@ public struct LocalRecord: Sendable {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
         return names.filter { $0.hasSuffix(".record") }.compactMap { name in
             guard let sealed = try? AtomicFile.read("\(directory)/\(name)", limit: 512 * 1024),
-                  let opened = try? keys.encryption.open(sealed) else { return nil }
+                  let opened = try? keys.open(sealed) else { return nil }
             return try? ISRJSON.decoder().decode(Entry.self, from: opened.withUnsafeBytes { Data($0) })
         }.sorted { $0.recordedAt > $1.recordedAt }
     }

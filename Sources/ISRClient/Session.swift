@@ -18,10 +18,15 @@ public final class Session: Sendable {
     public let trust: DirectoryTrust
     public var record: LocalRecord { LocalRecord(home: home) }
 
-    public init(home: ISRHome, passphrase: PassphraseSource) throws(ClientError) {
+    public convenience init(home: ISRHome, passphrase: PassphraseSource) throws(ClientError) {
+        try self.init(home: home, keys: try home.unlock(passphrase))
+    }
+
+    /// A session with keys already unlocked (a command that needs the passphrase itself, such as `isr rekey`).
+    public init(home: ISRHome, keys: PractitionerKeys) throws(ClientError) {
         self.home = home
         let config = try home.config()
-        keys = try home.unlock(passphrase)
+        self.keys = keys
         let (adminID, pinnedKey) = try home.pinnedAdminKey()
         adminKey = pinnedKey
         trust = DirectoryTrust(root: adminID, rootKey: pinnedKey)
@@ -113,9 +118,10 @@ public final class Session: Sendable {
             + policy.checkBody(draft.body, header: header)
         guard violations.isEmpty else { throw ClientError(.refused, violations.map(\.message).joined(separator: "\n")) }
         do {
-            let keys = reached.mapValues { members in Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.encryptionKey) }) }
-            let packet = try PacketSealer.seal(header: header, body: draft.body, keys: keys,
-                                               countersigners: Dictionary(uniqueKeysWithValues: countersigners.map { ($0.id, $0.encryptionKey) }),
+            // One stanza per active device of every member reached.
+            let keys = reached.mapValues { members in Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.encryptionKeys) }) }
+            let packet = try PacketSealer.seal(header: header, body: draft.body, deviceKeys: keys,
+                                               countersignerKeys: Dictionary(uniqueKeysWithValues: countersigners.map { ($0.id, $0.encryptionKeys) }),
                                                signer: self.keys.signing)
             return Prepared(packet: packet, header: header, body: draft.body, recipients: reached, countersigners: countersigners)
         } catch {
@@ -155,7 +161,7 @@ public final class Session: Sendable {
         }
         let opened: OpenedPacket
         do {
-            opened = try PacketOpener.open(bytes, as: me, keys: keys.encryption, senderKey: sender.signingKey, expectedSender: sender.id)
+            opened = try PacketOpener.open(bytes, as: me, keys: keys.allEncryption, senderKeys: sender.signingKeys, expectedSender: sender.id)
         } catch {
             throw ClientError(.verification, "packet \(id) does not verify: \(error.message)")
         }
@@ -190,19 +196,19 @@ public final class Session: Sendable {
         } catch {
             throw ClientError(.verification, "packet \(id) is not a well-formed ISR packet: \(error.message)")
         }
-        let key: SigningPublicKey
-        if claimed.sender == me {
-            key = keys.signing.publicKey
-        } else {
+        var senderKeys: [SigningPublicKey] = []
+        if claimed.sender == me { senderKeys.append(keys.signing.publicKey) }
+        if claimed.sender != me || !keys.signing.publicKey.isValidSignature(sealed.signature, for: sealed.signedData, context: .header) {
+            // Someone else's packet, or one this member signed on another device or before a re-key.
             let directory = try await VerifiedDirectory.load(client, trust: trust)
             guard let sender = directory.members[claimed.sender] else {
                 throw ClientError(.verification, "the sender \(claimed.sender) of packet \(id) is not in your verified directory; do not reply to it")
             }
-            key = sender.signingKey
+            senderKeys += sender.signingKeys
         }
         let header: PacketHeader
         do {
-            header = try sealed.verifiedHeader(signedBy: key, expectedSender: claimed.sender)
+            header = try sealed.verifiedHeader(signedByAnyOf: senderKeys, expectedSender: claimed.sender)
         } catch {
             throw ClientError(.verification, "packet \(id) does not verify: \(error.message)")
         }

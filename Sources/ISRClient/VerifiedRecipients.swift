@@ -16,6 +16,11 @@ public struct VerifiedMember: Sendable, Equatable {
     public let encryptionKey: EncryptionPublicKey
     /// When the admin signed this entry (Unix milliseconds): a re-enrolment gives a newer one, with new keys.
     public let issuedAt: Int64
+    /// The X25519 key of every active device (the primary's first): a packet is sealed to each.
+    public var encryptionKeys: [EncryptionPublicKey] = []
+    /// Every verified signing key the member has held (devices, and keys before a re-key or reset): what they signed
+    /// with any of them still verifies.
+    public var signingKeys: [SigningPublicKey] = []
 }
 
 /// Resolves addresses (members or role addresses) to members whose directory entries the pinned admin signed.
@@ -39,16 +44,34 @@ public struct VerifiedDirectory: Sendable {
             statuses[member.id] = member.status
             if let id = try? MemberID(member.id), let text = member.directoryEntry, let data = Data(base64Encoded: text) { entries[id] = Array(data) }
         }
+        var earlier: [MemberID: [[UInt8]]] = [:]
+        for member in listed {
+            guard let id = try? MemberID(member.id) else { continue }
+            earlier[id] = (member.keys ?? []).filter { $0.state == "retired" }.compactMap { $0.directoryEntry.flatMap { Data(base64Encoded: $0) }.map(Array.init) }
+        }
+        let isActive: (MemberID) -> Bool = { statuses[$0.rawValue] == "active" }
         var members: [MemberID: VerifiedMember] = [:]
         for member in listed {
             guard let id = try? MemberID(member.id), let signed = entries[id],
-                  let entry = try? trust.verify(signed, entries: entries, isActive: { statuses[$0.rawValue] == "active" }),
+                  let entry = try? trust.verify(signed, entries: entries, earlier: earlier, isActive: isActive),
                   entry.member == id, entry.displayName == member.displayName,
                   Data(entry.signingKey.bytes).base64EncodedString() == member.signingKey,
                   Data(entry.encryptionKey.bytes).base64EncodedString() == member.encryptionKey else { continue }
-            members[entry.member] = VerifiedMember(id: entry.member, displayName: entry.displayName, role: member.role, agency: member.agency,
-                                                  agencyName: entry.agencyName, agencyKind: entry.agencyKind, signingKey: entry.signingKey,
-                                                  encryptionKey: entry.encryptionKey, issuedAt: entry.issuedAt)
+            var verified = VerifiedMember(id: entry.member, displayName: entry.displayName, role: member.role, agency: member.agency,
+                                          agencyName: entry.agencyName, agencyKind: entry.agencyKind, signingKey: entry.signingKey,
+                                          encryptionKey: entry.encryptionKey, issuedAt: entry.issuedAt)
+            verified.encryptionKeys = [entry.encryptionKey]
+            verified.signingKeys = [entry.signingKey]
+            // Every other key set must be vouched for on its own: a key the relay lists without a verifying entry is ignored.
+            for key in member.keys ?? [] {
+                guard let text = key.directoryEntry, let data = Data(base64Encoded: text),
+                      let other = try? trust.verify(Array(data), entries: entries, earlier: earlier, isActive: isActive), other.member == id,
+                      Data(other.signingKey.bytes).base64EncodedString() == key.signingKey,
+                      Data(other.encryptionKey.bytes).base64EncodedString() == key.encryptionKey, other.signingKey != entry.signingKey else { continue }
+                verified.signingKeys.append(other.signingKey)
+                if key.state == "active" { verified.encryptionKeys.append(other.encryptionKey) }
+            }
+            members[entry.member] = verified
         }
         return VerifiedDirectory(members: members, statuses: statuses)
     }

@@ -19,8 +19,10 @@ public struct IdentityFile: Sendable, Equatable {
     public let identity: String
     public let signingPublicKey: SigningPublicKey
     public let encryptionPublicKey: EncryptionPublicKey
+    /// The public halves of the encryption keys held before each `isr rekey`, newest first.
+    public let previousEncryptionPublicKeys: [EncryptionPublicKey]
     public let kdf: PassphraseKDF
-    /// `nonce(24) || ciphertext(64 or 96) || tag(16)` of `ed25519-seed || x25519-secret [|| tls-key]`.
+    /// `nonce(24) || ciphertext || tag(16)` of `ed25519-seed || x25519-secret [|| tls-key] || previous x25519 secrets`.
     let sealedSecrets: [UInt8]
 
     /// Encrypts `keys` under `passphrase`. The derived key and the plaintext are zeroed before returning.
@@ -34,31 +36,36 @@ public struct IdentityFile: Sendable, Equatable {
             throw CryptoError(.invalidKeyLength, "a TLS private key scalar is 32 bytes, got \(tls.count)")
         }
         let plaintext = keys.secretBytes()
-        let ad = associatedData(identity: identity, signing: keys.signing.publicKey, encryption: keys.encryption.publicKey, kdf: kdf)
+        let previous = keys.previousEncryption.map(\.publicKey)
+        let ad = associatedData(identity: identity, signing: keys.signing.publicKey, encryption: keys.encryption.publicKey, previous: previous, kdf: kdf)
         return IdentityFile(identity: identity, signingPublicKey: keys.signing.publicKey, encryptionPublicKey: keys.encryption.publicKey,
-                            kdf: kdf, sealedSecrets: fileKey.encrypt(plaintext, associatedData: ad))
+                            previousEncryptionPublicKeys: previous, kdf: kdf, sealedSecrets: fileKey.encrypt(plaintext, associatedData: ad))
     }
 
     /// Decrypts the keys. A wrong passphrase (or any altered byte) gives `wrongPassphrase`; nothing is written anywhere.
     public func unlock(passphrase: SecretBytes) throws(CryptoError) -> PractitionerKeys {
         let fileKey = try ContentKey(kdf.deriveKey(from: passphrase))
-        let ad = Self.associatedData(identity: identity, signing: signingPublicKey, encryption: encryptionPublicKey, kdf: kdf)
+        let ad = Self.associatedData(identity: identity, signing: signingPublicKey, encryption: encryptionPublicKey, previous: previousEncryptionPublicKeys, kdf: kdf)
         let secrets: SecretBytes
         do {
             secrets = try fileKey.decryptSecret(sealedSecrets, associatedData: ad)
         } catch {
             throw CryptoError(.wrongPassphrase, "the passphrase does not unlock the identity `\(identity)` (or the file was altered); check ISR_PASSPHRASE or --passphrase-file")
         }
-        guard secrets.count == Self.secretsByteCount || secrets.count == Self.secretsWithTLSByteCount else {
-            throw CryptoError(.identityFileInvalid, "the identity file holds \(secrets.count) secret bytes, expected 64 or 96")
+        guard secrets.count == secretByteCount else {
+            throw CryptoError(.identityFileInvalid, "the identity file holds \(secrets.count) secret bytes, expected \(secretByteCount)")
         }
-        let keys = try PractitionerKeys(secretBytes: secrets)
+        let keys = try PractitionerKeys(secretBytes: secrets, previousCount: previousEncryptionPublicKeys.count)
         // Authenticated above, so a mismatch means the file was written by something that is not ISR.
-        guard keys.signing.publicKey == signingPublicKey, keys.encryption.publicKey == encryptionPublicKey else {
+        guard keys.signing.publicKey == signingPublicKey, keys.encryption.publicKey == encryptionPublicKey,
+              keys.previousEncryption.map(\.publicKey) == previousEncryptionPublicKeys else {
             throw CryptoError(.identityFileInvalid, "the identity file's public keys do not match its secret keys")
         }
         return keys
     }
+
+    /// How many secret bytes the file seals (the `PractitionerKeys.secretBytes()` layout): what the unlock agent hands over.
+    public var secretByteCount: Int { sealedSecrets.count - ContentKey.nonceByteCount - ContentKey.tagByteCount }
 
     // MARK: Encoding
 
@@ -77,6 +84,7 @@ public struct IdentityFile: Sendable, Equatable {
         var identity: String
         var signingPublicKey: String
         var encryptionPublicKey: String
+        var previousEncryptionPublicKeys: [String]?
         var kdf: KDF
         var cipher: Cipher
     }
@@ -87,6 +95,7 @@ public struct IdentityFile: Sendable, Equatable {
             format: Self.format, identity: identity,
             signingPublicKey: Data(signingPublicKey.bytes).base64EncodedString(),
             encryptionPublicKey: Data(encryptionPublicKey.bytes).base64EncodedString(),
+            previousEncryptionPublicKeys: previousEncryptionPublicKeys.isEmpty ? nil : previousEncryptionPublicKeys.map { Data($0.bytes).base64EncodedString() },
             kdf: .init(algorithm: Self.kdfAlgorithm, opsLimit: kdf.opsLimit, memLimit: kdf.memLimit, salt: Data(kdf.salt).base64EncodedString()),
             cipher: .init(algorithm: Self.cipherAlgorithm, sealedSecrets: Data(sealedSecrets).base64EncodedString()))
         // Encoding plain strings and integers cannot fail.
@@ -117,14 +126,20 @@ public struct IdentityFile: Sendable, Equatable {
         let kdf = PassphraseKDF(opsLimit: document.kdf.opsLimit, memLimit: document.kdf.memLimit, salt: try decode(document.kdf.salt, "kdf.salt"))
         try kdf.validate()
         let sealed = try decode(document.cipher.sealedSecrets, "cipher.sealed_secrets")
-        let overhead = ContentKey.nonceByteCount + ContentKey.tagByteCount
+        let previousText = document.previousEncryptionPublicKeys ?? []
+        guard previousText.count <= PractitionerKeys.maximumPreviousKeys else {
+            throw CryptoError(.identityFileInvalid, "an identity file keeps at most \(PractitionerKeys.maximumPreviousKeys) previous keys")
+        }
+        var previous: [EncryptionPublicKey] = []
+        for text in previousText { previous.append(try EncryptionPublicKey(bytes: decode(text, "previous_encryption_public_keys"))) }
+        let overhead = ContentKey.nonceByteCount + ContentKey.tagByteCount + 32 * previous.count
         guard sealed.count == overhead + Self.secretsByteCount || sealed.count == overhead + Self.secretsWithTLSByteCount else {
             throw CryptoError(.identityFileInvalid, "identity file field `cipher.sealed_secrets` has the wrong length")
         }
         self.init(identity: document.identity,
                   signingPublicKey: try SigningPublicKey(bytes: decode(document.signingPublicKey, "signing_public_key")),
                   encryptionPublicKey: try EncryptionPublicKey(bytes: decode(document.encryptionPublicKey, "encryption_public_key")),
-                  kdf: kdf, sealedSecrets: sealed)
+                  previousEncryptionPublicKeys: previous, kdf: kdf, sealedSecrets: sealed)
     }
 
     /// Reads and validates `path` (bounded to `maximumFileBytes`).
@@ -137,10 +152,12 @@ public struct IdentityFile: Sendable, Equatable {
         try AtomicFile.write(encoded(), to: path, mode: 0o600)
     }
 
-    private init(identity: String, signingPublicKey: SigningPublicKey, encryptionPublicKey: EncryptionPublicKey, kdf: PassphraseKDF, sealedSecrets: [UInt8]) {
+    private init(identity: String, signingPublicKey: SigningPublicKey, encryptionPublicKey: EncryptionPublicKey,
+                 previousEncryptionPublicKeys: [EncryptionPublicKey], kdf: PassphraseKDF, sealedSecrets: [UInt8]) {
         self.identity = identity
         self.signingPublicKey = signingPublicKey
         self.encryptionPublicKey = encryptionPublicKey
+        self.previousEncryptionPublicKeys = previousEncryptionPublicKeys
         self.kdf = kdf
         self.sealedSecrets = sealedSecrets
     }
@@ -151,13 +168,15 @@ public struct IdentityFile: Sendable, Equatable {
         }
     }
 
-    /// `"isr/v1/identity-file" || 0x00 || u8 len || identity || signing pk || encryption pk || u64be ops || u64be mem || salt`.
-    static func associatedData(identity: String, signing: SigningPublicKey, encryption: EncryptionPublicKey, kdf: PassphraseKDF) -> [UInt8] {
+    /// `"isr/v1/identity-file" || 0x00 || u8 len || identity || signing pk || encryption pk || u64be ops || u64be mem || salt`,
+    /// then each previous encryption pk (none for an identity never re-keyed, so older files read unchanged).
+    static func associatedData(identity: String, signing: SigningPublicKey, encryption: EncryptionPublicKey, previous: [EncryptionPublicKey],
+                               kdf: PassphraseKDF) -> [UInt8] {
         var ad = Array("isr/v1/identity-file".utf8) + [0, UInt8(identity.utf8.count)] + Array(identity.utf8)
         ad += signing.bytes + encryption.bytes
         for value in [kdf.opsLimit, kdf.memLimit] {
             ad += (0..<8).reversed().map { UInt8(truncatingIfNeeded: value >> (UInt64($0) * 8)) }
         }
-        return ad + kdf.salt
+        return ad + kdf.salt + previous.flatMap(\.bytes)
     }
 }

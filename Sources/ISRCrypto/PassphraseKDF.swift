@@ -18,6 +18,11 @@ public struct PassphraseKDF: Sendable, Equatable, Codable {
         PassphraseKDF(opsLimit: Sodium.argon2idInteractive.ops, memLimit: Sodium.argon2idInteractive.mem, salt: freshSalt())
     }
 
+    /// The same cost with a new salt: for a file re-sealed under the same passphrase (a re-key).
+    public func withFreshSalt() -> PassphraseKDF {
+        PassphraseKDF(opsLimit: opsLimit, memLimit: memLimit, salt: Self.freshSalt())
+    }
+
     /// Bounds a file may ask for: at least INTERACTIVE (weaker is refused), and at most 16 passes and 4 GiB so a
     /// crafted file cannot make the client allocate without limit.
     public static let minimumOps = Sodium.argon2idInteractive.ops

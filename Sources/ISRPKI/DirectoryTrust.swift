@@ -15,7 +15,9 @@ public struct DirectoryTrust: Sendable {
     }
 
     /// Verifies `signed`; `entries` are the directory's signed entries by member id, `isActive` the relay's view of status.
-    public func verify(_ signed: [UInt8], entries: [MemberID: [UInt8]], isActive: (MemberID) -> Bool) throws(PKIError) -> DirectoryEntry {
+    /// `earlier` are admins' entries for keys they held before a re-key: an entry they signed then still verifies.
+    public func verify(_ signed: [UInt8], entries: [MemberID: [UInt8]], earlier: [MemberID: [[UInt8]]] = [:],
+                       isActive: (MemberID) -> Bool) throws(PKIError) -> DirectoryEntry {
         let signer = try DirectoryEntry.signer(of: signed)
         if signer == root { return try DirectoryEntry.verified(signed, adminKey: rootKey) }
         guard isActive(signer), let voucherBytes = entries[signer] else {
@@ -25,7 +27,15 @@ public struct DirectoryTrust: Sendable {
               voucher.member == signer, let authority = voucher.authority else {
             throw PKIError(.certificateIdentity, "the directory entry is signed by \(signer), whom your pinned deployment admin did not make an admin: do not send to this recipient")
         }
-        let entry = try DirectoryEntry.verified(signed, adminKey: voucher.signingKey)
+        var keys = [voucher.signingKey]
+        for old in earlier[signer] ?? [] {
+            if (try? DirectoryEntry.signer(of: old)) == root, let retired = try? DirectoryEntry.verified(old, adminKey: rootKey), retired.member == signer {
+                keys.append(retired.signingKey)
+            }
+        }
+        guard let entry = keys.lazy.compactMap({ try? DirectoryEntry.verified(signed, adminKey: $0) }).first else {
+            throw PKIError(.certificateIdentity, "the directory entry is not signed by \(signer)'s admin key: do not send to this recipient")
+        }
         guard authority.covers(entry.member.agency) else {
             throw PKIError(.certificateIdentity, "\(signer) is an admin for \(authority), not for \(entry.member.agency): do not send to this recipient")
         }

@@ -14,16 +14,30 @@ public enum PacketOpener {
     /// `expectedSender`, when known, must be the header's sender.
     public static func open(_ bytes: [UInt8], as recipient: MemberID, keys: EncryptionKeyPair, senderKey: SigningPublicKey,
                             expectedSender: MemberID? = nil, limits: PacketLimits = .standard) throws(PacketError) -> OpenedPacket {
+        try open(bytes, as: recipient, keys: [keys], senderKeys: [senderKey], expectedSender: expectedSender, limits: limits)
+    }
+
+    /// Opens `bytes` as `recipient` holding any of `keys` (this device's current key and those kept from before a re-key),
+    /// from a sender with any of `senderKeys` (their verified device keys).
+    public static func open(_ bytes: [UInt8], as recipient: MemberID, keys: [EncryptionKeyPair], senderKeys: [SigningPublicKey],
+                            expectedSender: MemberID? = nil, limits: PacketLimits = .standard) throws(PacketError) -> OpenedPacket {
         let sealed = try SealedPacket(encoded: bytes, limits: limits)
-        let header = try sealed.verifiedHeader(signedBy: senderKey, expectedSender: expectedSender, limits: limits)
-        guard let stanza = sealed.stanzas.first(where: { $0.recipient == recipient }) else {
-            throw PacketError(.notForRecipient, "this packet is not addressed to \(recipient); it was sealed for \(sealed.stanzas.map(\.recipient.rawValue).joined(separator: ", "))")
+        let header = try sealed.verifiedHeader(signedByAnyOf: senderKeys, expectedSender: expectedSender, limits: limits)
+        let mine = sealed.stanzas.filter { $0.recipient == recipient }
+        guard !mine.isEmpty else {
+            throw PacketError(.notForRecipient, "this packet is not addressed to \(recipient); it was sealed for \(Set(sealed.stanzas.map(\.recipient.rawValue)).sorted().joined(separator: ", "))")
         }
-        let contentKey: ContentKey
-        do {
-            contentKey = try ContentKey(keys.open(stanza.sealedKey))
-        } catch {
-            throw PacketError(.stanzaUnreadable, "the stanza for \(recipient) does not open with this identity's key: the sender used an out-of-date key for you; ask them to refresh the directory and resend")
+        var opened: ContentKey?
+        search: for stanza in mine {
+            for pair in keys {
+                if let key = try? ContentKey(pair.open(stanza.sealedKey)) {
+                    opened = key
+                    break search
+                }
+            }
+        }
+        guard let contentKey = opened else {
+            throw PacketError(.stanzaUnreadable, "no stanza for \(recipient) opens with this device's keys: the sender used an out-of-date key for you, or this device was added after it was sent; ask them to refresh the directory and resend")
         }
         let plaintext: [UInt8]
         do {

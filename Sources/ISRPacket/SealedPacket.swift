@@ -71,8 +71,8 @@ public struct SealedPacket: Sendable, Equatable {
                 return (version, header, stanzas, stanzasNode.encodedBytes, body, signature)
             }
         }
-        guard !parts.stanzas.isEmpty, TextRules.isStrictlySorted(parts.stanzas.map(\.recipient.rawValue)) else {
-            throw PacketError(.malformed, "recipient stanzas must be present, sorted by member id and one per member")
+        guard !parts.stanzas.isEmpty, RecipientStanza.isCanonical(parts.stanzas) else {
+            throw PacketError(.malformed, "recipient stanzas must be present, sorted by member id then sealed key, at most \(RecipientStanza.maximumPerMember) per member")
         }
         guard parts.body.count >= ContentKey.nonceByteCount + ContentKey.tagByteCount else {
             throw PacketError(.malformed, "the encrypted body is shorter than a nonce and a tag")
@@ -117,7 +117,12 @@ public struct SealedPacket: Sendable, Equatable {
     /// Verifies the signature with the sender's key, and only then parses the header.
     /// With `expectedSender`, also refuses a header that names anyone else as sender (spoofing).
     public func verifiedHeader(signedBy key: SigningPublicKey, expectedSender: MemberID? = nil, limits: PacketLimits = .standard) throws(PacketError) -> PacketHeader {
-        guard key.isValidSignature(signature, for: signedData, context: .header) else {
+        try verifiedHeader(signedByAnyOf: [key], expectedSender: expectedSender, limits: limits)
+    }
+
+    /// As `verifiedHeader(signedBy:)`, for a sender with several verified keys (devices, or keys before a re-key).
+    public func verifiedHeader(signedByAnyOf keys: [SigningPublicKey], expectedSender: MemberID? = nil, limits: PacketLimits = .standard) throws(PacketError) -> PacketHeader {
+        guard keys.contains(where: { $0.isValidSignature(signature, for: signedData, context: .header) }) else {
             throw PacketError(.badSignature, "the packet's signature does not verify with the sender's registered key: it was altered, or not signed by that sender")
         }
         let header = try PacketHeader(derEncoded: headerBytes, limits: limits)

@@ -34,16 +34,20 @@ struct MemberAuthentication: RouterMiddleware {
         } catch let error as StoreError {
             throw RelayRefusal.store(error)
         }
-        guard let member, member.certificateFingerprint == identity.fingerprint else {
-            throw RelayRefusal.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate; ask your deployment admin to enrol you")
+        guard let member, let device = member.allKeys.first(where: { $0.certificateFingerprint == identity.fingerprint && $0.state != .retired }) else {
+            throw RelayRefusal.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate (or this device's keys were replaced); ask your admin to enrol you")
         }
         guard member.status == .active else {
             throw RelayRefusal.forbidden("auth.member-revoked", "\(id) has been revoked; ask your deployment admin")
         }
+        guard device.state == .active else {
+            throw RelayRefusal.forbidden("auth.device-revoked", "this device of \(id) (`\(device.device)`) has been revoked; use another of your devices or ask your admin")
+        }
         guard let agency, agency.status == .active else {
             throw RelayRefusal.forbidden("auth.agency-suspended", "agency \(id.agency) is suspended; ask your deployment admin")
         }
-        return member
+        // Requests are checked against the keys of the device that made them.
+        return member.device == device.device ? member : member.viewed(from: device)
     }
 
     /// The member id and fingerprint of a certificate, parsed once per distinct certificate.

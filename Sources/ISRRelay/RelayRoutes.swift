@@ -95,6 +95,15 @@ public enum RelayRoutes {
             let body = try await request.decode(as: RenewalRequest.self, context: context)
             return try await service.renewCertificate(body, presented: context.peerCertificate, by: try context.requireMember())
         }
+        v1.post("devices/invitations") { request, context in
+            let body = try await request.decode(as: KeyRequestBody.self, context: context)
+            return EditedResponse(status: .created, response: try await service.requestKeys(body, by: try context.requireMember()))
+        }
+        v1.get("devices") { _, context in ListBody(items: try await service.devices(of: try context.requireMember())) }
+        v1.post("devices/:device/revoke") { request, context in
+            let body = try await request.decode(as: DeviceRevocation.self, context: context)
+            return ListBody(items: try await service.revokeDevice(try context.parameters.require("device"), body, by: try context.requireMember()))
+        }
         v1.get("agencies") { _, _ in ListBody(items: try await service.agencies()) }
         v1.get("directory") { _, _ in ListBody(items: try await service.directory()) }
         v1.get("directory/:member") { _, context in

@@ -123,6 +123,14 @@ extension RelayService {
             let extra = sealedTo.subtracting(expected).map(\.rawValue).sorted()
             throw RelayRefusal.unprocessable("packet.stanzas-mismatch", "the packet must be sealed to exactly the current members its recipients reach\(needsCountersignature ? ", and your agency's dsl/managers who countersign it" : "") (missing: \(missing.joined(separator: ", ")); not expected: \(extra.joined(separator: ", "))); refresh the directory and resend")
         }
+        // One stanza per active device of each member (a device added since the sender's directory was read would miss it).
+        for target in expected.sorted() {
+            let devices = try await stored { try await store.member(target) }?.activeKeys.count ?? 0
+            let stanzas = sealed.stanzas.lazy.filter { $0.recipient == target }.count
+            guard stanzas == devices else {
+                throw RelayRefusal.unprocessable("packet.stanzas-mismatch", "\(target) has \(devices) active device\(devices == 1 ? "" : "s") and the packet is sealed to \(stanzas); refresh the directory and resend")
+            }
+        }
 
         let senderKind = try await stored { try await store.agency(member.agency) }?.kind
         let violations = policy.checkHeader(header, recipientAgencyKinds: agencyKinds, senderAgencyKind: senderKind)

@@ -204,7 +204,13 @@ extension RelayService {
                         signingKey: Data(member.signingKey).base64EncodedString(), encryptionKey: Data(member.encryptionKey).base64EncodedString(),
                         signingKeyFingerprint: (try? SigningPublicKey(bytes: member.signingKey).fingerprint) ?? "",
                         fingerprint: member.fingerprint?.description ?? "",
-                        directoryEntry: member.directoryEntry.map { Data($0).base64EncodedString() })
+                        directoryEntry: member.directoryEntry.map { Data($0).base64EncodedString() },
+                        keys: member.allKeys.map { key in
+                            DirectoryKey(device: key.device, state: key.state.rawValue, signingKey: Data(key.signingKey).base64EncodedString(),
+                                         encryptionKey: Data(key.encryptionKey).base64EncodedString(),
+                                         fingerprint: member.viewed(from: key).fingerprint?.description ?? "",
+                                         directoryEntry: key.directoryEntry.map { Data($0).base64EncodedString() }, since: key.createdAt, until: key.endedAt)
+                        })
     }
 
     func memberID(_ raw: String) throws -> MemberID {

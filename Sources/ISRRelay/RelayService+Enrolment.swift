@@ -69,7 +69,8 @@ extension RelayService {
             throw RelayRefusal.forbidden("enrolment.invalid-code", Self.invalidCode)
         }
         return InvitationSummary(member: invitation.member.rawValue, displayName: invitation.displayName, role: invitation.role.rawValue,
-                                 agencyName: agency.name, agencyKind: agency.kind, state: invitation.state.rawValue, expiresAt: invitation.expiresAt)
+                                 agencyName: agency.name, agencyKind: agency.kind, state: invitation.state.rawValue, expiresAt: invitation.expiresAt,
+                                 purpose: invitation.purpose.rawValue, device: invitation.device)
     }
 
     /// Takes the practitioner's key request once per code; the same request again reports progress, and once approved
@@ -101,8 +102,8 @@ extension RelayService {
             return EnrolmentProgress(member: invitation.member.rawValue, state: invitation.state.rawValue, fingerprint: fingerprint, enrolment: nil)
         }
         guard let ca = certificateAuthority, let approving = try await stored({ try await store.member(approver) }),
-              let member = try await stored({ try await store.member(invitation.member) }), let entry = member.directoryEntry,
-              member.signingKey == submitted.signingKey else {
+              let member = try await stored({ try await store.member(invitation.member) }),
+              let entry = member.activeKeys.first(where: { $0.signingKey == submitted.signingKey && $0.device == invitation.device })?.directoryEntry else {
             throw RelayRefusal.conflict("enrolment.superseded", "this enrolment was approved but has since been replaced; ask your admin")
         }
         // The deployment admin every client pins: the approver, or whoever signed the approver's own entry (an agency admin).
@@ -124,14 +125,19 @@ extension RelayService {
                                                   approverEntry: approverEntry.map { Data($0).base64EncodedString() }))
     }
 
-    /// Approves the submitted enrolment of `raw` with the directory entry the admin signed for exactly its keys.
+    /// Approves the submitted enrolment (or device or re-key request) of `raw` with the directory entry the admin signed for
+    /// exactly its keys.
     public func approveEnrolment(_ raw: String, _ request: ApprovalRequest, by admin: Member) async throws -> InvitationBody {
         let id = try memberID(raw)
         try requireAuthority(admin, over: id.agency)
-        guard let invitation = try await stored({ try await store.invitations(in: [.submitted]) }).first(where: { $0.member == id }),
-              let submission = invitation.submission else {
+        let waiting = try await stored({ try await store.invitations(in: [.submitted]) }).filter { $0.member == id && (request.device == nil || $0.device == request.device) }
+        guard waiting.count < 2 else {
+            throw RelayRefusal.conflict("admin.device-required", "\(id) has requests for devices \(waiting.map(\.device).joined(separator: ", ")) waiting; name the device to approve")
+        }
+        guard let invitation = waiting.first, let submission = invitation.submission else {
             throw RelayRefusal.notFound("no enrolment from \(id) is waiting for approval; see `isr admin member pending`")
         }
+        guard invitation.purpose == .enrol else { return try await approveKeys(invitation, submission: submission, request, by: admin) }
         let csr: MemberCertificateRequest
         do { csr = try MemberCertificateRequest(pem: submission.certificateRequest) } catch { throw RelayRefusal.badRequest(error.code.rawValue, error.message) }
         guard let entryData = Data(base64Encoded: request.directoryEntry) else {
@@ -172,11 +178,14 @@ extension RelayService {
         guard let agency = try await stored({ try await store.agency(member.agency) }), agency.status == .active else {
             throw RelayRefusal.unprocessable("admin.agency", "agency \(member.agency) is not registered and active; add it first")
         }
+        // Entries are signed with the admin's primary device's key: the one their own entry vouches for, which clients check.
+        let signer = try await stored { try await store.member(admin.id) } ?? admin
         let vouched: DirectoryEntry
         do {
-            vouched = try DirectoryEntry.verified(entry, adminKey: try registeredKey(of: admin))
+            vouched = try DirectoryEntry.verified(entry, adminKey: try registeredKey(of: signer))
         } catch let error as PKIError {
-            throw RelayRefusal.unprocessable("admin.entry-signature", "the directory entry must be signed by your admin key: \(error.message)")
+            let device = signer.device == admin.device ? "" : " (approve from your `\(signer.device)` device: directory entries are signed with its key)"
+            throw RelayRefusal.unprocessable("admin.entry-signature", "the directory entry must be signed by your admin key\(device): \(error.message)")
         }
         guard try DirectoryEntry.signer(of: entry) == admin.id, vouched.member == member, vouched.displayName == displayName,
               vouched.signingKey.bytes == signingKey, vouched.encryptionKey.bytes == encryptionKey,
@@ -247,6 +256,7 @@ extension Invitation {
                               createdAt: createdAt, expiresAt: expiresAt, submittedAt: submission?.submittedAt, fingerprint: keys?.description,
                               certificateRequest: submission?.certificateRequest, signingKey: submission.map { Data($0.signingKey).base64EncodedString() },
                               encryptionKey: submission.map { Data($0.encryptionKey).base64EncodedString() },
-                              proof: submission.map { Data($0.proof).base64EncodedString() }, approvedBy: approvedBy?.rawValue, approvedAt: approvedAt)
+                              proof: submission.map { Data($0.proof).base64EncodedString() }, approvedBy: approvedBy?.rawValue, approvedAt: approvedAt,
+                              purpose: purpose.rawValue, device: device)
     }
 }

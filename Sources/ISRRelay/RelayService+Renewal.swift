@@ -24,7 +24,7 @@ extension RelayService {
         }
         let issued = try issueCertificate(csr, ca: ca)
         _ = try await stored {
-            try await store.renewCertificate(member.id, fingerprint: issued.fingerprint, expiresAt: issued.expiresAt,
+            try await store.renewCertificate(member.id, device: member.device, fingerprint: issued.fingerprint, expiresAt: issued.expiresAt,
                                              event: event("member.certificate-renewed", by: member.id.rawValue, ["member": member.id.rawValue]))
         }
         return RenewalBody(certificate: issued.pem, expiresAt: issued.expiresAt)
@@ -33,6 +33,6 @@ extension RelayService {
     /// Active members whose recorded certificate expires within 30 days of now (or has expired): the `/metrics` gauge.
     public func certificatesExpiringSoon() async throws -> Int {
         let horizon = clock() + Self.renewalWarningMilliseconds
-        return try await stored { try await store.members() }.filter { $0.status == .active && ($0.certificateExpiresAt ?? .max) < horizon }.count
+        return try await stored { try await store.members() }.flatMap(\.activeKeys).filter { ($0.certificateExpiresAt ?? .max) < horizon }.count
     }
 }

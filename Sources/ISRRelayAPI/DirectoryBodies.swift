@@ -18,9 +18,13 @@ public struct DirectoryMember: Codable, Sendable, Equatable {
     public let fingerprint: String
     /// Base64 `SignedDirectoryEntry` from the admin who enrolled them: verify it with the pinned admin key.
     public let directoryEntry: String?
+    /// Every key set the member has held, primary device first: active devices (seal to each), keys retired by a
+    /// re-key and keys revoked with a device (still verify what they signed). Each carries its own signed entry.
+    public let keys: [DirectoryKey]?
 
     public init(id: String, displayName: String, role: String, agency: String, agencyName: String, agencyKind: String, status: String, signingKey: String,
-                encryptionKey: String, signingKeyFingerprint: String, fingerprint: String, directoryEntry: String?) {
+                encryptionKey: String, signingKeyFingerprint: String, fingerprint: String, directoryEntry: String?, keys: [DirectoryKey]? = nil) {
+        self.keys = keys
         self.id = id
         self.displayName = displayName
         self.role = role
@@ -33,6 +37,31 @@ public struct DirectoryMember: Codable, Sendable, Equatable {
         self.signingKeyFingerprint = signingKeyFingerprint
         self.fingerprint = fingerprint
         self.directoryEntry = directoryEntry
+    }
+}
+
+/// One of a member's key sets in the directory.
+public struct DirectoryKey: Codable, Sendable, Equatable {
+    public let device: String
+    /// `active`, `retired` (replaced by a re-key) or `revoked` (with its device, or when the member was reset).
+    public let state: String
+    public let signingKey: String
+    public let encryptionKey: String
+    public let fingerprint: String
+    public let directoryEntry: String?
+    /// Unix milliseconds: when the keys were approved, and when they stopped being used.
+    public let since: Int64
+    public let until: Int64?
+
+    public init(device: String, state: String, signingKey: String, encryptionKey: String, fingerprint: String, directoryEntry: String?, since: Int64, until: Int64?) {
+        self.device = device
+        self.state = state
+        self.signingKey = signingKey
+        self.encryptionKey = encryptionKey
+        self.fingerprint = fingerprint
+        self.directoryEntry = directoryEntry
+        self.since = since
+        self.until = until
     }
 }
 

@@ -46,10 +46,16 @@ public struct InvitationBody: Codable, Sendable, Equatable {
     public let proof: String?
     public let approvedBy: String?
     public let approvedAt: Int64?
+    /// `enrol` (an admin's invitation), `device` (another device for an enrolled member) or `rekey` (new keys for one device).
+    public let purpose: String?
+    /// The device the keys are for (`primary` for an enrolment).
+    public let device: String?
 
     public init(member: String, displayName: String, role: String, state: String, invitedBy: String, createdAt: Int64, expiresAt: Int64,
                 submittedAt: Int64?, fingerprint: String?, certificateRequest: String?, signingKey: String?, encryptionKey: String?, proof: String?,
-                approvedBy: String?, approvedAt: Int64?) {
+                approvedBy: String?, approvedAt: Int64?, purpose: String? = nil, device: String? = nil) {
+        self.purpose = purpose
+        self.device = device
         self.member = member
         self.displayName = displayName
         self.role = role
@@ -84,8 +90,14 @@ public struct InvitationSummary: Codable, Sendable, Equatable {
     public let agencyKind: String
     public let state: String
     public let expiresAt: Int64
+    /// `enrol`, `device` or `rekey`, and the device the keys will be for.
+    public let purpose: String?
+    public let device: String?
 
-    public init(member: String, displayName: String, role: String, agencyName: String, agencyKind: String, state: String, expiresAt: Int64) {
+    public init(member: String, displayName: String, role: String, agencyName: String, agencyKind: String, state: String, expiresAt: Int64,
+                purpose: String? = nil, device: String? = nil) {
+        self.purpose = purpose
+        self.device = device
         self.member = member
         self.displayName = displayName
         self.role = role
@@ -153,8 +165,36 @@ public struct EnrolmentProgress: Codable, Sendable, Equatable {
 }
 
 /// `POST /v1/admin/invitations/{member}/approve`: the directory entry the approving admin signed for the submitted keys.
+/// `device` names which of the member's pending requests this approves when they have several (devices, a re-key).
 public struct ApprovalRequest: Codable, Sendable {
     public let directoryEntry: String
+    public let device: String?
 
-    public init(directoryEntry: String) { self.directoryEntry = directoryEntry }
+    public init(directoryEntry: String, device: String? = nil) {
+        self.directoryEntry = directoryEntry
+        self.device = device
+    }
+}
+
+/// `POST /v1/devices/invitations`: a member asks, from a device they have, for another device (`device`) or for new keys
+/// on this one (`rekey`). The code is made on their machine; only its SHA-256 is sent. An admin approves as an enrolment.
+public struct KeyRequestBody: Codable, Sendable {
+    public let purpose: String
+    public let device: String
+    public let codeHash: String
+    public let expiresInSeconds: Int64
+
+    public init(purpose: String, device: String, codeHash: String, expiresInSeconds: Int64) {
+        self.purpose = purpose
+        self.device = device
+        self.codeHash = codeHash
+        self.expiresInSeconds = expiresInSeconds
+    }
+}
+
+/// `POST /v1/devices/{device}/revoke`: why the device is revoked (lost, stolen, replaced).
+public struct DeviceRevocation: Codable, Sendable {
+    public let reason: String
+
+    public init(reason: String) { self.reason = reason }
 }

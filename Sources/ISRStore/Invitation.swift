@@ -16,6 +16,16 @@ public struct Invitation: Sendable, Equatable {
         public static let live: [State] = [.open, .submitted, .approved]
     }
 
+    /// What approving the submitted keys does.
+    public enum Purpose: String, Sendable, CaseIterable {
+        /// Enrols the member (or re-enrols a revoked one) with these keys on their first device.
+        case enrol
+        /// Adds another active device for an enrolled member (made by the member from a device they already have).
+        case device
+        /// Replaces one device's keys; the old ones are kept as retired (made by the member from that device).
+        case rekey
+    }
+
     /// What the practitioner's machine sent with the code: public material only.
     public struct Submission: Sendable, Equatable {
         public var certificateRequest: String
@@ -47,9 +57,15 @@ public struct Invitation: Sendable, Equatable {
     public var approvedAt: Int64?
     /// The issued client certificate (PEM), kept for the practitioner to collect.
     public var certificate: String?
+    public var purpose: Purpose
+    /// The device the keys are for.
+    public var device: String
 
     public init(codeHash: [UInt8], member: MemberID, displayName: String, role: Member.Role, invitedBy: MemberID, createdAt: Int64, expiresAt: Int64,
-                state: State = .open, submission: Submission? = nil, approvedBy: MemberID? = nil, approvedAt: Int64? = nil, certificate: String? = nil) {
+                state: State = .open, submission: Submission? = nil, approvedBy: MemberID? = nil, approvedAt: Int64? = nil, certificate: String? = nil,
+                purpose: Purpose = .enrol, device: String = MemberKey.primaryDevice) {
+        self.purpose = purpose
+        self.device = device
         self.codeHash = codeHash
         self.member = member
         self.displayName = displayName

@@ -73,11 +73,17 @@ public struct Member: Sendable, Equatable {
     public var enrolledAt: Int64
     /// When the current client certificate stops being valid (Unix milliseconds); nil if not recorded (older enrolments).
     public var certificateExpiresAt: Int64?
+    /// The device whose keys the fields above hold (`primary` unless the first device was revoked).
+    public var device: String
+    /// Other devices' keys and keys from before a re-key or reset (see `MemberKey`).
+    public var otherKeys: [MemberKey]
 
     public init(id: MemberID, displayName: String, role: Role, signingKey: [UInt8], encryptionKey: [UInt8],
                 certificateFingerprint: String, status: Status = .active, directoryEntry: [UInt8]? = nil, enrolledAt: Int64,
-                certificateExpiresAt: Int64? = nil) {
+                certificateExpiresAt: Int64? = nil, device: String = MemberKey.primaryDevice, otherKeys: [MemberKey] = []) {
         self.certificateExpiresAt = certificateExpiresAt
+        self.device = device
+        self.otherKeys = otherKeys
         self.id = id
         self.displayName = displayName
         self.role = role

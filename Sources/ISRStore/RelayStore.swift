@@ -66,7 +66,7 @@ public protocol RelayStore: Sendable {
     func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64
     func member(_ id: MemberID) async throws -> Member?
     /// Replaces an active member's client certificate (its fingerprint and expiry): the old one stops authenticating.
-    func renewCertificate(_ id: MemberID, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64
+    func renewCertificate(_ id: MemberID, device: String, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64
     func members() async throws -> [Member]
 
     /// Replaces the members of a role address (e.g. `duty@devon-csc`); an empty list removes it.
@@ -90,6 +90,14 @@ public protocol RelayStore: Sendable {
     func approveInvitation(codeHash: [UInt8], member: Member, approvedBy: MemberID, certificate: String, event: AuditEvent) async throws -> UInt64
     /// Marks an approved invitation collected (its certificate reached the practitioner).
     func collectInvitation(codeHash: [UInt8]) async throws
+    /// Records a member's own request for another device or new keys on one of theirs (an open invitation of that purpose),
+    /// withdrawing an earlier open one for the same device.
+    func insertKeyInvitation(_ invitation: Invitation, event: AuditEvent) async throws -> UInt64
+    /// Approves a submitted device or re-key request: adds the device, or retires that device's keys and installs `key`.
+    func approveKeyInvitation(codeHash: [UInt8], member: MemberID, key: MemberKey, approvedBy: MemberID, certificate: String,
+                              event: AuditEvent) async throws -> UInt64
+    /// Revokes one device's keys (a revoked primary device is replaced by the newest other active one).
+    func revokeDevice(_ id: MemberID, device: String, at now: Int64, event: AuditEvent) async throws -> UInt64
 
     // MARK: Packets
     /// Stores a packet with its acceptance event, or recognises a retry (same id, same digest) before anything else

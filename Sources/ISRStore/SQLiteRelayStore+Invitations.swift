@@ -61,7 +61,7 @@ extension SQLiteRelayStore {
         try await registryWrite { db in
             try db.cachedStatement(sql: """
                 UPDATE invitations SET state = 'approved', approved_by = ?, approved_at = ?, certificate = ?
-                WHERE code_hash = ? AND state = 'submitted' AND member = ? AND signing_key = ? AND encryption_key = ?
+                WHERE code_hash = ? AND state = 'submitted' AND purpose = 'enrol' AND member = ? AND signing_key = ? AND encryption_key = ?
                 """).execute(arguments: [approvedBy.rawValue, member.enrolledAt, certificate, Data(codeHash), member.id.rawValue,
                                          Data(member.signingKey), Data(member.encryptionKey)])
             guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "no submitted invitation for \(member.id) with these keys") }
@@ -71,17 +71,127 @@ extension SQLiteRelayStore {
                 try Self.insertMemberRow(member, db)
             case Member.Status.revoked.rawValue?:
                 // Re-enrolment under the same id: the member keeps their history and gets new keys and a new certificate.
+                // Every key they held before stays on record as revoked, so what they signed with it still verifies.
+                try Self.retirePrimary(member.id, as: .revoked, at: member.enrolledAt, db)
+                try db.cachedStatement(sql: "UPDATE member_keys SET state = 'revoked', ended_at = ? WHERE member_id = ? AND state = 'active'")
+                    .execute(arguments: [member.enrolledAt, member.id.rawValue])
                 try db.cachedStatement(sql: """
                     UPDATE members SET display_name = ?, role = ?, signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, status = 'active',
-                    directory_entry = ?, enrolled_at = ?, certificate_expires_at = ? WHERE id = ?
+                    directory_entry = ?, enrolled_at = ?, certificate_expires_at = ?, device = ? WHERE id = ?
                     """).execute(arguments: [member.displayName, member.role.rawValue, Data(member.signingKey), Data(member.encryptionKey),
                                              member.certificateFingerprint, member.directoryEntry.map { Data($0) }, member.enrolledAt,
-                                             member.certificateExpiresAt, member.id.rawValue])
+                                             member.certificateExpiresAt, member.device, member.id.rawValue])
             default:
                 throw StoreError(.alreadyExists, "member \(member.id) is already enrolled and active")
             }
             return try Self.append(event, db)
         }
+    }
+
+    public func insertKeyInvitation(_ invitation: Invitation, event: AuditEvent) async throws -> UInt64 {
+        guard invitation.purpose != .enrol else { throw StoreError(.invalidTransition, "an enrolment invitation is made by an admin") }
+        return try await write { db in
+            let status = try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM members WHERE id = ?"), arguments: [invitation.member.rawValue])
+            guard status == Member.Status.active.rawValue else { throw StoreError(.notFound, "\(invitation.member) is not an active member") }
+            let primary = try String.fetchOne(db.cachedStatement(sql: "SELECT device FROM members WHERE id = ?"), arguments: [invitation.member.rawValue])
+            let active = try String.fetchAll(db.cachedStatement(sql: "SELECT device FROM member_keys WHERE member_id = ? AND state = 'active'"),
+                                             arguments: [invitation.member.rawValue]) + [primary].compactMap { $0 }
+            switch invitation.purpose {
+            case .device:
+                guard !active.contains(invitation.device) else {
+                    throw StoreError(.alreadyExists, "\(invitation.member) already has an active device `\(invitation.device)`; choose another name")
+                }
+                guard active.count < MemberKey.maximumActiveDevices else {
+                    throw StoreError(.invalidTransition, "\(invitation.member) already has \(MemberKey.maximumActiveDevices) active devices; revoke one first")
+                }
+            case .rekey, .enrol:
+                guard active.contains(invitation.device) else { throw StoreError(.notFound, "\(invitation.member) has no active device `\(invitation.device)`") }
+            }
+            try db.cachedStatement(sql: "UPDATE invitations SET state = 'withdrawn' WHERE member = ? AND device = ? AND state IN ('open', 'submitted')")
+                .execute(arguments: [invitation.member.rawValue, invitation.device])
+            try db.cachedStatement(sql: """
+                INSERT INTO invitations (code_hash, member, display_name, role, invited_by, created_at, expires_at, state, purpose, device)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
+                """).execute(arguments: [Data(invitation.codeHash), invitation.member.rawValue, invitation.displayName, invitation.role.rawValue,
+                                         invitation.invitedBy.rawValue, invitation.createdAt, invitation.expiresAt, invitation.purpose.rawValue, invitation.device])
+            return try Self.append(event, db)
+        }
+    }
+
+    public func approveKeyInvitation(codeHash: [UInt8], member id: MemberID, key: MemberKey, approvedBy: MemberID, certificate: String,
+                                     event: AuditEvent) async throws -> UInt64 {
+        try await registryWrite { db in
+            let purpose = try String.fetchOne(db.cachedStatement(sql: """
+                SELECT purpose FROM invitations WHERE code_hash = ? AND state = 'submitted' AND member = ? AND device = ? AND signing_key = ? AND encryption_key = ?
+                """), arguments: [Data(codeHash), id.rawValue, key.device, Data(key.signingKey), Data(key.encryptionKey)]).flatMap(Invitation.Purpose.init)
+            guard let purpose, purpose != .enrol else { throw StoreError(.invalidTransition, "no submitted device or re-key request for \(id) with these keys") }
+            try db.cachedStatement(sql: "UPDATE invitations SET state = 'approved', approved_by = ?, approved_at = ?, certificate = ? WHERE code_hash = ?")
+                .execute(arguments: [approvedBy.rawValue, key.createdAt, certificate, Data(codeHash)])
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, device FROM members WHERE id = ?"), arguments: [id.rawValue]),
+                  try row.decode(String.self, forColumn: "status") == Member.Status.active.rawValue else {
+                throw StoreError(.notFound, "\(id) is not an active member")
+            }
+            let primary = try row.decode(String.self, forColumn: "device")
+            switch purpose {
+            case .rekey where key.device == primary:
+                try Self.retirePrimary(id, as: .retired, at: key.createdAt, db)
+                try db.cachedStatement(sql: """
+                    UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ? WHERE id = ?
+                    """).execute(arguments: [Data(key.signingKey), Data(key.encryptionKey), key.certificateFingerprint, key.certificateExpiresAt,
+                                             key.directoryEntry.map { Data($0) }, id.rawValue])
+            case .rekey:
+                try db.cachedStatement(sql: "UPDATE member_keys SET state = 'retired', ended_at = ? WHERE member_id = ? AND device = ? AND state = 'active'")
+                    .execute(arguments: [key.createdAt, id.rawValue, key.device])
+                guard db.changesCount == 1 else { throw StoreError(.notFound, "\(id) has no active device `\(key.device)` to re-key") }
+                try Self.insertKeyRow(id, key, db)
+            case .device, .enrol:
+                let active = try Int.fetchOne(db.cachedStatement(sql: "SELECT count(*) FROM member_keys WHERE member_id = ? AND state = 'active'"),
+                                              arguments: [id.rawValue]) ?? 0
+                guard key.device != primary, active + 1 < MemberKey.maximumActiveDevices else {
+                    throw StoreError(.alreadyExists, "\(id) already has a device `\(key.device)` or \(MemberKey.maximumActiveDevices) active devices")
+                }
+                try Self.insertKeyRow(id, key, db)
+            }
+            return try Self.append(event, db)
+        }
+    }
+
+    public func revokeDevice(_ id: MemberID, device: String, at now: Int64, event: AuditEvent) async throws -> UInt64 {
+        try await registryWrite { db in
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, device FROM members WHERE id = ?"), arguments: [id.rawValue]),
+                  try row.decode(String.self, forColumn: "status") == Member.Status.active.rawValue else {
+                throw StoreError(.notFound, "\(id) is not an active member")
+            }
+            if try row.decode(String.self, forColumn: "device") == device {
+                // The primary device goes: the newest other active device takes its place in the member's row.
+                guard let successor = try Row.fetchOne(db.cachedStatement(sql: """
+                    SELECT * FROM member_keys WHERE member_id = ? AND state = 'active' ORDER BY created_at DESC, device LIMIT 1
+                    """), arguments: [id.rawValue]).map(Self.memberKey) else {
+                    throw StoreError(.invalidTransition, "`\(device)` is \(id)'s only active device; an admin resets the member instead (`isr admin member reset`)")
+                }
+                try Self.retirePrimary(id, as: .revoked, at: now, db)
+                try db.cachedStatement(sql: "DELETE FROM member_keys WHERE member_id = ? AND signing_key = ?").execute(arguments: [id.rawValue, Data(successor.signingKey)])
+                try db.cachedStatement(sql: """
+                    UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ?, device = ?
+                    WHERE id = ?
+                    """).execute(arguments: [Data(successor.signingKey), Data(successor.encryptionKey), successor.certificateFingerprint,
+                                             successor.certificateExpiresAt, successor.directoryEntry.map { Data($0) }, successor.device, id.rawValue])
+            } else {
+                try db.cachedStatement(sql: "UPDATE member_keys SET state = 'revoked', ended_at = ? WHERE member_id = ? AND device = ? AND state = 'active'")
+                    .execute(arguments: [now, id.rawValue, device])
+                guard db.changesCount == 1 else { throw StoreError(.notFound, "\(id) has no active device `\(device)`") }
+            }
+            return try Self.append(event, db)
+        }
+    }
+
+    /// Copies the member row's current keys into the key history as `state` (before the row takes new ones).
+    static func retirePrimary(_ id: MemberID, as state: MemberKey.State, at now: Int64, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT OR IGNORE INTO member_keys (member_id, device, signing_key, encryption_key, certificate_fingerprint, certificate_expires_at, directory_entry,
+                                               state, created_at, ended_at)
+            SELECT id, device, signing_key, encryption_key, NULL, certificate_expires_at, directory_entry, ?, enrolled_at, ? FROM members WHERE id = ?
+            """).execute(arguments: [state.rawValue, now, id.rawValue])
     }
 
     public func collectInvitation(codeHash: [UInt8]) async throws {
@@ -92,8 +202,9 @@ extension SQLiteRelayStore {
 
     static func invitation(_ row: Row) throws -> Invitation {
         guard let state = Invitation.State(rawValue: try row.decode(String.self, forColumn: "state")),
-              let role = Member.Role(rawValue: try row.decode(String.self, forColumn: "role")) else {
-            throw StoreError(.corrupt, "an invitation row has an unknown state or role")
+              let role = Member.Role(rawValue: try row.decode(String.self, forColumn: "role")),
+              let purpose = Invitation.Purpose(rawValue: try row.decode(String.self, forColumn: "purpose")) else {
+            throw StoreError(.corrupt, "an invitation row has an unknown state, role or purpose")
         }
         var submission: Invitation.Submission?
         if let request = try row.decode(String?.self, forColumn: "certificate_request") {
@@ -107,6 +218,7 @@ extension SQLiteRelayStore {
                           invitedBy: try MemberID(row.decode(String.self, forColumn: "invited_by")), createdAt: try row.decode(Int64.self, forColumn: "created_at"),
                           expiresAt: try row.decode(Int64.self, forColumn: "expires_at"), state: state, submission: submission,
                           approvedBy: try row.decode(String?.self, forColumn: "approved_by").map { try MemberID($0) },
-                          approvedAt: try row.decode(Int64?.self, forColumn: "approved_at"), certificate: try row.decode(String?.self, forColumn: "certificate"))
+                          approvedAt: try row.decode(Int64?.self, forColumn: "approved_at"), certificate: try row.decode(String?.self, forColumn: "certificate"),
+                          purpose: purpose, device: try row.decode(String.self, forColumn: "device"))
     }
 }

@@ -47,11 +47,11 @@ extension SQLiteRelayStore {
     static func insertMemberRow(_ member: Member, _ db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at,
-                                 certificate_expires_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                 certificate_expires_at, device)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [member.id.rawValue, member.agency.rawValue, member.displayName, member.role.rawValue, Data(member.signingKey),
                              Data(member.encryptionKey), member.certificateFingerprint, member.status.rawValue,
-                             member.directoryEntry.map { Data($0) }, member.enrolledAt, member.certificateExpiresAt])
+                             member.directoryEntry.map { Data($0) }, member.enrolledAt, member.certificateExpiresAt, member.device])
     }
 
     public func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64 {
@@ -66,11 +66,17 @@ extension SQLiteRelayStore {
         }
     }
 
-    public func renewCertificate(_ id: MemberID, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64 {
+    public func renewCertificate(_ id: MemberID, device: String, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64 {
         try await registryWrite { db in
-            try db.cachedStatement(sql: "UPDATE members SET certificate_fingerprint = ?, certificate_expires_at = ? WHERE id = ? AND status = 'active'")
-                .execute(arguments: [fingerprint, expiresAt, id.rawValue])
-            guard db.changesCount == 1 else { throw StoreError(.notFound, "\(id) is not an active member") }
+            try db.cachedStatement(sql: "UPDATE members SET certificate_fingerprint = ?, certificate_expires_at = ? WHERE id = ? AND device = ? AND status = 'active'")
+                .execute(arguments: [fingerprint, expiresAt, id.rawValue, device])
+            if db.changesCount == 0 {
+                try db.cachedStatement(sql: """
+                    UPDATE member_keys SET certificate_fingerprint = ?, certificate_expires_at = ? WHERE member_id = ? AND device = ? AND state = 'active'
+                    AND (SELECT status FROM members WHERE id = ?) = 'active'
+                    """).execute(arguments: [fingerprint, expiresAt, id.rawValue, device, id.rawValue])
+            }
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "\(id) has no active device `\(device)`") }
             return try Self.append(event, db)
         }
     }
@@ -80,7 +86,7 @@ extension SQLiteRelayStore {
     }
 
     public func members() async throws -> [Member] {
-        try await read { db in try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM members ORDER BY id")).map(Self.member) }
+        try await registrySnapshot().members.values.sorted { $0.id < $1.id }
     }
 
     public func setRoleAddress(_ address: MemberID, members: [MemberID], event: AuditEvent) async throws -> UInt64 {
@@ -122,6 +128,10 @@ extension SQLiteRelayStore {
                 var snapshot = RegistryCache.Snapshot()
                 for agency in try Row.fetchAll(db, sql: "SELECT * FROM agencies").map(Self.agency) { snapshot.agencies[agency.id] = agency }
                 for member in try Row.fetchAll(db, sql: "SELECT * FROM members").map(Self.member) { snapshot.members[member.id] = member }
+                for row in try Row.fetchAll(db, sql: "SELECT * FROM member_keys ORDER BY created_at, device") {
+                    let key = try Self.memberKey(row)
+                    snapshot.members[try MemberID(row.decode(String.self, forColumn: "member_id"))]?.otherKeys.append(key)
+                }
                 for row in try Row.fetchAll(db, sql: "SELECT address, member_id FROM role_members ORDER BY member_id") {
                     let address = try MemberID(row.decode(String.self, forColumn: "address"))
                     snapshot.roles[address, default: []].append(try MemberID(row.decode(String.self, forColumn: "member_id")))
@@ -150,6 +160,28 @@ extension SQLiteRelayStore {
                       certificateFingerprint: try row.decode(String.self, forColumn: "certificate_fingerprint"), status: status,
                       directoryEntry: try row.decode(Data?.self, forColumn: "directory_entry").map { Array($0) },
                       enrolledAt: try row.decode(Int64.self, forColumn: "enrolled_at"),
-                      certificateExpiresAt: try row.decode(Int64?.self, forColumn: "certificate_expires_at"))
+                      certificateExpiresAt: try row.decode(Int64?.self, forColumn: "certificate_expires_at"),
+                      device: try row.decode(String.self, forColumn: "device"))
+    }
+
+    static func memberKey(_ row: Row) throws -> MemberKey {
+        guard let state = MemberKey.State(rawValue: try row.decode(String.self, forColumn: "state")) else {
+            throw StoreError(.corrupt, "a member key row has an unknown state")
+        }
+        return MemberKey(device: try row.decode(String.self, forColumn: "device"), signingKey: Array(try row.decode(Data.self, forColumn: "signing_key")),
+                         encryptionKey: Array(try row.decode(Data.self, forColumn: "encryption_key")),
+                         certificateFingerprint: try row.decode(String?.self, forColumn: "certificate_fingerprint"),
+                         certificateExpiresAt: try row.decode(Int64?.self, forColumn: "certificate_expires_at"),
+                         directoryEntry: try row.decode(Data?.self, forColumn: "directory_entry").map { Array($0) }, state: state,
+                         createdAt: try row.decode(Int64.self, forColumn: "created_at"), endedAt: try row.decode(Int64?.self, forColumn: "ended_at"))
+    }
+
+    static func insertKeyRow(_ member: MemberID, _ key: MemberKey, _ db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO member_keys (member_id, device, signing_key, encryption_key, certificate_fingerprint, certificate_expires_at, directory_entry,
+                                     state, created_at, ended_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [member.rawValue, key.device, Data(key.signingKey), Data(key.encryptionKey), key.certificateFingerprint,
+                                     key.certificateExpiresAt, key.directoryEntry.map { Data($0) }, key.state.rawValue, key.createdAt, key.endedAt])
     }
 }

@@ -244,6 +244,34 @@ enum SQLiteSchema {
                 CREATE UNIQUE INDEX invitations_live_per_member ON invitations(member) WHERE state IN ('open', 'submitted', 'approved');
                 """)
         }
+        migrator.registerMigration("v7-devices-and-key-history") { db in
+            // Several devices per member and the keys each held before a re-key or reset. The member's row keeps their
+            // primary device's current keys; every other key set (another device, or an earlier key) is a member_keys row.
+            try db.execute(sql: """
+                ALTER TABLE members ADD COLUMN device TEXT NOT NULL DEFAULT 'primary';
+                CREATE TABLE member_keys (
+                    member_id TEXT NOT NULL REFERENCES members(id),
+                    device TEXT NOT NULL CHECK (length(device) BETWEEN 1 AND 40),
+                    signing_key BLOB NOT NULL CHECK (length(signing_key) = 32),
+                    encryption_key BLOB NOT NULL CHECK (length(encryption_key) = 32),
+                    certificate_fingerprint TEXT,
+                    certificate_expires_at INTEGER,
+                    directory_entry BLOB,
+                    state TEXT NOT NULL CHECK (state IN ('active', 'retired', 'revoked')),
+                    created_at INTEGER NOT NULL,
+                    ended_at INTEGER,
+                    CHECK ((state = 'active') = (ended_at IS NULL)),
+                    CHECK (state <> 'active' OR certificate_fingerprint IS NOT NULL),
+                    PRIMARY KEY (member_id, signing_key)
+                ) STRICT, WITHOUT ROWID;
+                CREATE UNIQUE INDEX member_keys_active_device ON member_keys(member_id, device) WHERE state = 'active';
+                CREATE UNIQUE INDEX member_keys_active_certificate ON member_keys(certificate_fingerprint) WHERE state = 'active';
+                ALTER TABLE invitations ADD COLUMN purpose TEXT NOT NULL DEFAULT 'enrol' CHECK (purpose IN ('enrol', 'device', 'rekey'));
+                ALTER TABLE invitations ADD COLUMN device TEXT NOT NULL DEFAULT 'primary' CHECK (length(device) BETWEEN 1 AND 40);
+                DROP INDEX invitations_live_per_member;
+                CREATE UNIQUE INDEX invitations_live_per_device ON invitations(member, device) WHERE state IN ('open', 'submitted', 'approved');
+                """)
+        }
         return migrator
     }
 }

@@ -130,9 +130,21 @@ struct MemberCommands: AsyncParsableCommand {
             let member: String
             let name: String
             let role: String
+            /// `enrol`, `device` (another device of an enrolled member) or `rekey` (new keys for one of their devices).
+            let purpose: String
+            let device: String
             let fingerprint: String?
             let verified: Bool
             let submittedAt: Int64?
+        }
+
+        /// What approving a request does, in words.
+        static func what(_ invitation: InvitationBody) -> String {
+            switch invitation.purpose ?? "enrol" {
+            case "device": "new device `\(invitation.device ?? "?")`"
+            case "rekey": "new keys for `\(invitation.device ?? "?")`"
+            default: "enrolment"
+            }
         }
 
         func run() async throws {
@@ -141,12 +153,15 @@ struct MemberCommands: AsyncParsableCommand {
             }
             let entries = submitted.map { invitation in
                 let keys = try? Self.verified(invitation)
-                return Entry(member: invitation.member, name: invitation.displayName, role: invitation.role, fingerprint: keys?.fingerprint.description,
-                             verified: keys != nil, submittedAt: invitation.submittedAt)
+                return Entry(member: invitation.member, name: invitation.displayName, role: invitation.role, purpose: invitation.purpose ?? "enrol",
+                             device: invitation.device ?? "primary", fingerprint: keys?.fingerprint.description, verified: keys != nil,
+                             submittedAt: invitation.submittedAt)
             }
             Terminal.emit(entries, json: global.json, human: entries.isEmpty ? "No enrolment is waiting for approval." : Terminal.table(
-                ["MEMBER", "NAME", "ROLE", "FINGERPRINT"],
-                entries.map { [$0.member, $0.name, $0.role, $0.fingerprint ?? "INVALID REQUEST - do not approve"] }) + """
+                ["MEMBER", "NAME", "ROLE", "REQUEST", "FINGERPRINT"],
+                zip(entries, submitted).map { entry, invitation in
+                    [entry.member, entry.name, entry.role, Self.what(invitation), entry.fingerprint ?? "INVALID REQUEST - do not approve"]
+                }) + """
 
                 Call each person, have them read the fingerprint their `isr enrol --code` showed, and compare; then
                 `isr admin member approve ID…`.
@@ -176,6 +191,7 @@ struct MemberCommands: AsyncParsableCommand {
 
         struct Approved: Encodable {
             let member: String
+            let request: String
             let fingerprint: String
         }
 
@@ -186,8 +202,9 @@ struct MemberCommands: AsyncParsableCommand {
         func run() async throws {
             let approved: [Approved] = try await withSession(global) { session in
                 let submitted = try await session.client.get("/v1/admin/invitations?state=submitted").decode(ListBody<InvitationBody>.self).items
-                let byID = Dictionary(submitted.map { ($0.member, $0) }, uniquingKeysWith: { first, _ in first })
-                let chosen = all ? submitted.map(\.member) : ids
+                // A member may have several requests waiting (an enrolment, new devices, a re-key): each is approved on its own.
+                let byID = Dictionary(grouping: submitted, by: \.member)
+                let chosen = all ? Array(Set(submitted.map(\.member))).sorted() : ids
                 let missing = chosen.filter { byID[$0] == nil }
                 guard missing.isEmpty else {
                     throw ClientError(.refused, "no enrolment is waiting from \(missing.joined(separator: ", ")); see `isr admin member pending`")
@@ -195,17 +212,19 @@ struct MemberCommands: AsyncParsableCommand {
                 let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
                 var done: [Approved] = []
                 for id in chosen {
-                    guard let invitation = byID[id] else { continue }
-                    let keys = try Pending.verified(invitation)
-                    let entry = try signedEntry(member: keys.member, displayName: invitation.displayName, signingKey: keys.signingKey,
-                                                encryptionKey: keys.encryptionKey, role: invitation.role, agencies: agencies, session: session)
-                    _ = try await session.client.post("/v1/admin/invitations/\(id)/approve", json: ApprovalRequest(directoryEntry: Data(entry).base64EncodedString()))
-                    done.append(Approved(member: id, fingerprint: keys.fingerprint.description))
+                    for invitation in byID[id] ?? [] {
+                        let keys = try Pending.verified(invitation)
+                        let entry = try signedEntry(member: keys.member, displayName: invitation.displayName, signingKey: keys.signingKey,
+                                                    encryptionKey: keys.encryptionKey, role: invitation.role, agencies: agencies, session: session)
+                        _ = try await session.client.post("/v1/admin/invitations/\(id)/approve",
+                                                          json: ApprovalRequest(directoryEntry: Data(entry).base64EncodedString(), device: invitation.device))
+                        done.append(Approved(member: id, request: Pending.what(invitation), fingerprint: keys.fingerprint.description))
+                    }
                 }
                 return done
             }
-            Terminal.emit(approved, json: global.json, human: approved.map { "Approved \($0.member) (fingerprint \($0.fingerprint))." }.joined(separator: "\n")
-                + "\nEach can now run `isr enrol --code …` again to install their certificate.")
+            Terminal.emit(approved, json: global.json, human: approved.map { "Approved \($0.member): \($0.request) (fingerprint \($0.fingerprint))." }.joined(separator: "\n")
+                + "\nEach can now run `isr enrol --code …` (`isr device add`, `isr rekey`) again to install their certificate.")
         }
     }
 

@@ -10,6 +10,7 @@ import ISRRelayAPI
 struct Directory: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List members (optionally matching QUERY), each verified against your pinned admin key.")
     @Argument(help: "Part of a member id, name or agency.") var query: String?
+    @Flag(help: "Also show each member's devices and key history (re-keys, revoked devices).") var keys = false
     @OptionGroup var global: GlobalOptions
 
     struct Entry: Encodable {
@@ -21,6 +22,8 @@ struct Directory: AsyncParsableCommand {
         let status: String
         let fingerprint: String
         let verified: Bool
+        let devices: Int
+        let keys: [KeyHistory.Row]
     }
 
     func run() async throws {
@@ -45,11 +48,16 @@ struct Directory: AsyncParsableCommand {
             let entry = (try? MemberID(member.id)).flatMap { verified.members[$0] }
             return Entry(id: member.id, displayName: member.displayName, role: member.role, agency: member.agency, agencyKind: member.agencyKind,
                          status: member.status, fingerprint: entry.map { MemberFingerprint(member: $0.id, signingKey: $0.signingKey, encryptionKey: $0.encryptionKey).description } ?? "-",
-                         verified: entry != nil)
+                         verified: entry != nil, devices: entry?.encryptionKeys.count ?? 0,
+                         keys: KeyHistory.rows(member.keys ?? [], verified: entry, thisDevice: nil))
         }
         guard !entries.isEmpty || query == nil else { throw ClientError(.refused, "no member matches `\(query ?? "")`") }
+        let history = entries.filter { !$0.keys.isEmpty }.map { entry in
+            "\n\(entry.id):\n" + Terminal.table(KeyHistory.header, entry.keys.map(\.cells))
+        }.joined()
         Terminal.emit(entries, json: global.json, human: Terminal.table(
-            ["MEMBER", "NAME", "ROLE", "AGENCY", "STATUS", "FINGERPRINT", "VERIFIED"],
-            entries.map { [$0.id, $0.displayName, $0.role, "\($0.agency) (\($0.agencyKind))", $0.status, $0.fingerprint, $0.verified ? "yes" : "NO - do not send"] }))
+            ["MEMBER", "NAME", "ROLE", "AGENCY", "STATUS", "DEVICES", "FINGERPRINT", "VERIFIED"],
+            entries.map { [$0.id, $0.displayName, $0.role, "\($0.agency) (\($0.agencyKind))", $0.status, String($0.devices), $0.fingerprint,
+                           $0.verified ? "yes" : "NO - do not send"] }) + (keys ? history : ""))
     }
 }

@@ -40,7 +40,11 @@ struct Enrol: AsyncParsableCommand {
     }
 
     func run() async throws {
-        if let code { try await enrolWithCode(code) } else if let file { try enrolFromFile(file) }
+        if let code {
+            try await Self.enrolWithCode(code, relay: relay, ca: ca, wait: wait, timeout: timeout, global: global, command: "isr enrol --code")
+        } else if let file {
+            try enrolFromFile(file)
+        }
     }
 
     struct Progress: Encodable {
@@ -50,7 +54,10 @@ struct Enrol: AsyncParsableCommand {
         let admin: String?
     }
 
-    func enrolWithCode(_ text: String) async throws {
+    /// Enrols this home with a code: an admin's invitation, or (`command` is `isr device add`) a code for another device
+    /// of a member, made on one of their devices.
+    static func enrolWithCode(_ text: String, relay: String?, ca: String?, wait: Bool, timeout: Int, global: GlobalOptions, command: String) async throws {
+        let forDevice = command.hasPrefix("isr device")
         let code: InvitationCode
         do { code = try InvitationCode(parsing: text) } catch { throw ClientError(.usage, error.message) }
         let home = global.isrHome
@@ -73,12 +80,20 @@ struct Enrol: AsyncParsableCommand {
             guard invitation.state == "open" else {
                 throw ClientError(.refused, "this invitation code was already used, and works only once; ask your admin for a new one (if you did not use it, tell them at once)")
             }
+            switch invitation.purpose ?? "enrol" {
+            case "rekey": throw ClientError(.usage, "this code re-keys an existing device; `isr rekey` on that device uses it")
+            case "device" where !forDevice: throw ClientError(.usage, "this code adds a device for \(invitation.member); run `isr device add --code …` instead")
+            case "enrol" where forDevice: throw ClientError(.usage, "this is an invitation to enrol; run `isr enrol --code …` instead")
+            default: break
+            }
             let member: MemberID
             do { member = try MemberID(invitation.member) } catch { throw ClientError(.refused, "the relay named an invalid member id") }
             Terminal.note("Invitation for \(member) (\(Terminal.clean(invitation.displayName))), \(invitation.role) at \(Terminal.clean(invitation.agencyName)).")
             let passphrase = try global.passphrase.read(purpose: "your new identity \(member)", confirm: true)
             let (identity, made) = try ISRHome.newIdentity(member: member, displayName: invitation.displayName, passphrase: passphrase)
-            try home.install(identity, caPEM: caPEM, config: HomeConfig(member: member.rawValue, displayName: invitation.displayName, relayUrl: relay))
+            try home.install(identity, caPEM: caPEM, config: HomeConfig(member: member.rawValue, displayName: invitation.displayName, relayUrl: relay,
+                                                                         device: forDevice ? invitation.device : nil))
+            if forDevice { Terminal.note("This machine becomes \(member)'s device `\(invitation.device ?? "?")`.") }
             madeHere = true
             try ClientDocuments.write(made, to: home.pendingRequestPath)
             request = made
@@ -106,7 +121,7 @@ struct Enrol: AsyncParsableCommand {
             Terminal.emit(Progress(member: progress.member, state: progress.state, fingerprint: progress.fingerprint, admin: nil), json: global.json, human: """
                 Your request is with your admin, waiting for approval. When they call, read them your fingerprint:
                   \(progress.fingerprint)
-                Then run `isr enrol --code …` again (or with --wait) to install your certificate.
+                Then run `\(command) …` again (or with --wait) to install your certificate.
                 """)
             if wait { throw ClientError(.network, "no approval within \(timeout) seconds; run the command again later") }
             return

@@ -70,9 +70,10 @@ struct AgentCommand: ParsableCommand {
 
     func run() throws {
         guard (60...KeyAgent.maximumSeconds).contains(seconds) else { throw ClientError(.usage, "--seconds is 60–86400") }
+        let identity = try IdentityFile.load(from: ISRHome(path: home).identityPath)
         let data = FileHandle.standardInput.readDataToEndOfFile()
-        var bytes = [UInt8](data.prefix(96))
-        let keys = try PractitionerKeys(secretBytes: SecretBytes(consuming: &bytes))
+        var bytes = [UInt8](data.prefix(identity.secretByteCount))
+        let keys = try PractitionerKeys(secretBytes: SecretBytes(consuming: &bytes), previousCount: identity.previousEncryptionPublicKeys.count)
         _ = keys.lockInMemory()
         setsid()
         let home = ISRHome(path: home)

@@ -175,6 +175,19 @@ import Testing
         let stale = try PacketSealer.sealUnchecked(header: header, bodyBytes: bodyBytes, members: [bob.id: mallory.keys.encryption.publicKey],
                                                    signer: alice.keys.signing, limits: .standard)
         add("stale-recipient-key", "Bob's stanza sealed to a key that is not bob's.", stale.bytes)
+        let twoDevices = try PacketSealer.sealUnchecked(header: header, bodyBytes: bodyBytes,
+                                                        memberKeys: [bob.id: [bob.keys.encryption.publicKey, mallory.keys.encryption.publicKey]],
+                                                        signer: alice.keys.signing, limits: .standard)
+        add("two-devices", "Bob has two active devices: two stanzas for bob (sorted by sealed key); bob's key opens one of them.", twoDevices.bytes)
+        let descending = twoDevices.stanzas.sorted { $1.sealedKey.lexicographicallyPrecedes($0.sealedKey) }
+        let outOfOrder = try SealedPacket(headerBytes: twoDevices.headerBytes, stanzas: descending, body: twoDevices.body) {
+            alice.keys.signing.sign($0, context: .header)
+        }
+        add("device-stanzas-out-of-order", "Bob's two stanzas in descending sealed-key order (signed): not canonical.", outOfOrder.bytes)
+        let nine = try PacketSealer.sealUnchecked(header: header, bodyBytes: bodyBytes,
+                                                  memberKeys: [bob.id: [bob.keys.encryption.publicKey] + (0..<8).map { _ in EncryptionKeyPair.generate().publicKey }],
+                                                  signer: alice.keys.signing, limits: .standard)
+        add("nine-stanzas-for-one-member", "Nine stanzas for bob: more than the eight devices a member may have.", nine.bytes)
         var unsorted = header
         unsorted.recipients = [carol.id, bob.id]
         let unsortedPacket = try PacketSealer.sealUnchecked(header: unsorted, bodyBytes: bodyBytes, members: bob1(), signer: alice.keys.signing,

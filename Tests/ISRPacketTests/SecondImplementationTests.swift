@@ -19,6 +19,8 @@ import Testing
         process.waitUntilExit()
         #expect(!output.contains("ModuleNotFoundError"), "install python3-nacl and python3-pyasn1 (see the README quick start)")
         #expect(process.terminationStatus == 0, "\(output)")
-        #expect(output.contains("second implementation: 35 of 35 vectors agree"), "\(output)")
+        let count = try PacketVectorTests.coder().1.decode(PacketVectorTests.File.self, from: Data(contentsOf: PacketVectorTests.path)).vectors.count
+        #expect(count >= 38)
+        #expect(output.contains("second implementation: \(count) of \(count) vectors agree"), "\(output)")
     }
 }

@@ -42,7 +42,7 @@ import Testing
         let summary = try await relay.json(nil, .post, "/v1/enrolments/invitation", ["code": code.text.lowercased()])
         #expect(try summary.json(InvitationSummary.self) == InvitationSummary(member: dave.rawValue, displayName: "Dave Brown", role: "practitioner",
                                                                               agencyName: "School-A", agencyKind: "school", state: "open",
-                                                                              expiresAt: relay.clock.now + 7 * 86_400_000))
+                                                                              expiresAt: relay.clock.now + 7 * 86_400_000, purpose: "enrol", device: "primary"))
 
         let signing = SigningKeyPair.generate()
         let encryption = EncryptionKeyPair.generate()

@@ -85,6 +85,15 @@ def strictly_sorted(values):
     return all(a < b for a, b in zip(encoded, encoded[1:]))
 
 
+def canonical_stanzas(stanzas):
+    """Sorted by member id, then by sealed key; at most 8 (one per active device) for one member."""
+    keyed = [(r.encode(), k) for r, k in stanzas]
+    runs = {}
+    for r, _ in keyed:
+        runs[r] = runs.get(r, 0) + 1
+    return all(a < b for a, b in zip(keyed, keyed[1:])) and all(n <= 8 for n in runs.values())
+
+
 def open_packet(data, limit, sender_key, expected_sender, me, my_secret):
     if len(data) > limit:
         raise Refused("packet.too-large")
@@ -94,7 +103,7 @@ def open_packet(data, limit, sender_key, expected_sender, me, my_secret):
         raise Refused("packet.unsupported-version")
     stanzas = [(text(s["recipient"]), bytes(s["sealedKey"])) for s in packet["stanzas"]]
     body, signature, header_bytes = bytes(packet["body"]), bytes(packet["signature"]), bytes(packet["header"])
-    if (not stanzas or not strictly_sorted([r for r, _ in stanzas]) or any(len(k) != 80 or not MEMBER.match(r) for r, k in stanzas)
+    if (not stanzas or not canonical_stanzas(stanzas) or any(len(k) != 80 or not MEMBER.match(r) for r, k in stanzas)
             or len(body) < 40 or len(signature) != 64):
         raise Refused("packet.malformed")
     digest = hashlib.sha256(encoder.encode(packet["stanzas"]) + body).digest()
@@ -119,9 +128,14 @@ def open_packet(data, limit, sender_key, expected_sender, me, my_secret):
     mine = [key for recipient, key in stanzas if recipient == me]
     if not mine:
         raise Refused("packet.not-for-recipient")
-    try:
-        content_key = SealedBox(PrivateKey(my_secret)).decrypt(mine[0])
-    except CryptoError:
+    content_key = None
+    for sealed in mine:  # one stanza per device of the recipient: this key opens at most one of them
+        try:
+            content_key = SealedBox(PrivateKey(my_secret)).decrypt(sealed)
+            break
+        except CryptoError:
+            continue
+    if content_key is None:
         raise Refused("packet.stanza-unreadable")
     try:
         plaintext = nacl.bindings.crypto_aead_xchacha20poly1305_ietf_decrypt(body[24:], header_bytes, body[:24], content_key)
