@@ -89,12 +89,12 @@ struct DeviceRevoke: AsyncParsableCommand {
 
     func run() async throws {
         let config = try global.isrHome.config()
-        if name == config.deviceName { Terminal.note("this is the device you are using; it stops working now") }
         let keys = try await withSession(global) { session in
             try await session.client.post("/v1/devices/\(name)/revoke", json: DeviceRevocation(reason: reason)).decode(ListBody<DirectoryKey>.self).items
         }
         let rows = KeyHistory.rows(keys, verified: nil, thisDevice: config.deviceName)
-        Terminal.emit(rows.map(\.json), json: global.json, human: "Revoked device `\(name)`.\n" + Terminal.table(KeyHistory.header, rows.map(\.cells)))
+        Terminal.emit(rows.map(\.json), json: global.json,
+                      human: "Revoked device `\(name)`\(name == config.deviceName ? " (this one: it stops working now)" : "").\n" + Terminal.table(KeyHistory.header, rows.map(\.cells)))
     }
 }
 
