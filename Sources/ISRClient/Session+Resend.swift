@@ -3,8 +3,9 @@ import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 
-/// Packets sealed only to keys a recipient has lost: after a reset and re-enrolment their directory entry is newer
-/// than the packet, and they have not answered it, so they cannot read it. The sender resends it to their new keys.
+/// Packets sealed only to keys a recipient has lost: every key set they held when it was accepted has since been revoked
+/// (a reset, a lost device), and they have not answered it, so they cannot read it. Keys replaced by a re-key are kept by
+/// the member, so those packets stay readable. The sender resends it to their current keys.
 extension Session {
     /// A packet you sent that some recipients can no longer open.
     public struct ResendNeed: Sendable, Encodable {
@@ -16,9 +17,9 @@ extension Session {
         public let members: [String]
     }
 
-    /// Your live originals (shares, requests, consultations) with a member recipient whose verified directory entry was
-    /// issued after the packet was accepted and whose obligation is still open. Role addresses are left out: another
-    /// member of the role can still answer.
+    /// Your live originals (shares, requests, consultations) with a member recipient who no longer holds any key the packet
+    /// was sealed to and whose obligation is still open. Role addresses are left out: another member of the role can still
+    /// answer.
     public func resendNeeded() async throws(ClientError) -> [ResendNeed] {
         let directory = try await VerifiedDirectory.load(client, trust: trust)
         let (sent, _) = try await allPages("/v1/sent", as: PacketStatus.self, limit: 200)
@@ -31,7 +32,7 @@ extension Session {
             let members = status.recipients.filter { recipient in
                 guard let state = RecipientState(rawValue: recipient.state), open.contains(state), let id = try? MemberID(recipient.member),
                       let member = directory.members[id] else { return false }
-                return member.issuedAt > status.acceptedAt && !resent.contains("\(status.id) \(recipient.member)")
+                return !member.canOpen(packetAcceptedAt: status.acceptedAt) && !resent.contains("\(status.id) \(recipient.member)")
             }.map(\.member)
             guard !members.isEmpty else { return nil }
             return ResendNeed(packet: status.id, kind: status.kind, purpose: status.purpose, sentAt: status.acceptedAt, members: members)

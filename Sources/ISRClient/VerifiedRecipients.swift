@@ -21,6 +21,22 @@ public struct VerifiedMember: Sendable, Equatable {
     /// Every verified signing key the member has held (devices, and keys before a re-key or reset): what they signed
     /// with any of them still verifies.
     public var signingKeys: [SigningPublicKey] = []
+    /// When each verified key set was in use, and whether its private half is still held (not `revoked`).
+    public var keySpans: [KeySpan] = []
+
+    /// One key set's time in use (Unix milliseconds, as the relay recorded it).
+    public struct KeySpan: Sendable, Equatable {
+        public let state: String
+        public let since: Int64
+        public let until: Int64?
+
+        /// True if a packet accepted at `time` was sealed to this key and the member can still open it with it
+        /// (retired keys are kept in the identity file; revoked ones are lost).
+        public func opens(packetAcceptedAt time: Int64) -> Bool { state != "revoked" && since <= time && (until ?? .max) > time }
+    }
+
+    /// True if the member still holds a key that a packet accepted at `time` was sealed to.
+    public func canOpen(packetAcceptedAt time: Int64) -> Bool { keySpans.contains { $0.opens(packetAcceptedAt: time) } }
 }
 
 /// Resolves addresses (members or role addresses) to members whose directory entries the pinned admin signed.
@@ -62,6 +78,8 @@ public struct VerifiedDirectory: Sendable {
                                           encryptionKey: entry.encryptionKey, issuedAt: entry.issuedAt)
             verified.encryptionKeys = [entry.encryptionKey]
             verified.signingKeys = [entry.signingKey]
+            let primary = member.keys?.first { $0.signingKey == member.signingKey }
+            verified.keySpans = [VerifiedMember.KeySpan(state: primary?.state ?? "active", since: primary?.since ?? entry.issuedAt, until: primary?.until)]
             // Every other key set must be vouched for on its own: a key the relay lists without a verifying entry is ignored.
             for key in member.keys ?? [] {
                 guard let text = key.directoryEntry, let data = Data(base64Encoded: text),
@@ -69,6 +87,7 @@ public struct VerifiedDirectory: Sendable {
                       Data(other.signingKey.bytes).base64EncodedString() == key.signingKey,
                       Data(other.encryptionKey.bytes).base64EncodedString() == key.encryptionKey, other.signingKey != entry.signingKey else { continue }
                 verified.signingKeys.append(other.signingKey)
+                verified.keySpans.append(VerifiedMember.KeySpan(state: key.state, since: key.since, until: key.until))
                 if key.state == "active" { verified.encryptionKeys.append(other.encryptionKey) }
             }
             members[entry.member] = verified

@@ -55,7 +55,7 @@ extension Member {
     /// The primary device's current keys, as a key set (revoked with the member).
     public var primaryKey: MemberKey {
         MemberKey(device: device, signingKey: signingKey, encryptionKey: encryptionKey, certificateFingerprint: certificateFingerprint,
-                  certificateExpiresAt: certificateExpiresAt, directoryEntry: directoryEntry, state: status == .active ? .active : .revoked, createdAt: enrolledAt)
+                  certificateExpiresAt: certificateExpiresAt, directoryEntry: directoryEntry, state: status == .active ? .active : .revoked, createdAt: keysSince ?? enrolledAt)
     }
 
     /// Every key set: the primary device's first, then other devices' and earlier keys, oldest first.

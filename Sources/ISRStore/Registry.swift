@@ -77,10 +77,13 @@ public struct Member: Sendable, Equatable {
     public var device: String
     /// Other devices' keys and keys from before a re-key or reset (see `MemberKey`).
     public var otherKeys: [MemberKey]
+    /// When the primary device's current keys were approved, if after enrolment (a re-key, or another device promoted).
+    public var keysSince: Int64?
 
     public init(id: MemberID, displayName: String, role: Role, signingKey: [UInt8], encryptionKey: [UInt8],
                 certificateFingerprint: String, status: Status = .active, directoryEntry: [UInt8]? = nil, enrolledAt: Int64,
-                certificateExpiresAt: Int64? = nil, device: String = MemberKey.primaryDevice, otherKeys: [MemberKey] = []) {
+                certificateExpiresAt: Int64? = nil, device: String = MemberKey.primaryDevice, otherKeys: [MemberKey] = [], keysSince: Int64? = nil) {
+        self.keysSince = keysSince
         self.certificateExpiresAt = certificateExpiresAt
         self.device = device
         self.otherKeys = otherKeys

@@ -77,7 +77,7 @@ extension SQLiteRelayStore {
                     .execute(arguments: [member.enrolledAt, member.id.rawValue])
                 try db.cachedStatement(sql: """
                     UPDATE members SET display_name = ?, role = ?, signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, status = 'active',
-                    directory_entry = ?, enrolled_at = ?, certificate_expires_at = ?, device = ? WHERE id = ?
+                    directory_entry = ?, enrolled_at = ?, certificate_expires_at = ?, device = ?, keys_since = NULL WHERE id = ?
                     """).execute(arguments: [member.displayName, member.role.rawValue, Data(member.signingKey), Data(member.encryptionKey),
                                              member.certificateFingerprint, member.directoryEntry.map { Data($0) }, member.enrolledAt,
                                              member.certificateExpiresAt, member.device, member.id.rawValue])
@@ -136,9 +136,10 @@ extension SQLiteRelayStore {
             case .rekey where key.device == primary:
                 try Self.retirePrimary(id, as: .retired, at: key.createdAt, db)
                 try db.cachedStatement(sql: """
-                    UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ? WHERE id = ?
+                    UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ?,
+                    keys_since = ? WHERE id = ?
                     """).execute(arguments: [Data(key.signingKey), Data(key.encryptionKey), key.certificateFingerprint, key.certificateExpiresAt,
-                                             key.directoryEntry.map { Data($0) }, id.rawValue])
+                                             key.directoryEntry.map { Data($0) }, key.createdAt, id.rawValue])
             case .rekey:
                 try db.cachedStatement(sql: "UPDATE member_keys SET state = 'retired', ended_at = ? WHERE member_id = ? AND device = ? AND state = 'active'")
                     .execute(arguments: [key.createdAt, id.rawValue, key.device])
@@ -172,10 +173,10 @@ extension SQLiteRelayStore {
                 try Self.retirePrimary(id, as: .revoked, at: now, db)
                 try db.cachedStatement(sql: "DELETE FROM member_keys WHERE member_id = ? AND signing_key = ?").execute(arguments: [id.rawValue, Data(successor.signingKey)])
                 try db.cachedStatement(sql: """
-                    UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ?, device = ?
-                    WHERE id = ?
+                    UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ?, device = ?,
+                    keys_since = ? WHERE id = ?
                     """).execute(arguments: [Data(successor.signingKey), Data(successor.encryptionKey), successor.certificateFingerprint,
-                                             successor.certificateExpiresAt, successor.directoryEntry.map { Data($0) }, successor.device, id.rawValue])
+                                             successor.certificateExpiresAt, successor.directoryEntry.map { Data($0) }, successor.device, successor.createdAt, id.rawValue])
             } else {
                 try db.cachedStatement(sql: "UPDATE member_keys SET state = 'revoked', ended_at = ? WHERE member_id = ? AND device = ? AND state = 'active'")
                     .execute(arguments: [now, id.rawValue, device])
@@ -190,7 +191,8 @@ extension SQLiteRelayStore {
         try db.cachedStatement(sql: """
             INSERT OR IGNORE INTO member_keys (member_id, device, signing_key, encryption_key, certificate_fingerprint, certificate_expires_at, directory_entry,
                                                state, created_at, ended_at)
-            SELECT id, device, signing_key, encryption_key, NULL, certificate_expires_at, directory_entry, ?, enrolled_at, ? FROM members WHERE id = ?
+            SELECT id, device, signing_key, encryption_key, NULL, certificate_expires_at, directory_entry, ?, coalesce(keys_since, enrolled_at), ?
+            FROM members WHERE id = ?
             """).execute(arguments: [state.rawValue, now, id.rawValue])
     }
 

@@ -161,7 +161,7 @@ extension SQLiteRelayStore {
                       directoryEntry: try row.decode(Data?.self, forColumn: "directory_entry").map { Array($0) },
                       enrolledAt: try row.decode(Int64.self, forColumn: "enrolled_at"),
                       certificateExpiresAt: try row.decode(Int64?.self, forColumn: "certificate_expires_at"),
-                      device: try row.decode(String.self, forColumn: "device"))
+                      device: try row.decode(String.self, forColumn: "device"), keysSince: try row.decode(Int64?.self, forColumn: "keys_since"))
     }
 
     static func memberKey(_ row: Row) throws -> MemberKey {

@@ -249,6 +249,7 @@ enum SQLiteSchema {
             // primary device's current keys; every other key set (another device, or an earlier key) is a member_keys row.
             try db.execute(sql: """
                 ALTER TABLE members ADD COLUMN device TEXT NOT NULL DEFAULT 'primary';
+                ALTER TABLE members ADD COLUMN keys_since INTEGER;
                 CREATE TABLE member_keys (
                     member_id TEXT NOT NULL REFERENCES members(id),
                     device TEXT NOT NULL CHECK (length(device) BETWEEN 1 AND 40),

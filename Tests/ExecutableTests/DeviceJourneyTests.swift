@@ -45,6 +45,7 @@ extension CLIJourneyTests {
         let after = try #require(try json(try isr(["send"] + share, home: "alice"))["id"] as? String)
         expect(try isr(["read", after], home: "bob"), exit: 0, "Attendance 62% this term")
         expect(try isr(["directory", "bob", "--keys"], home: "alice"), exit: 0, "revoked")
+        expect(try isr(["status", "--resend-needed"], home: "alice"), exit: 0, "Every recipient of what you sent can open it.")
         expect(try isr(["device", "revoke", "primary", "--reason", "x"], home: "bob"), exit: 1, "only active device")
     }
 
@@ -73,6 +74,7 @@ extension CLIJourneyTests {
 
         // The old certificate no longer works; packets sealed to the old key still open; new ones are sealed to the new key.
         expect(try isr(["inbox"], home: "bob-old"), exit: 1, "not enrolled with this certificate")
+        expect(try isr(["status", "--resend-needed"], home: "alice"), exit: 0, "Every recipient of what you sent can open it.")
         expect(try isr(["read", unread], home: "bob"), exit: 0, "Attendance 62% this term")
         expect(try isr(["read", before], home: "bob"), exit: 0, "Attendance 62% this term")
         let after = try #require(try json(try isr(["send"] + share, home: "alice"))["id"] as? String)
