@@ -107,6 +107,10 @@ extension SQLiteRelayStore {
             case .rekey, .enrol:
                 guard active.contains(invitation.device) else { throw StoreError(.notFound, "\(invitation.member) has no active device `\(invitation.device)`") }
             }
+            guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM invitations WHERE member = ? AND device = ? AND state = 'approved'"),
+                                    arguments: [invitation.member.rawValue, invitation.device]) == nil else {
+                throw StoreError(.alreadyExists, "new keys for `\(invitation.device)` were approved but not yet installed; finish that first (`isr rekey` or `isr device add` on that device)")
+            }
             try db.cachedStatement(sql: "UPDATE invitations SET state = 'withdrawn' WHERE member = ? AND device = ? AND state IN ('open', 'submitted')")
                 .execute(arguments: [invitation.member.rawValue, invitation.device])
             try db.cachedStatement(sql: """

@@ -121,4 +121,36 @@ import Testing
         #expect(throws: CryptoError.self) { try AtomicFile.write([1], to: dir + "/no/such/dir/file") }
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir) == ["record"])
     }
+
+    @Test func aReKeyedIdentityKeepsItsEarlierEncryptionKeysUnderTheSamePassphrase() throws {
+        let tls = SecretBytes(count: 32) { $0.initializeMemory(as: UInt8.self, repeating: 9) }
+        let first = PractitionerKeys(signing: .generate(), encryption: .generate(), tlsKey: tls)
+        let second = try first.rekeyed(tlsKey: tls)
+        let third = try second.rekeyed(tlsKey: nil)
+        #expect(third.previousEncryption.map(\.publicKey) == [second.encryption.publicKey, first.encryption.publicKey])
+        #expect(third.signing.publicKey != second.signing.publicKey && second.signing.publicKey != first.signing.publicKey)
+        let file = try IdentityFile.seal(identity: "bob@devon-csc", keys: third, passphrase: passphrase, kdf: .interactive())
+        let loaded = try IdentityFile(encoded: file.encoded())
+        #expect(loaded.previousEncryptionPublicKeys == [second.encryption.publicKey, first.encryption.publicKey] && loaded.secretByteCount == 64 + 64)
+        let unlocked = try loaded.unlock(passphrase: passphrase)
+        // What was sealed to the first key still opens; the secret layout round-trips as the unlock agent hands it over.
+        let sealed = first.encryption.publicKey.seal(SecretBytes(utf8: "for the old key"))
+        #expect(try unlocked.open(sealed).withUnsafeBytes { Array($0) } == Array("for the old key".utf8))
+        let again = try PractitionerKeys(secretBytes: unlocked.secretBytes(), previousCount: 2)
+        #expect(again.previousEncryption.map(\.publicKey) == unlocked.previousEncryption.map(\.publicKey) && again.tlsKey == nil)
+        #expect(throws: CryptoError.self) { try PractitionerKeys(secretBytes: unlocked.secretBytes(), previousCount: 3) }
+        // An older identity file (no previous keys) reads unchanged, and the list of previous keys is authenticated.
+        #expect(try IdentityFile.seal(identity: "x@y", keys: first, passphrase: passphrase, kdf: .interactive()).encoded().count > 0)
+        var document = try #require(try JSONSerialization.jsonObject(with: Data(file.encoded())) as? [String: Any])
+        var previous = try #require(document["previous_encryption_public_keys"] as? [String])
+        previous.swapAt(0, 1)
+        document["previous_encryption_public_keys"] = previous
+        let swapped = try IdentityFile(encoded: Array(try JSONSerialization.data(withJSONObject: document)))
+        #expect(throws: CryptoError.self) { try swapped.unlock(passphrase: passphrase) }
+        // One key dropped from the list: the secrets' length then reads as a TLS key, and unlocking fails all the same.
+        document["previous_encryption_public_keys"] = Array(previous.prefix(1))
+        #expect(throws: CryptoError.self) { try IdentityFile(encoded: Array(try JSONSerialization.data(withJSONObject: document))).unlock(passphrase: passphrase) }
+        document["previous_encryption_public_keys"] = []
+        #expect(throws: CryptoError.self) { try IdentityFile(encoded: Array(try JSONSerialization.data(withJSONObject: document))) }
+    }
 }

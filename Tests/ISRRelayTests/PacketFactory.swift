@@ -39,7 +39,8 @@ extension RelayEndpoint {
     func build(_ kind: PacketKind, from sender: Person, to recipients: [MemberID], purpose: String = "child-in-need", basis: String? = "public-task",
                consent: ConsentStatus? = nil, urgency: Urgency = .routine, body: PacketBody? = nil, inReplyTo: PacketID? = nil,
                relatesTo: PacketID? = nil, id: PacketID = .random(),
-               keys known: [MemberID: [MemberID: EncryptionPublicKey]]? = nil) async throws -> SealedPacket {
+               keys known: [MemberID: [MemberID: EncryptionPublicKey]]? = nil,
+               deviceKeys: [MemberID: [MemberID: [EncryptionPublicKey]]]? = nil) async throws -> SealedPacket {
         let body = body ?? Self.body(for: kind, purpose: purpose)
         let header = PacketHeader(
             id: id, kind: kind, sender: sender.id, recipients: recipients, purpose: purpose,
@@ -55,6 +56,9 @@ extension RelayEndpoint {
         var countersigners: [MemberID: EncryptionPublicKey] = [:]
         if policy.purposes[purpose]?.countersign == true, kind.disclosesInformation, Lifecycle.isOriginal(kind, answering: inReplyTo) {
             countersigners = try await self.countersigners(of: sender)
+        }
+        if let deviceKeys {
+            return try PacketSealer.seal(header: header, body: body, deviceKeys: deviceKeys, countersignerKeys: countersigners.mapValues { [$0] }, signer: sender.keys.signing)
         }
         return try PacketSealer.seal(header: header, body: body, keys: keys, countersigners: countersigners, signer: sender.keys.signing)
     }
