@@ -51,16 +51,11 @@ struct DeviceAdd: AsyncParsableCommand {
     @Option(help: "The code `isr device invite` printed.") var code: String
     @Option(help: "The relay's URL (first run).") var relay: String?
     @Option(help: "The deployment CA certificate (PEM) from your other device (first run).") var ca: String?
-    @Flag(help: "Wait for an admin's approval (polling every 2 seconds).") var wait = false
-    @Option(help: "With --wait: give up after this many seconds (1–3600).") var timeout = 600
+    @OptionGroup var approval: ApprovalWait
     @OptionGroup var global: GlobalOptions
 
-    func validate() throws {
-        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout is 1–3600 seconds") }
-    }
-
     func run() async throws {
-        try await Enrol.enrolWithCode(code, relay: relay, ca: ca, wait: wait, timeout: timeout, global: global, command: "isr device add --code")
+        try await Enrol.enrolWithCode(code, relay: relay, ca: ca, approval: approval, global: global, command: "isr device add --code")
     }
 }
 

@@ -24,13 +24,11 @@ struct Enrol: AsyncParsableCommand {
     @Option(help: "The invitation code your admin gave you, ISR-XXXXX-….") var code: String?
     @Option(help: "The relay's URL, e.g. https://relay.example:8443 (first run with --code).") var relay: String?
     @Option(help: "The deployment CA certificate (PEM) your admin gave you (first run with --code).") var ca: String?
-    @Flag(help: "Wait for the admin's approval (polling every 2 seconds) instead of returning at once.") var wait = false
-    @Option(help: "With --wait: give up after this many seconds (1–3600).") var timeout = 600
+    @OptionGroup var approval: ApprovalWait
     @OptionGroup var global: GlobalOptions
 
     func validate() throws {
         guard (file == nil) != (code == nil) else { throw ValidationError("give either an enrolment file or --code CODE") }
-        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout is 1–3600 seconds") }
     }
 
     struct Result: Encodable {
@@ -41,7 +39,7 @@ struct Enrol: AsyncParsableCommand {
 
     func run() async throws {
         if let code {
-            try await Self.enrolWithCode(code, relay: relay, ca: ca, wait: wait, timeout: timeout, global: global, command: "isr enrol --code")
+            try await Self.enrolWithCode(code, relay: relay, ca: ca, approval: approval, global: global, command: "isr enrol --code")
         } else if let file {
             try enrolFromFile(file)
         }
@@ -56,7 +54,7 @@ struct Enrol: AsyncParsableCommand {
 
     /// Enrols this home with a code: an admin's invitation, or (`command` is `isr device add`) a code for another device
     /// of a member, made on one of their devices.
-    static func enrolWithCode(_ text: String, relay: String?, ca: String?, wait: Bool, timeout: Int, global: GlobalOptions, command: String) async throws {
+    static func enrolWithCode(_ text: String, relay: String?, ca: String?, approval: ApprovalWait, global: GlobalOptions, command: String) async throws {
         let forDevice = command.hasPrefix("isr device")
         let code: InvitationCode
         do { code = try InvitationCode(parsing: text) } catch { throw ClientError(.usage, error.message) }
@@ -98,9 +96,8 @@ struct Enrol: AsyncParsableCommand {
             try ClientDocuments.write(made, to: home.pendingRequestPath)
             request = made
         }
-        let deadline = Date().addingTimeInterval(TimeInterval(timeout))
         let progress = try await using(try RelayClient(relayUrl: relayUrl, caPEM: caPEM)) { client in
-            var progress: EnrolmentProgress
+            let progress: EnrolmentProgress
             do {
                 progress = try await InvitationEnrolment.submit(code, request: request, client: client)
             } catch where madeHere {
@@ -108,14 +105,7 @@ struct Enrol: AsyncParsableCommand {
                 home.removeNewIdentity()
                 throw error
             }
-            if wait, progress.enrolment == nil {
-                Terminal.note("waiting for your admin's approval; when they call, read them your fingerprint: \(progress.fingerprint)")
-            }
-            while wait, progress.enrolment == nil, Date() < deadline {
-                try await Task.sleep(for: .seconds(2))
-                progress = try await InvitationEnrolment.submit(code, request: request, client: client)
-            }
-            return progress
+            return try await approval.poll(progress) { try await InvitationEnrolment.submit(code, request: request, client: client) }
         }
         guard let issued = progress.enrolment else {
             Terminal.emit(Progress(member: progress.member, state: progress.state, fingerprint: progress.fingerprint, admin: nil), json: global.json, human: """
@@ -123,7 +113,7 @@ struct Enrol: AsyncParsableCommand {
                   \(progress.fingerprint)
                 Then run `\(command) …` again (or with --wait) to install your certificate.
                 """)
-            if wait { throw ClientError(.network, "no approval within \(timeout) seconds; run the command again later") }
+            if approval.wait { throw ClientError(.network, "no approval within \(approval.timeout) seconds; run the command again later") }
             return
         }
         let (admin, adminKey) = try InvitationEnrolment.install(issued, code: code, request: request, home: home)

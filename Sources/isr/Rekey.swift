@@ -13,13 +13,8 @@ struct Rekey: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Replace this device's keys (same member id); an admin approves the new fingerprint.",
         discussion: "Packets sealed to your old keys stay readable: the old encryption keys are kept, encrypted, in your identity file.")
-    @Flag(help: "Wait for an admin's approval (polling every 2 seconds).") var wait = false
-    @Option(help: "With --wait: give up after this many seconds (1–3600).") var timeout = 600
+    @OptionGroup var approval: ApprovalWait
     @OptionGroup var global: GlobalOptions
-
-    func validate() throws {
-        guard (1...3600).contains(timeout) else { throw ValidationError("--timeout is 1–3600 seconds") }
-    }
 
     struct Result: Encodable {
         let member: String
@@ -54,16 +49,10 @@ struct Rekey: AsyncParsableCommand {
             guard let started = try KeyChange.pendingRekey(home) else { throw ClientError(.local, "the re-key request was not saved in \(home.path)") }
             pending = started
         }
-        if wait, progress.enrolment == nil {
-            Terminal.note("waiting for an admin's approval; read them your new fingerprint: \(progress.fingerprint)")
-            let deadline = Date().addingTimeInterval(TimeInterval(timeout))
+        if approval.wait, progress.enrolment == nil {
+            let asked = progress
             progress = try await using(try RelayClient(relayUrl: config.relayUrl, caPEM: try home.text(home.caPath, missing: "no CA in \(home.path)"))) { client in
-                var current = progress
-                while current.enrolment == nil, Date() < deadline {
-                    try await Task.sleep(for: .seconds(2))
-                    current = try await KeyChange.progress(pending, client: client)
-                }
-                return current
+                try await approval.poll(asked) { try await KeyChange.progress(pending, client: client) }
             }
         }
         guard let issued = progress.enrolment else {
@@ -73,7 +62,7 @@ struct Rekey: AsyncParsableCommand {
                   \(progress.fingerprint)
                 Then run `isr rekey` again (or with --wait) to install them.
                 """)
-            if wait { throw ClientError(.network, "no approval within \(timeout) seconds; run `isr rekey` again later") }
+            if approval.wait { throw ClientError(.network, "no approval within \(approval.timeout) seconds; run `isr rekey` again later") }
             return
         }
         try KeyChange.installRekey(issued, pending: pending, home: home)

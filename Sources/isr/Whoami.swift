@@ -19,6 +19,9 @@ struct Whoami: AsyncParsableCommand {
         let encryptionKeyFingerprint: String
         let enrolled: Bool
         let admin: String?
+        let device: String
+        /// Encryption keys kept from before `isr rekey`, so packets sealed to them stay readable.
+        let previousKeys: Int
     }
 
     func run() async throws {
@@ -32,11 +35,12 @@ struct Whoami: AsyncParsableCommand {
         let fingerprint = MemberFingerprint(member: member, signingKey: identity.signingPublicKey, encryptionKey: identity.encryptionPublicKey)
         let result = Result(member: config.member, displayName: config.displayName, relay: config.relayUrl, fingerprint: fingerprint.description,
                             signingKeyFingerprint: identity.signingPublicKey.fingerprint, encryptionKeyFingerprint: identity.encryptionPublicKey.fingerprint,
-                            enrolled: enrolled, admin: config.adminId)
+                            enrolled: enrolled, admin: config.adminId, device: config.deviceName, previousKeys: identity.previousEncryptionPublicKeys.count)
         Terminal.emit(result, json: global.json, human: """
             \(config.member) (\(config.displayName))
               relay:        \(config.relayUrl)
               fingerprint:  \(result.fingerprint)
+              device:       \(config.deviceName)\(result.previousKeys > 0 ? " (keeps \(result.previousKeys) earlier key\(result.previousKeys == 1 ? "" : "s") from re-keying)" : "")
               enrolled:     \(enrolled ? "yes, admin \(config.adminId ?? "?") pinned" : "no — run `isr enrol FILE`")
             """)
     }

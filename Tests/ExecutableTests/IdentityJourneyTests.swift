@@ -87,7 +87,7 @@ extension CLIJourneyTests {
         let listed = try #require(try JSONSerialization.jsonObject(with: Data(pending.stdout.utf8)) as? [[String: Any]])
         #expect(Dictionary(uniqueKeysWithValues: listed.map { ($0["member"] as? String ?? "", $0["fingerprint"] as? String ?? "") })
                 == Dictionary(uniqueKeysWithValues: zip(people, fingerprints.map(\.1))))
-        expect(try isr(["admin", "member", "approve", "--all"], home: "admin"), exit: 0, "Approved teacher0@school-a (fingerprint \(fingerprints[people.firstIndex(of: "teacher0@school-a") ?? 0].1))")
+        expect(try isr(["admin", "member", "approve", "--all"], home: "admin"), exit: 0, "Approved teacher0@school-a: enrolment (fingerprint \(fingerprints[people.firstIndex(of: "teacher0@school-a") ?? 0].1))")
         let installed = try parallel(people.count) { index in try isr(["enrol", "--code", codes[people[index]] ?? ""], home: people[index]).status }
         #expect(installed.allSatisfy { $0 == 0 })
         expect(try isr(["admin", "member", "list", "--agency", "school-a"], home: "admin"), exit: 0, "Smith, Jo")
