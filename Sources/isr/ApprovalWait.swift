@@ -14,7 +14,7 @@ struct ApprovalWait: ParsableArguments {
     /// With --wait, asks `again` every 2 seconds until the request is approved or the timeout passes; else `first`.
     func poll(_ first: EnrolmentProgress, again: () async throws -> EnrolmentProgress) async throws -> EnrolmentProgress {
         guard wait, first.enrolment == nil else { return first }
-        Terminal.note("waiting for an admin's approval; when they call, read them the fingerprint: \(first.fingerprint)")
+        Terminal.note("waiting for an admin's approval; when they call, read them your fingerprint: \(first.fingerprint)")
         let deadline = Date().addingTimeInterval(TimeInterval(timeout))
         var progress = first
         while progress.enrolment == nil, Date() < deadline {
