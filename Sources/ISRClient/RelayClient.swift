@@ -81,6 +81,39 @@ public final class RelayClient: Sendable {
         try await send(path, method: .POST, body: bytes, contentType: "application/octet-stream", headers: headers)
     }
 
+    /// Streams the server-sent events of `path` (resuming after `lastEventID`) to `handle` until it returns false, the
+    /// relay ends the stream, or `deadline` passes; returns the last event id seen, for the next connection.
+    public func events(_ path: String, lastEventID: String?, until deadline: ContinuousClock.Instant,
+                       handle: (ServerSentEvents.Event) async throws -> Bool) async throws -> String? {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.headers.add(name: "Accept", value: "text/event-stream")
+        if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
+        var parser = ServerSentEvents(lastEventID: lastEventID)
+        let response: HTTPClientResponse
+        do {
+            response = try await http.execute(request, deadline: .now() + .seconds(Int64(max(1, (deadline - .now).components.seconds))))
+        } catch {
+            throw ClientError(.network, "cannot reach the relay at \(baseURL) (\(Self.describe(error))); check that it is running and that your certificate is from its deployment")
+        }
+        guard response.status.code == 200 else {
+            let body = Array(buffer: (try? await response.body.collect(upTo: 64 * 1024)) ?? ByteBuffer())
+            throw ClientError(.refused, Self.problemText(status: Int(response.status.code), body: body))
+        }
+        do {
+            for try await buffer in response.body {
+                for event in try parser.feed(buffer.readableBytesView) {
+                    guard try await handle(event) else { return parser.lastEventID }
+                }
+                if ContinuousClock.now >= deadline { break }
+            }
+        } catch let error as ClientError {
+            throw error
+        } catch {
+            // The stream was cut (a deadline, the relay restarting): the caller reconnects from the last id.
+        }
+        return parser.lastEventID
+    }
+
     /// Sends one request; 2xx is returned, a problem document becomes `refused`, no connection `network`.
     func send(_ path: String, method: HTTPMethod, body: [UInt8]?, contentType: String?, headers: [(String, String)] = []) async throws(ClientError) -> Reply {
         var request = HTTPClientRequest(url: baseURL + path)

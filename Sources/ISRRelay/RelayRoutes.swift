@@ -95,6 +95,9 @@ public enum RelayRoutes {
             let body = try await request.decode(as: RenewalRequest.self, context: context)
             return try await service.renewCertificate(body, presented: context.peerCertificate, by: try context.requireMember())
         }
+        v1.get("events") { request, context in
+            try await EventStream.response(service, for: try context.requireMember(), lastEventID: request.headers.first { $0.name.canonicalName == "last-event-id" }?.value)
+        }
         v1.post("devices/invitations") { request, context in
             let body = try await request.decode(as: KeyRequestBody.self, context: context)
             return EditedResponse(status: .created, response: try await service.requestKeys(body, by: try context.requireMember()))

@@ -23,6 +23,12 @@ enum Terminal {
         }
     }
 
+    /// One line of a stream (`isr watch`), flushed at once so a pipe reader sees it as it happens.
+    static func line(_ value: some Encodable, json: Bool, human: @autoclosure () -> String) {
+        emit(value, json: json, human: human())
+        fflush(nil)  // every output stream; naming stdout is not concurrency-safe in Swift 6
+    }
+
     /// A progress line on stderr, so that stdout stays the command's result.
     static func note(_ text: String) {
         FileHandle.standardError.write(Data(("isr: " + text + "\n").utf8))
