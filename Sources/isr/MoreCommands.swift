@@ -94,30 +94,19 @@ struct Countersign: AsyncParsableCommand {
     func run() async throws {
         let packet = try packetID(id)
         let status = try await withSession(global) { session in
-            let header = try await session.verifiedHeader(of: packet)
-            guard header.sender != session.me else {
-                throw ClientError(.refused, "a countersignature must come from a second person: a dsl or manager of \(session.me.agency), not the sender")
-            }
-            // Open it first: a countersignature backs content the countersigner has read (and the relay checks the fetch).
-            let opened = try await session.open(packet)
+            let opened = try await session.openHeld(packet)
             if !global.json {
                 print("\(opened.header.kind.rawValue) from \(opened.header.sender) to \(opened.header.recipients.map(\.rawValue).joined(separator: ", ")) for \(opened.header.purpose)")
                 print("  \(opened.body.statement)")
                 for (index, item) in opened.body.items.enumerated() { print("  \(index + 1). [\(item.tag.rawValue.uppercased())] \(item.text)  — \(item.source), \(item.refersTo)") }
             }
-            if let reason {
-                let signature = Countersignature.signReturn(packet: opened.sealed.bytes, id: packet, countersigner: session.me, reason: reason, key: session.keys.signing)
-                return try await session.client.post("/v1/packets/\(packet.hex)/return",
-                                                     json: ReturnBody(signature: Data(signature).base64EncodedString(), reason: reason)).decode(PacketStatus.self)
-            }
+            if let reason { return try await session.returnToSender(opened, reason: reason) }
             if !yes {
                 guard isatty(STDIN_FILENO) == 1 else { throw ClientError(.usage, "countersign with --yes (there is no terminal to ask on)") }
                 print("Release it to its recipients? [y/N] ", terminator: "")
                 guard readLine()?.lowercased().hasPrefix("y") == true else { throw ClientError(.refused, "not countersigned") }
             }
-            let signature = Countersignature.sign(packet: opened.sealed.bytes, id: packet, countersigner: session.me, key: session.keys.signing)
-            return try await session.client.post("/v1/packets/\(packet.hex)/countersign", json: SignatureBody(signature: Data(signature).base64EncodedString()))
-                .decode(PacketStatus.self)
+            return try await session.countersign(opened)
         }
         let human = returnIt ? "Returned \(status.id) to \(status.sender) with your reasons; it will not reach its recipients."
             : "Countersigned \(status.id); it is now \(status.state) and on its way to \(status.addresses.joined(separator: ", "))."

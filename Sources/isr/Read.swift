@@ -41,33 +41,14 @@ struct Read: AsyncParsableCommand {
     func run() async throws {
         let packet = try packetID(id)
         let result = try await withSession(global) { session in
-            let opened = try await session.open(packet)
-            // A body that does not match its header, or breaks the policy, is shown but flagged.
-            let warnings = (try? await session.policy()).map { $0.checkBody(opened.body, header: opened.header).map(\.message) } ?? []
-            var state = "read"
-            var countersigner = false
-            if opened.header.sender != session.me {
-                let signature = DeliveryReceipt.sign(packet: opened.sealed.bytes, id: packet, recipient: session.me, key: session.keys.signing)
-                let status: PacketStatus
-                do {
-                    status = try await session.client.post("/v1/packets/\(packet.hex)/receipt", json: SignatureBody(signature: Data(signature).base64EncodedString()))
-                        .decode(PacketStatus.self)
-                } catch let error as ClientError where error.code == .refused && error.message.contains("already posted a receipt") {
-                    status = try await session.status(packet)
-                }
-                // Where *your* copy stands: your address's state, or, holding it to countersign, that it waits for you.
-                let mine = status.deliveries.first { $0.member == session.me.rawValue }
-                countersigner = mine?.countersigner == true
-                // A countersigner's copy waits for them only until someone countersigned or returned it.
-                state = countersigner ? (status.countersignedAt == nil ? Lifecycle.awaitingCountersignature : status.state)
-                    : status.recipients.first { $0.member == mine?.via }?.state ?? status.state
-            }
-            let h = opened.header, b = opened.body
-            return Result(id: packet.hex, kind: h.kind.rawValue, state: state, sender: h.sender.rawValue, purpose: h.purpose, lawfulBasis: h.lawfulBasis,
+            let read = try await session.read(packet)
+            let h = read.opened.header, b = read.opened.body
+            return Result(id: packet.hex, kind: h.kind.rawValue, state: read.state, sender: h.sender.rawValue, purpose: h.purpose, lawfulBasis: h.lawfulBasis,
                           consent: h.consent.rawValue, statement: b.statement,
                           items: b.items.map { Result.Item(tag: $0.tag.rawValue, text: $0.text, source: $0.source, refersTo: $0.refersTo) },
                           fields: Dictionary(uniqueKeysWithValues: b.fields.map { ($0.name, $0.value) }), consentDetail: b.consentDetail,
-                          subjectInformed: b.subjectInformed, informedReason: b.informedReason, ask: b.ask, concern: b.concern?.rawValue, warnings: warnings, countersign: countersigner)
+                          subjectInformed: b.subjectInformed, informedReason: b.informedReason, ask: b.ask, concern: b.concern?.rawValue, warnings: read.warnings,
+                          countersign: read.countersigner)
         }
         var lines = ["\(result.kind) \(result.id) from \(result.sender) — verified; \(result.state)",
                      "purpose: \(result.purpose)\(result.lawfulBasis.map { ", lawful basis: \($0)" } ?? ""), consent: \(result.consent)",

@@ -5,22 +5,15 @@ import ISRLifecycle
 import ISRPacket
 import ISRRelayAPI
 
-/// Sends a packet that answers `original` under its purpose, to `to`: the caller derives `to` from the verified packet
-/// (never from the relay's status answer).
-func sendReply(_ session: Session, to original: PacketID, kind: PacketKind, recipients to: [MemberID], purpose: String, body: PacketBody) async throws -> SentResult {
-    let draft = Session.Draft(kind: kind, to: to, purpose: purpose, basis: nil, consent: .notApplicable, body: body, inReplyTo: original)
-    let receipt = try await session.send(try await session.prepare(draft))
-    return SentResult(id: receipt.id, state: receipt.state, kind: kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
+/// What the CLI prints for a sent reply.
+func sentResult(_ receipt: AcceptReceipt, kind: PacketKind) -> SentResult {
+    SentResult(id: receipt.id, state: receipt.state, kind: kind.rawValue, leafIndex: receipt.leafIndex, deadline: receipt.deadline)
 }
 
 /// Replies that go back to the original's sender (a read-back, a decline), built from the verified original.
 func replyToSender(_ global: GlobalOptions, to id: String, kind: PacketKind, body: PacketBody) async throws -> SentResult {
     let original = try packetID(id)
-    return try await withSession(global) { session in
-        let header = try await session.verifiedHeader(of: original)
-        guard header.sender != session.me else { throw ClientError(.refused, "you sent packet \(original); a `\(kind.rawValue)` comes from its recipients") }
-        return try await sendReply(session, to: original, kind: kind, recipients: [header.sender], purpose: header.purpose, body: body)
-    }
+    return try await withSession(global) { session in sentResult(try await session.replyToSender(original, kind: kind, body: body), kind: kind) }
 }
 
 /// `isr ack ID --understood T --concern LEVEL`: the read-back, in your own words, sealed to the sender.
@@ -52,39 +45,8 @@ struct Decline: AsyncParsableCommand {
 
 extension ConcernLevel: ExpressibleByArgument {}
 
-/// A read-back waiting for the sender: opened and verified, beside what was sent.
-struct WaitingReadBack {
-    let address: String
-    let reader: MemberID
-    let readBack: OpenedPacket
-}
-
-/// The read-backs of `original` waiting for you (optionally only `recipient`'s), each fetched, verified and decrypted:
-/// the reader's own signed words, checked to answer `original`.
-func waitingReadBacks(_ session: Session, of original: PacketID, recipient: MemberID?) async throws -> (PacketHeader, [WaitingReadBack]) {
-    let header = try await session.verifiedHeader(of: original)
-    guard header.sender == session.me else { throw ClientError(.refused, "only the sender of \(original) confirms its read-backs or asks for clarification") }
-    let status = try await session.status(original)
-    var waiting: [WaitingReadBack] = []
-    for entry in status.recipients where entry.state == RecipientState.acknowledged.rawValue {
-        guard let answer = entry.answer, let readerText = entry.answeredBy, let reader = try? MemberID(readerText) else { continue }
-        if let recipient, recipient != reader { continue }
-        let readBack = try await session.open(try packetID(answer))
-        guard readBack.header.kind == .readback, readBack.header.inReplyTo == original, readBack.header.sender == reader else {
-            throw ClientError(.verification, "the relay pointed at packet \(answer) as \(reader)'s read-back of \(original), but it is not: do not confirm, and tell your admin")
-        }
-        waiting.append(WaitingReadBack(address: entry.member, reader: reader, readBack: readBack))
-    }
-    guard !waiting.isEmpty else {
-        let states = status.recipients.map { "\($0.member): \($0.state)" }.joined(separator: ", ")
-        throw ClientError(.refused, recipient.map { "no read-back from \($0) is waiting for you on \(original) (\(states))" }
-                          ?? "no read-back is waiting for you on \(original) (\(states))")
-    }
-    return (header, waiting)
-}
-
 /// What was sent beside what the recipient understood, for the sender to compare.
-func comparison(sent: PacketBody?, _ waiting: WaitingReadBack) -> String {
+func comparison(sent: PacketBody?, _ waiting: Session.WaitingReadBack) -> String {
     var lines = ["\(waiting.reader) (for \(waiting.address)) read back:"]
     lines.append("  understood: \(waiting.readBack.body.statement)")
     lines.append("  concern:    \(waiting.readBack.body.concern?.rawValue ?? "not stated")")
@@ -113,7 +75,7 @@ struct Confirm: AsyncParsableCommand {
         let original = try packetID(id)
         let only = try recipient.map { text throws(ClientError) in try memberIDs(text)[0] }
         let results = try await withSession(global) { session in
-            let (header, waiting) = try await waitingReadBacks(session, of: original, recipient: only)
+            let (header, waiting) = try await session.waitingReadBacks(of: original, recipient: only)
             let sent = session.sentBody(of: original)
             var results: [SentResult] = []
             for entry in waiting {
@@ -126,8 +88,8 @@ struct Confirm: AsyncParsableCommand {
                         continue
                     }
                 }
-                results.append(try await sendReply(session, to: original, kind: .confirm, recipients: [entry.reader], purpose: header.purpose,
-                                                   body: PacketBody(statement: note ?? "")))
+                results.append(sentResult(try await session.reply(to: original, kind: .confirm, recipients: [entry.reader], purpose: header.purpose,
+                                                                   body: PacketBody(statement: note ?? "")), kind: .confirm))
             }
             return results
         }
@@ -147,11 +109,7 @@ struct Clarify: AsyncParsableCommand {
         let original = try packetID(id)
         let only = try recipient.map { text throws(ClientError) in try memberIDs(text)[0] }
         let result = try await withSession(global) { session in
-            let (header, waiting) = try await waitingReadBacks(session, of: original, recipient: only)
-            guard waiting.count == 1, let entry = waiting.first else {
-                throw ClientError(.usage, "several read-backs are waiting (\(waiting.map(\.reader.rawValue).joined(separator: ", "))): name one with --recipient")
-            }
-            return try await sendReply(session, to: original, kind: .clarify, recipients: [entry.reader], purpose: header.purpose, body: PacketBody(statement: note))
+            sentResult(try await session.clarify(original, reader: only, note: note), kind: .clarify)
         }
         Terminal.emit(result, json: global.json, human: "Clarification \(result.id) sent; a new read-back is due.")
     }

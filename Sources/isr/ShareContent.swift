@@ -23,49 +23,34 @@ struct ShareContent: ParsableArguments {
     @Option(help: "routine, priority or urgent.") var urgency = "routine"
     @Option(help: "What you ask the recipient to do.") var ask: String?
 
-    /// The body, consent and urgency; everything missing (including `alsoMissing`) is listed in one usage error.
-    /// `consentOptional`: an anonymous consultation identifies no one, so it records no consent position.
-    func body(missing alsoMissing: [String], consentOptional: Bool = false) throws(ClientError) -> (PacketBody, ConsentStatus, Urgency) {
-        var missing = alsoMissing
-        if consent == nil && !consentOptional { missing.append("--consent given|refused|not-sought (is there consent, or a reason to share without it?)") }
-        if statement == nil { missing.append("--statement (why does this recipient need it?)") }
-        if facts.isEmpty && opinions.isEmpty && reported.isEmpty { missing.append("--fact/--opinion/--reported (what is shared, and is it fact or opinion?)") }
-        if (!facts.isEmpty || !opinions.isEmpty || !reported.isEmpty) && source == nil { missing.append("--source (who saw, judged or reported it?)") }
-        if !consentOptional, let consent, ["refused", "not-sought"].contains(consent), consentReason == nil {
-            missing.append("--consent-reason (consent was \(consent): why is it right to share without it?)")
-        }
-        guard missing.isEmpty else { throw ClientError(.usage, "missing: " + missing.joined(separator: "; ")) }
-        let consentStatus: ConsentStatus
-        if let consent {
-            guard let parsed = ConsentStatus(rawValue: consent), parsed != .notApplicable else { throw ClientError(.usage, "--consent is given, refused or not-sought") }
-            consentStatus = parsed
-        } else {
-            consentStatus = .notApplicable
-        }
-        guard let urgencyLevel = Urgency(rawValue: urgency) else { throw ClientError(.usage, "--urgency is routine, priority or urgent") }
-        var informedFlag: Bool?
-        if let informed {
-            guard ["yes", "no"].contains(informed) else { throw ClientError(.usage, "--informed is yes or no") }
-            informedFlag = informed == "yes"
-        }
-        let refersTo = date ?? {
-            let formatter = DateFormatter()
-            formatter.dateFormat = "yyyy-MM-dd"
-            return formatter.string(from: Date())
-        }()
-        let itemSource = source ?? ""
-        let items = facts.map { BodyItem(tag: .fact, text: $0, source: itemSource, refersTo: refersTo) }
-            + opinions.map { BodyItem(tag: .opinion, text: $0, source: itemSource, refersTo: refersTo) }
-            + reported.map { BodyItem(tag: .reported, text: $0, source: itemSource, refersTo: refersTo) }
-        var subjectFields: [SubjectField] = []
+    /// The answers these flags give.
+    func answers() throws(ClientError) -> ShareAnswers {
+        var answers = ShareAnswers()
+        (answers.basis, answers.condition, answers.consent, answers.consentReason) = (basis, condition, consent, consentReason)
+        (answers.informed, answers.informedReason, answers.statement) = (informed, informedReason, statement)
+        (answers.facts, answers.opinions, answers.reported, answers.source, answers.date) = (facts, opinions, reported, source, date)
+        (answers.subjectRef, answers.urgency, answers.ask) = (subjectRef, urgency, ask)
         for field in fields {
             let parts = field.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, !parts[0].isEmpty else { throw ClientError(.usage, "--field is NAME=VALUE, e.g. --field date_of_birth=2015-03-12") }
-            subjectFields.append(SubjectField(name: parts[0], value: parts[1]))
+            answers.fields.append(SubjectField(name: parts[0], value: parts[1]))
         }
-        let body = PacketBody(statement: statement ?? "", items: items, fields: subjectFields, consentDetail: consentReason, subjectInformed: informedFlag,
-                              informedReason: informedReason, ask: ask)
-        do { try body.validate() } catch { throw ClientError(.usage, error.message) }
-        return (body, consentStatus, urgencyLevel)
+        return answers
+    }
+
+    /// The body, consent and urgency; everything missing (including `alsoMissing`) is listed in one usage error.
+    /// `consentOptional`: an anonymous consultation identifies no one, so it records no consent position.
+    func body(missing alsoMissing: [String], consentOptional: Bool = false) throws(ClientError) -> (PacketBody, ConsentStatus, Urgency) {
+        let answers = try answers()
+        let flags: [ShareAnswers.Question: String] = [
+            .consent: "--consent given|refused|not-sought (is there consent, or a reason to share without it?)",
+            .consentReason: "--consent-reason (consent was \(consent ?? ""): why is it right to share without it?)",
+            .statement: "--statement (why does this recipient need it?)",
+            .items: "--fact/--opinion/--reported (what is shared, and is it fact or opinion?)",
+            .source: "--source (who saw, judged or reported it?)",
+        ]
+        let missing = alsoMissing + answers.missing(consentOptional: consentOptional).compactMap { flags[$0] }
+        guard missing.isEmpty else { throw ClientError(.usage, "missing: " + missing.joined(separator: "; ")) }
+        return try answers.body(consentOptional: consentOptional)
     }
 }
