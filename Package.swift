@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "ISRRelay", targets: ["ISRRelay"]),
         .library(name: "ISRClient", targets: ["ISRClient"]),
         .library(name: "ISRRelayAPI", targets: ["ISRRelayAPI"]),
+        .library(name: "ISRWeb", targets: ["ISRWeb"]),
     ],
     dependencies: [
         // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
@@ -44,6 +45,8 @@ let package = Package(
         // The CLI: argument parsing, and an HTTPS client that presents the practitioner's certificate.
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // isr ui: server-rendered HTML templates (logic-less, HTML-escaped by default) for the practitioners' web app.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         // isr-bench: latency percentiles without storing every sample (HdrHistogram).
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -119,11 +122,25 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
             ]
         ),
+        // The practitioners' web app (`isr ui`): a loopback-only Hummingbird server over the same ISRClient session.
+        .target(
+            name: "ISRWeb",
+            dependencies: [
+                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Templates"), .copy("Static")]
+        ),
         .executableTarget(
             name: "isr",
             dependencies: [
-                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
+                "ISRClient", "ISRWeb", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]
@@ -175,6 +192,10 @@ let package = Package(
             dependencies: ["ISRPKI", "ISRPacket", "ISRCrypto", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
+        .testTarget(
+            name: "ISRWebTests",
+            dependencies: ["ISRWeb", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird")]
+        ),
         // Runs the real executables; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket"]),
     ]

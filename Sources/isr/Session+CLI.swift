@@ -63,14 +63,6 @@ func listedItems<Item>(_ page: (items: [Item], more: String?), what: String) -> 
     return page.items
 }
 
-/// Human times for tables (local time zone).
-func timeText(_ milliseconds: Int64?) -> String {
-    guard let milliseconds else { return "-" }
-    let formatter = DateFormatter()
-    formatter.dateFormat = "yyyy-MM-dd HH:mm"
-    return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
-}
-
 /// What the sender is told once the relay accepted a packet.
 struct SentResult: Encodable {
     let id: String

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders pages: each page's Mustache template (values HTML-escaped unless a template asks otherwise), inside the
+/// shared layout with the navigation, the page title and the session's CSRF token for every form.
+struct WebRenderer: Sendable {
+    let library: MustacheLibrary
+    let csrf: String
+    let member: String
+    let senior: Bool
+    let admin: Bool
+
+    static func load(csrf: String, member: String, senior: Bool, admin: Bool) async throws -> WebRenderer {
+        guard let directory = Bundle.module.resourcePath.map({ $0 + "/Templates" }) else { throw WebError("the web app's templates are missing from this build") }
+        return WebRenderer(library: try await MustacheLibrary(directory: directory), csrf: csrf, member: member, senior: senior, admin: admin)
+    }
+
+    /// The page `template` with `values`, in the layout.
+    func page(_ template: String, title: String, _ values: [String: Any] = [:], status: HTTPResponse.Status = .ok, note: String? = nil) -> Response {
+        var values = values
+        values["csrf"] = csrf
+        let content = library.render(values, withTemplate: template) ?? ""
+        let layout: [String: Any] = ["title": title, "content": content, "member": member, "senior": senior, "admin": admin, "note": note as Any,
+                                     "nav": [["href": "/inbox", "label": "Inbox"], ["href": "/send", "label": "Send"], ["href": "/sent", "label": "Sent"],
+                                             ["href": "/notices", "label": "Notices"]]
+                                         + (senior ? [["href": "/countersign", "label": "To countersign"]] : [])]
+        let html = library.render(layout, withTemplate: "layout") ?? ""
+        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// A refusal or failure the practitioner can act on, as a page.
+    func problem(_ message: String, status: HTTPResponse.Status = .unprocessableContent) -> Response {
+        page("problem", title: "Not done", ["message": message], status: status)
+    }
+}
+
+/// A web app failure that is not the practitioner's to fix.
+struct WebError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

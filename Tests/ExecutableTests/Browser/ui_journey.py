@@ -1,0 +1,151 @@
+#!/usr/bin/env python3
+"""The web app in real headless Chromium: a school DSL sends a share through the guided form, the social worker's inbox
+shows it without reloading, they read it (facts and opinions labelled) and read back, the DSL confirms, both timelines
+show every step; a held share is released from the DSL view; an anonymous consultation is refused while it holds an NHS
+number. Saves a screenshot of each page. Usage: ui_journey.py DSL_URL WORKER_URL HELD_PACKET_ID SCREENSHOT_DIR"""
+import json
+import os
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.select import Select
+from selenium.webdriver.support.ui import WebDriverWait
+
+dsl_url, worker_url, held_id, shots = sys.argv[1:5]
+os.makedirs(shots, exist_ok=True)
+timings = {}
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000", "--disable-dev-shm-usage"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    driver.set_page_load_timeout(30)
+    return driver
+
+
+def shot(driver, name):
+    driver.save_screenshot(os.path.join(shots, name + ".png"))
+
+
+def wait(driver, condition, seconds=15):
+    return WebDriverWait(driver, seconds, poll_frequency=0.1).until(condition)
+
+
+def check(condition, message):
+    if not condition:
+        raise AssertionError(message)
+
+
+def base(url):
+    return url.split("/?")[0]
+
+
+dsl, worker = browser(), browser()
+try:
+    # Each opens the URL its `isr ui` printed; the token becomes a cookie and leaves the address bar.
+    for driver, url in ((dsl, dsl_url), (worker, worker_url)):
+        driver.get(url)
+        wait(driver, EC.presence_of_element_located((By.ID, "inbox-list")))
+        check("token=" not in driver.current_url, "the token stays out of the address bar")
+    shot(worker, "inbox-empty")
+
+    # The DSL sends a child-in-need share through the guided form, in the guidance's order.
+    dsl.get(base(dsl_url) + "/send")
+    dsl.find_element(By.CSS_SELECTOR, "input[name=purpose][value=child-in-need]").click()
+    dsl.find_element(By.ID, "choose-purpose").click()
+    wait(dsl, EC.presence_of_element_located((By.ID, "send-form")))
+    check("Guidance:" in dsl.page_source, "the purpose's guidance is shown")
+    Select(dsl.find_element(By.ID, "basis")).select_by_value("public-task")
+    Select(dsl.find_element(By.ID, "condition")).select_by_value("safeguarding")
+    dsl.find_element(By.CSS_SELECTOR, "input[name=consent][value=given]").click()
+    dsl.find_element(By.ID, "consent_reason").send_keys("Mother agreed on 20 Nov")
+    dsl.find_element(By.CSS_SELECTOR, "input[name=informed][value=yes]").click()
+    dsl.find_element(By.CSS_SELECTOR, "input[name=to][value='bob@devon-csc']").click()
+    dsl.find_element(By.ID, "field_name").send_keys("Sam Example")
+    dsl.find_element(By.ID, "field_date_of_birth").send_keys("2015-03-12")
+    dsl.find_element(By.ID, "subject_ref").send_keys("CASE-9")
+    dsl.find_element(By.ID, "statement").send_keys("Child-in-need assessment: attendance and presentation")
+    dsl.find_element(By.ID, "item_text_0").send_keys("Attendance 62% this term")
+    Select(dsl.find_element(By.ID, "item_tag_1")).select_by_value("opinion")
+    dsl.find_element(By.ID, "item_text_1").send_keys("Increasingly withdrawn in class")
+    dsl.find_element(By.ID, "source").send_keys("class teacher")
+    shot(dsl, "send-form")
+    dsl.find_element(By.ID, "review").click()
+    wait(dsl, EC.presence_of_element_located((By.ID, "send")))
+    check("bob@devon-csc" in dsl.page_source and "FACT" in dsl.page_source and "OPINION" in dsl.page_source, "the summary shows recipients and tagged items")
+    shot(dsl, "send-summary")
+    dsl.find_element(By.ID, "send").click()
+    wait(dsl, EC.url_contains("/packets/"))
+    packet = dsl.current_url.split("/packets/")[1].split("?")[0]
+    sent_at = time.time()
+    check("Sent." in dsl.page_source, "the sender is told it was sent")
+
+    # The worker's inbox shows it without a reload (the live event refreshes the list).
+    worker.get(base(worker_url) + "/inbox") if "/inbox" not in worker.current_url else None
+    wait(worker, EC.presence_of_element_located((By.CSS_SELECTOR, "a[href='/packets/%s']" % packet)), 10)
+    timings["inbox_updated_after_s"] = round(time.time() - sent_at, 2)
+    shot(worker, "inbox")
+    worker.find_element(By.CSS_SELECTOR, "a[href='/packets/%s']" % packet).click()
+    wait(worker, EC.presence_of_element_located((By.ID, "understood")))
+    page = worker.page_source
+    check("Verified against your pinned admin key" in page, "the sender is verified")
+    check("FACT" in page and "OPINION" in page and "Attendance 62% this term" in page, "facts and opinions are labelled")
+    shot(worker, "packet")
+    worker.find_element(By.ID, "understood").send_keys("Attendance 62% is a fact; withdrawn is the teacher's opinion")
+    worker.find_element(By.CSS_SELECTOR, "input[name=concern][value=medium]").click()
+    worker.find_element(By.ID, "send-readback").click()
+    wait(worker, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".note"), "read-back was sent"))
+
+    # The DSL sees the read-back beside what was sent, and confirms.
+    dsl.get(base(dsl_url) + "/packets/" + packet)
+    wait(dsl, EC.presence_of_element_located((By.CSS_SELECTOR, "button.confirm")))
+    check("withdrawn is the teacher's opinion" in dsl.page_source, "the read-back is shown")
+    shot(dsl, "readback")
+    dsl.find_element(By.CSS_SELECTOR, "button.confirm").click()
+    wait(dsl, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".note"), "Read-back confirmed"))
+    for driver, name in ((dsl, "timeline-sender"), (worker, "timeline-recipient")):
+        driver.get(driver.current_url.split("?")[0].rsplit("/packets/", 1)[0] + "/packets/" + packet)
+        history = driver.find_element(By.CSS_SELECTOR, "ol.history").text
+        for step in ("accepted", "delivered", "read", "acknowledged", "confirmed"):
+            check(step in history, "%s: the timeline shows %s: %s" % (name, step, history))
+        shot(driver, name)
+
+    # A held share from a colleague is read and released from the DSL view.
+    dsl.get(base(dsl_url) + "/countersign")
+    wait(dsl, EC.presence_of_element_located((By.CSS_SELECTOR, "a[href='/packets/%s']" % held_id)))
+    shot(dsl, "dsl-view")
+    dsl.find_element(By.CSS_SELECTOR, "a[href='/packets/%s']" % held_id).click()
+    wait(dsl, EC.presence_of_element_located((By.ID, "release"))).click()
+    wait(dsl, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".note"), "Countersigned and released"))
+
+    # An anonymous consultation: the NHS number is flagged as it is typed, and the server refuses it too.
+    dsl.get(base(dsl_url) + "/send?purpose=anonymous-consultation")
+    wait(dsl, EC.presence_of_element_located((By.ID, "anonymous-hint")))
+    dsl.find_element(By.CSS_SELECTOR, "input[name=to][value='bob@devon-csc']").click()
+    dsl.find_element(By.ID, "field_concern_category").send_keys("physical")
+    dsl.find_element(By.ID, "statement").send_keys("Advice wanted about a pupil, NHS number 943 476 5919")
+    dsl.find_element(By.ID, "item_text_0").send_keys("Bruising seen twice this month")
+    dsl.find_element(By.ID, "source").send_keys("class teacher")
+    wait(dsl, EC.visibility_of_element_located((By.ID, "identifiers")))
+    check(not dsl.find_element(By.ID, "review").is_enabled(), "sending is refused while an identifier remains")
+    check("NHS number" in dsl.find_element(By.ID, "identifiers").text, "the identifier is named")
+    shot(dsl, "anonymous-refused")
+    dsl.execute_script("document.getElementById('review').disabled = false; document.getElementById('send-form').submit();")
+    wait(dsl, EC.presence_of_element_located((By.ID, "problems")))
+    check("NHS number" in dsl.find_element(By.ID, "problems").text, "the server refuses it too")
+    print(json.dumps({"ok": True, "packet": packet, **timings}))
+except Exception:
+    for driver, name in ((dsl, "failure-dsl"), (worker, "failure-worker")):
+        shot(driver, name)
+        print("%s at %s:\n%s" % (name, driver.current_url, driver.find_element(By.TAG_NAME, "main").text[:2000]))
+    raise
+finally:
+    dsl.quit()
+    worker.quit()

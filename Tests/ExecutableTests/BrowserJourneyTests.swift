@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+/// `isr ui` in a real headless Chromium (Debian's chromium and chromium-driver, driven by python3-selenium): the whole
+/// share → live inbox → read → read-back → confirm journey between a school DSL and a social worker, a held enquiry
+/// released from the DSL view, an anonymous consultation refused while it holds an NHS number; and the web app's door:
+/// no token, a wrong Host or a form without its CSRF token are refused, and it listens on loopback only.
+/// `ISR_WRITE_SCREENSHOTS=1` writes the screenshots into `Browser/screenshots` for the README.
+extension CLIJourneyTests {
+    static let browserDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Browser")
+
+    /// Starts `isr ui --no-open` for `home`; returns the process and the URL it printed first.
+    func startUI(home: String) throws -> (Process, String) {
+        let (process, out) = try background(["ui", "--no-open"], home: home)
+        let deadline = Date().addingTimeInterval(30)
+        while lines(out).isEmpty, process.isRunning, Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        let url = try #require(lines(out).first, "isr ui printed its URL")
+        #expect(url.hasPrefix("http://127.0.0.1:") && url.contains("/?token="), "\(url)")
+        return (process, url)
+    }
+
+    /// `curl ARGUMENTS` → (exit status, stdout).
+    func curl(_ arguments: [String]) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-sS", "--max-time", "10"] + arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test func theWebAppCarriesAShareFromSendToConfirmationInARealBrowser() throws {
+        let (relay, _, _, _, _) = try deploy([("dina@school-a", "Dina Shah", "dsl"), ("alice@school-a", "Alice Smith", "practitioner"),
+                                              ("bob@devon-csc", "Bob Jones", "practitioner")], duty: ["bob@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        // A colleague's child protection enquiry waits for the DSL's countersignature.
+        let held = try #require(try json(try isr(["send", "--to", "bob@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "statutory-duty",
+                                                   "--condition", "safeguarding", "--consent", "not-sought", "--consent-reason", "Seeking consent could put the child at risk",
+                                                   "--informed", "no", "--informed-reason", "Risk of harm", "--statement", "Section 47 enquiry",
+                                                   "--fact", "Bruising seen on both arms", "--source", "class teacher", "--field", "name=Sam Example",
+                                                   "--field", "date_of_birth=2015-03-12", "--field", "concern_category=physical", "--yes", "--json"], home: "alice"))["id"] as? String)
+        let (dslUI, dslURL) = try startUI(home: "dina")
+        let (workerUI, workerURL) = try startUI(home: "bob")
+        defer { for process in [dslUI, workerUI] where process.isRunning { process.interrupt(); process.waitUntilExit() } }
+
+        // The door, checked with curl as an independent client.
+        let port = try #require(URLComponents(string: dslURL)?.port)
+        let base = "http://127.0.0.1:\(port)"
+        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/inbox"]).1 == "403", "no token, no cookie")
+        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", base + "/?token=0000"]).1 == "403", "a wrong token")
+        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "-H", "Host: evil.example:\(port)", dslURL]).1 == "421", "a rebinding Host")
+        let jar = root + "/dina-cookies"
+        let (_, headers) = try curl(["-D", "-", "-o", "/dev/null", "-c", jar, dslURL])
+        #expect(headers.contains("HttpOnly") && headers.contains("SameSite=Strict") && headers.lowercased().contains("location: /"), "\(headers)")
+        let (_, page) = try curl(["-D", "-", "-b", jar, base + "/inbox"])
+        #expect(page.lowercased().contains("content-security-policy: default-src 'none'; script-src 'self'") && page.contains("Inbox"), "\(page.prefix(600))")
+        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "-b", jar, "--data", "reason=x", base + "/packets/\(held)/return"]).1 == "403", "no CSRF token")
+        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "-b", jar, "--data", "csrf=forged&reason=x", base + "/packets/\(held)/return"]).1 == "403")
+        let listening = try String(contentsOfFile: "/proc/net/tcp", encoding: .utf8).split(separator: "\n")
+            .filter { $0.contains(String(format: ":%04X ", port)) && $0.split(separator: " ")[3] == "0A" }
+        #expect(!listening.isEmpty && listening.allSatisfy { $0.split(separator: " ")[1].hasPrefix("0100007F:") }, "loopback only: \(listening)")
+        #expect(try curl(["-o", "/dev/null", "-w", "%{http_code}", "-g", "http://[::1]:\(port)/inbox"]).0 != 0, "not on IPv6 either")
+
+        // The journey in Chromium.
+        let shots = ProcessInfo.processInfo.environment["ISR_WRITE_SCREENSHOTS"] == "1"
+            ? Self.browserDirectory.appendingPathComponent("screenshots").path : root + "/screenshots"
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = [Self.browserDirectory.appendingPathComponent("ui_journey.py").path, dslURL, workerURL, held, shots]
+        let out = Pipe()
+        python.standardOutput = out
+        python.standardError = out
+        try python.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0 && output.contains("\"ok\": true"), "\(output)")
+        for name in ["inbox", "packet", "send-form", "send-summary", "readback", "dsl-view", "anonymous-refused"] {
+            #expect(FileManager.default.fileExists(atPath: shots + "/\(name).png"), "screenshot \(name)")
+        }
+        // What the browser did is on the relay: the held enquiry was released, the share confirmed.
+        expect(try isr(["status", held], home: "alice"), exit: 0, "countersigned")
+    }
+}
