@@ -192,10 +192,7 @@ let package = Package(
             dependencies: ["ISRPKI", "ISRPacket", "ISRCrypto", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
-        .testTarget(
-            name: "ISRWebTests",
-            dependencies: ["ISRWeb", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "HummingbirdTesting", package: "hummingbird")]
-        ),
+        .testTarget(name: "ISRWebTests", dependencies: ["ISRWeb"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket"]),
     ]

@@ -20,13 +20,27 @@ struct WebRenderer: Sendable {
     func page(_ template: String, title: String, _ values: [String: Any] = [:], status: HTTPResponse.Status = .ok, note: String? = nil) -> Response {
         var values = values
         values["csrf"] = csrf
-        let content = library.render(values, withTemplate: template) ?? ""
-        let layout: [String: Any] = ["title": title, "content": content, "member": member, "senior": senior, "admin": admin, "note": note as Any,
+        let content = library.render(Self.present(values) ?? [:], withTemplate: template) ?? ""
+        var layout: [String: Any] = ["title": title, "content": content, "member": member, "senior": senior, "admin": admin,
                                      "nav": [["href": "/inbox", "label": "Inbox"], ["href": "/send", "label": "Send"], ["href": "/sent", "label": "Sent"],
                                              ["href": "/notices", "label": "Notices"]]
                                          + (senior ? [["href": "/countersign", "label": "To countersign"]] : [])]
+        if let note { layout["note"] = note }
         let html = library.render(layout, withTemplate: "layout") ?? ""
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// `value` without absent optionals (at any depth), so a template's `{{#name}}` section is skipped for them instead of
+    /// printing "nil".
+    static func present(_ value: Any) -> Any? {
+        let mirror = Mirror(reflecting: value)
+        if mirror.displayStyle == .optional {
+            guard let wrapped = mirror.children.first?.value else { return nil }
+            return present(wrapped)
+        }
+        if let dictionary = value as? [String: Any] { return dictionary.compactMapValues { present($0) } }
+        if let array = value as? [[String: Any]] { return array.map { $0.compactMapValues { present($0) } } }
+        return value
     }
 
     /// A refusal or failure the practitioner can act on, as a page.
