@@ -13,14 +13,23 @@ import ISRRelayAPI
 extension WebApp {
     static let itemRows = 6
 
-    func sendForm(purpose code: String?) async throws -> Response {
+    func sendForm(purpose code: String?, replyTo: String? = nil) async throws -> Response {
         let policy = try await session.policy()
         guard let code, let purpose = policy.purposes[code] else {
             return renderer.page("send-purpose", title: "Send: purpose", ["purposes": policy.purposeCodes.compactMap { policy.purposes[$0] }.map {
                 ["code": $0.code, "title": $0.title, "guidance": $0.guidance, "countersign": $0.countersign, "anonymous": !$0.identifyingAllowed] as [String: Any]
             }])
         }
-        return try await formPage(purpose, policy: policy, form: nil, problems: [])
+        // Answering a request: the reply goes to its (verified) sender, under the request's purpose.
+        var reply: (PacketID, MemberID)?
+        if let replyTo {
+            let id: PacketID
+            do { id = try PacketID(hex: replyTo) } catch { throw ClientError(.usage, "that is not a packet id") }
+            let request = try await session.verifiedHeader(of: id)
+            guard request.kind == .request else { throw ClientError(.refused, "only a request is answered with a share") }
+            reply = (id, request.sender)
+        }
+        return try await formPage(purpose, policy: policy, form: nil, problems: [], reply: reply)
     }
 
     func send(_ form: WebForm) async throws -> Response {
@@ -41,13 +50,17 @@ extension WebApp {
         if recipients.isEmpty { problems.insert("Choose at least one recipient.", at: 0) }
         if !anonymous, form.value("informed") == nil { problems.append("Has the child or family been told?") }
         if form.value("informed") == "no", form.value("informed_reason") == nil { problems.append("Why has the family not been told?") }
+        var inReplyTo: PacketID?
+        if let text = form.value("reply") {
+            do { inReplyTo = try PacketID(hex: text) } catch { throw ClientError(.usage, "the request this answers is not a packet id") }
+        }
         guard problems.isEmpty else { return try await formPage(purpose, policy: policy, form: form, problems: problems) }
         let prepared: Session.Prepared
         do {
             let (body, consent, urgency) = try answers.body(consentOptional: anonymous)
             let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients.sorted(), purpose: code, basis: anonymous ? nil : answers.basis,
                                       condition: anonymous ? nil : answers.condition, consent: consent, urgency: urgency, body: body,
-                                      subjectReference: anonymous ? nil : answers.subjectRef)
+                                      subjectReference: anonymous ? nil : answers.subjectRef, inReplyTo: inReplyTo)
             prepared = try await session.prepare(draft)
         } catch {
             // A refusal by the policy (an identifier in an anonymous consultation, a field the purpose does not allow…).
@@ -86,10 +99,10 @@ extension WebApp {
     }
 
     /// The purpose's form, filled with what was already answered and the problems to fix.
-    func formPage(_ purpose: Purpose, policy: Policy, form: WebForm?, problems: [String]) async throws -> Response {
+    func formPage(_ purpose: Purpose, policy: Policy, form: WebForm?, problems: [String], reply: (PacketID, MemberID)? = nil) async throws -> Response {
         let directory = try await VerifiedDirectory.load(session.client, trust: session.trust)
         let roles = (try? await session.client.get("/v1/roles").decode(ListBody<RoleAddressBody>.self).items) ?? []
-        let chosen = Set(form?.values("to") ?? [])
+        let chosen = Set(form?.values("to") ?? reply.map { [$0.1.rawValue] } ?? [])
         func value(_ name: String) -> String { form?.value(name) ?? "" }
         func options(_ codes: [String], titles: [String: String], selected: String) -> [[String: Any]] {
             codes.map { ["code": $0, "title": titles[$0] ?? $0, "selected": $0 == selected] }
@@ -123,6 +136,7 @@ extension WebApp {
             "hasFields": !fields.isEmpty, "subjectRef": value("subject_ref"), "statement": value("statement"), "items": items, "source": value("source"),
             "date": value("date"), "ask": value("ask"), "routine": value("urgency") != "priority" && value("urgency") != "urgent",
             "priority": value("urgency") == "priority", "urgent": value("urgency") == "urgent",
+            "reply": (form?.value("reply") ?? reply?.0.hex) as Any,
         ], status: problems.isEmpty ? .ok : .unprocessableContent)
     }
 

@@ -53,7 +53,9 @@ public struct WebApp: Sendable {
             let form = try await WebForm(request: &request, context: context)
             return await handle { try await act(try packetID(context), action: try context.parameters.require("action"), form: form) }
         }
-        router.get("/send") { request, _ in await handle { try await sendForm(purpose: request.uri.queryParameters.get("purpose")) } }
+        router.get("/send") { request, _ in
+            await handle { try await sendForm(purpose: request.uri.queryParameters.get("purpose"), replyTo: request.uri.queryParameters.get("reply")) }
+        }
         router.post("/send") { request, context in
             var request = request
             let form = try await WebForm(request: &request, context: context)

@@ -43,6 +43,10 @@ extension CLIJourneyTests {
                                                    "--informed", "no", "--informed-reason", "Risk of harm", "--statement", "Section 47 enquiry",
                                                    "--fact", "Bruising seen on both arms", "--source", "class teacher", "--field", "name=Sam Example",
                                                    "--field", "date_of_birth=2015-03-12", "--field", "concern_category=physical", "--yes", "--json"], home: "alice"))["id"] as? String)
+        // Social care asks the school's DSL for information; she answers it in the browser.
+        let request = try #require(try json(try isr(["request", "--to", "dina@school-a", "--purpose", "child-in-need", "--basis", "public-task",
+                                                      "--condition", "safeguarding", "--ask", "Attendance and any concerns this term", "--subject-ref", "CASE-9",
+                                                      "--json"], home: "bob"))["id"] as? String)
         let (dslUI, dslURL) = try startUI(home: "dina")
         let (workerUI, workerURL) = try startUI(home: "bob")
         defer { for process in [dslUI, workerUI] where process.isRunning { process.interrupt(); process.waitUntilExit() } }
@@ -70,7 +74,7 @@ extension CLIJourneyTests {
             ? Self.browserDirectory.appendingPathComponent("screenshots").path : root + "/screenshots"
         let python = Process()
         python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        python.arguments = [Self.browserDirectory.appendingPathComponent("ui_journey.py").path, dslURL, workerURL, held, shots]
+        python.arguments = [Self.browserDirectory.appendingPathComponent("ui_journey.py").path, dslURL, workerURL, held, request, shots]
         let out = Pipe()
         python.standardOutput = out
         python.standardError = out
@@ -83,5 +87,6 @@ extension CLIJourneyTests {
         }
         // What the browser did is on the relay: the held enquiry was released, the share confirmed.
         expect(try isr(["status", held], home: "alice"), exit: 0, "countersigned")
+        expect(try isr(["status", request], home: "bob"), exit: 0, "answered")
     }
 }

@@ -2,7 +2,8 @@
 """The web app in real headless Chromium: a school DSL sends a share through the guided form, the social worker's inbox
 shows it without reloading, they read it (facts and opinions labelled) and read back, the DSL confirms, both timelines
 show every step; a held share is released from the DSL view; an anonymous consultation is refused while it holds an NHS
-number. Saves a screenshot of each page. Usage: ui_journey.py DSL_URL WORKER_URL HELD_PACKET_ID SCREENSHOT_DIR"""
+number; a request from social care is answered with a share. Saves a screenshot of each page.
+Usage: ui_journey.py DSL_URL WORKER_URL HELD_PACKET_ID REQUEST_ID SCREENSHOT_DIR"""
 import json
 import os
 import sys
@@ -15,7 +16,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
-dsl_url, worker_url, held_id, shots = sys.argv[1:5]
+dsl_url, worker_url, held_id, request_id, shots = sys.argv[1:6]
 os.makedirs(shots, exist_ok=True)
 timings = {}
 
@@ -124,6 +125,24 @@ try:
     dsl.find_element(By.CSS_SELECTOR, "a[href='/packets/%s']" % held_id).click()
     wait(dsl, EC.presence_of_element_located((By.ID, "release"))).click()
     wait(dsl, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".note"), "Countersigned and released"))
+
+    # A request from social care, answered with a guided share addressed back to the requester.
+    dsl.get(base(dsl_url) + "/packets/" + request_id)
+    wait(dsl, EC.presence_of_element_located((By.ID, "answer-with-share"))).click()
+    wait(dsl, EC.presence_of_element_located((By.ID, "send-form")))
+    check(dsl.find_element(By.CSS_SELECTOR, "input[name=to][value='bob@devon-csc']").is_selected(), "the requester is the recipient")
+    Select(dsl.find_element(By.ID, "basis")).select_by_value("public-task")
+    Select(dsl.find_element(By.ID, "condition")).select_by_value("safeguarding")
+    dsl.find_element(By.CSS_SELECTOR, "input[name=consent][value=given]").click()
+    dsl.find_element(By.CSS_SELECTOR, "input[name=informed][value=yes]").click()
+    dsl.find_element(By.ID, "field_name").send_keys("Sam Example")
+    dsl.find_element(By.ID, "field_date_of_birth").send_keys("2015-03-12")
+    dsl.find_element(By.ID, "statement").send_keys("Attendance as asked")
+    dsl.find_element(By.ID, "item_text_0").send_keys("Attendance 62% this term")
+    dsl.find_element(By.ID, "source").send_keys("register")
+    dsl.find_element(By.ID, "review").click()
+    wait(dsl, EC.presence_of_element_located((By.ID, "send"))).click()
+    wait(dsl, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".note"), "Sent."))
 
     # An anonymous consultation: the NHS number is flagged as it is typed, and the server refuses it too.
     dsl.get(base(dsl_url) + "/send?purpose=anonymous-consultation")
