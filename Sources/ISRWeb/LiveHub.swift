@@ -37,6 +37,14 @@ struct LiveRelayService: Service {
 
     func run() async throws {
         defer { hub.finish() }
+        do {
+            try await runStreams()
+        } catch is CancellationError {
+            // A graceful shutdown (Ctrl-C) cancels the streams: that is a normal end, not a failure.
+        }
+    }
+
+    func runStreams() async throws {
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {

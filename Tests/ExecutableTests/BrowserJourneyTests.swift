@@ -88,5 +88,11 @@ extension CLIJourneyTests {
         // What the browser did is on the relay: the held enquiry was released, the share confirmed.
         expect(try isr(["status", held], home: "alice"), exit: 0, "countersigned")
         expect(try isr(["status", request], home: "bob"), exit: 0, "answered")
+        // Ctrl-C stops the web app cleanly, with its event stream open.
+        for process in [dslUI, workerUI] {
+            process.interrupt()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0, "isr ui exits cleanly on Ctrl-C")
+        }
     }
 }
