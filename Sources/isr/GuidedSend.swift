@@ -1,5 +1,7 @@
 import Foundation
 import ISRClient
+import ISRPacket
+import ISRPKI
 import ISRPolicy
 
 /// On a terminal, `isr send` asks for what is missing in the order the guidance asks its questions: is there a
@@ -16,6 +18,8 @@ enum GuidedSend {
             purpose = try ask("purpose: ") { policy.purposes[$0] != nil }
         }
         guard let chosen = purpose.flatMap({ policy.purposes[$0] }) else { return }
+        // The guidance comes first, while the decision is being made.
+        print("\(chosen.title): \(chosen.guidance)")
         if content.basis == nil, chosen.identifyingAllowed {
             print("Which lawful basis? For \(chosen.code): \(chosen.lawfulBases.joined(separator: ", "))")
             content.basis = try ask("lawful basis: ") { chosen.lawfulBases.contains($0) }
@@ -27,13 +31,17 @@ enum GuidedSend {
         if content.consent == nil, chosen.identifyingAllowed {
             content.consent = try ask("Is there consent? given / refused / not-sought: ") { ["given", "refused", "not-sought"].contains($0) }
         }
+        if content.consent == "given", content.consentReason == nil {
+            content.consentReason = try ask("Who gave consent, and when? ") { !$0.isEmpty }
+        }
         if content.consent != nil, content.consent != "given", content.consentReason == nil {
             content.consentReason = try ask("Why is it right to share without consent (e.g. risk of significant harm)? ") { !$0.isEmpty }
         }
         let given = Set(content.fields.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
         for field in chosen.requiredFields where !given.contains(field) {
             let label = policy.fields[field]?.label ?? field
-            let value = try ask("\(label) (\(field), required for \(chosen.code)): ") { !$0.isEmpty }
+            // Each answer is checked as it is typed (a date of birth of `yes` is asked for again) and never lost.
+            let value = try ask("\(label) (\(field), required for \(chosen.code)): ", problem: { FieldFormat.problem(field: field, value: $0) })
             content.fields.append("\(field)=\(value)")
         }
         if chosen.identifyingAllowed, content.informed == nil {
@@ -50,12 +58,18 @@ enum GuidedSend {
             for _ in 0..<50 {
                 guard let line = readLine()?.trimmingCharacters(in: .whitespaces), !line.isEmpty else { break }
                 let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count == 2, !parts[1].isEmpty else { print("  start the line with fact:, opinion: or reported:"); continue }
-                switch parts[0].lowercased() {
-                case "fact": content.facts.append(parts[1])
-                case "opinion": content.opinions.append(parts[1])
-                case "reported": content.reported.append(parts[1])
-                default: print("  start the line with fact:, opinion: or reported:")
+                var tag = parts.count == 2 && !parts[1].isEmpty ? parts[0].lowercased() : ""
+                var text = parts.count == 2 && !parts[1].isEmpty ? parts[1] : line
+                if !["fact", "opinion", "reported"].contains(tag) {
+                    // An untagged item is asked about, not refused: fact and opinion must never blur.
+                    (tag, text) = (try ask("Is \u{201C}\(line)\u{201D} a fact, an opinion, or reported? fact / opinion / reported: ") {
+                        ["fact", "opinion", "reported"].contains($0.lowercased())
+                    }.lowercased(), line)
+                }
+                switch tag {
+                case "fact": content.facts.append(text)
+                case "opinion": content.opinions.append(text)
+                default: content.reported.append(text)
                 }
             }
         }
@@ -64,12 +78,37 @@ enum GuidedSend {
         }
     }
 
+    /// The recipients, when `--to` was not given: ids typed, or a search of the verified directory to choose from.
+    static func recipients(_ directory: VerifiedDirectory) throws(ClientError) -> [MemberID] {
+        print("Who should receive it? Type member ids or role addresses (comma-separated), or part of a name, agency or role to search.")
+        for _ in 0..<5 {
+            print("recipients: ", terminator: "")
+            guard let answer = readLine()?.trimmingCharacters(in: .whitespaces) else { break }
+            let ids = answer.split(separator: ",").compactMap { try? MemberID($0.trimmingCharacters(in: .whitespaces)) }
+            if !ids.isEmpty, ids.count == answer.split(separator: ",").count { return ids }
+            let needle = answer.lowercased()
+            let matches = directory.members.values.filter { member in
+                [member.id.rawValue, member.displayName, member.agencyName, member.agencyKind, member.role].contains { $0.lowercased().contains(needle) }
+            }.sorted { $0.id < $1.id }
+            if matches.isEmpty { print("  no verified member matches `\(answer)`"); continue }
+            for member in matches.prefix(20) {
+                print("  \(member.id)  \(member.displayName), \(member.role), \(member.agencyName) (\(member.agencyKind)), fingerprint \(MemberFingerprint(member: member.id, signingKey: member.signingKey, encryptionKey: member.encryptionKey))")
+            }
+        }
+        throw ClientError(.usage, "no recipients chosen; give them with --to")
+    }
+
     private static func ask(_ prompt: String, valid: (String) -> Bool) throws(ClientError) -> String {
+        try ask(prompt, problem: { valid($0) ? nil : "that is not one of the choices" })
+    }
+
+    /// Asks up to three times; `problem` says what is wrong with an answer (nil: accepted), shown before asking again.
+    private static func ask(_ prompt: String, problem: (String) -> String?) throws(ClientError) -> String {
         for _ in 0..<3 {
             print(prompt, terminator: "")
             guard let answer = readLine()?.trimmingCharacters(in: .whitespaces) else { break }
-            if valid(answer) { return answer }
-            print("  that is not one of the choices")
+            guard let wrong = problem(answer) else { return answer }
+            print("  \(wrong)")
         }
         throw ClientError(.usage, "no valid answer to: \(prompt.trimmingCharacters(in: .whitespaces))")
     }

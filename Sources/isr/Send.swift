@@ -51,11 +51,11 @@ struct Send: AsyncParsableCommand {
     }
 
     func deliver() async throws {
-        guard let to else { throw ClientError(.usage, "name the recipients with --to (or `to` in the share file)") }
+        guard to != nil || GuidedSend.interactive else { throw ClientError(.usage, "name the recipients with --to (or `to` in the share file)") }
         guard emergency == (emergencyReason != nil) else {
             throw ClientError(.usage, "--emergency and --emergency-reason go together: say why the share cannot wait for a countersignature")
         }
-        let recipients = try memberIDs(to)
+        let given = try to.map { text throws(ClientError) in try memberIDs(text) }
         let reply = try replyTo.map { text throws(ClientError) in try packetID(text) }
         // Without a terminal, everything missing is one usage error, before the identity is even unlocked.
         // (Whether consent may be left out depends on the purpose, known from the policy once connected.)
@@ -65,12 +65,18 @@ struct Send: AsyncParsableCommand {
             var purpose = self.purpose
             var content = self.content
             if GuidedSend.interactive { try GuidedSend.fill(purpose: &purpose, content: &content, policy: policy) }
+            let recipients: [MemberID]
+            if let given {
+                recipients = given
+            } else {
+                recipients = try GuidedSend.recipients(try await VerifiedDirectory.load(session.client, trust: session.trust))
+            }
             let purposeCode = purpose ?? ""
             let anonymous = policy.purposes[purposeCode]?.identifyingAllowed == false
             let (body, consentStatus, urgencyLevel) = try content.body(missing: purpose == nil ? ["--purpose (what is the legitimate purpose?)"] : [],
                                                                        consentOptional: anonymous)
-            // The guidance is shown at the moment of decision, guided or not.
-            if let chosen = policy.purposes[purposeCode], !global.json { print("\(chosen.title): \(chosen.guidance)") }
+            // The guidance is shown at the moment of decision (the guided questions showed it already).
+            if let chosen = policy.purposes[purposeCode], !global.json, !GuidedSend.interactive { print("\(chosen.title): \(chosen.guidance)") }
             let draft = Session.Draft(kind: anonymous ? .consultation : .share, to: recipients, purpose: purposeCode, basis: content.basis,
                                       condition: content.condition, consent: consentStatus,
                                       urgency: urgencyLevel, body: body, subjectReference: content.subjectRef, inReplyTo: reply)
