@@ -34,7 +34,12 @@ struct MemberAuthentication: RouterMiddleware {
         } catch let error as StoreError {
             throw RelayRefusal.store(error)
         }
-        guard let member, let device = member.allKeys.first(where: { $0.certificateFingerprint == identity.fingerprint && $0.state != .retired }) else {
+        // Every request passes here: the member's primary certificate is matched without building the key list.
+        let device = member.flatMap { member in
+            member.certificateFingerprint == identity.fingerprint ? member.primaryKey
+                : member.otherKeys.first { $0.certificateFingerprint == identity.fingerprint && $0.state != .retired }
+        }
+        guard let member, let device else {
             throw RelayRefusal.forbidden("auth.not-enrolled", "\(id) is not enrolled with this certificate (or this device's keys were replaced); ask your admin to enrol you")
         }
         guard member.status == .active else {
