@@ -112,6 +112,23 @@ public enum ProductionDeployment {
         [escalation]
         interval_seconds = 30
 
+        # Alerts for people who are not looking at a screen: a content-free e-mail per member or role address (through the
+        # system's sendmail interface, e.g. msmtp or postfix) and a content-free JSON webhook per agency. Retried with
+        # backoff; failures are logged and counted in /metrics; never in the way of accepting a packet.
+        # [alerts]
+        # sendmail = ["/usr/sbin/sendmail"]          # or ["/usr/bin/msmtp", "-C", "/etc/isr/msmtprc"]
+        # from = "isr-relay@example.org"
+        # attempts = 6                               # per alert, 1-20
+        # backoff_seconds = 30                       # first retry; each retry waits twice as long
+        # [[alerts.email]]
+        # address = "duty@devon-csc"                 # a member or a role address
+        # to = "duty-team@devon-csc.example.org"
+        # [[alerts.webhook]]
+        # agency = "devon-csc"                       # events for any of the agency's members and role addresses
+        # url = "https://alerts.devon-csc.example.org/isr"
+        # ca_certificate = "webhook-ca.pem"          # optional: trust this CA instead of the system's
+        # secret_file = "webhook.secret"             # optional: signs each body, ISR-Signature: sha256=HMAC
+
         """
     }
 }

@@ -9,7 +9,9 @@ import ServiceLifecycle
 /// The background task: marks each recipient overdue once their read-back deadline passes (and each held packet once
 /// its countersignature is late), recording who is notified, and purges the ciphertext of packets whose retention has
 /// ended. Runs every `interval` until shutdown.
-public struct EscalationService: Service {
+public struct EscalationService: Service, CustomStringConvertible {
+    /// What ServiceLifecycle logs for this service (not its configuration).
+    public var description: String { "EscalationService" }
     let service: RelayService
     let interval: Duration
 

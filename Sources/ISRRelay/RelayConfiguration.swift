@@ -28,6 +28,8 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var timeZone: String
     public var holidays: [String]
     public var escalationIntervalSeconds: Int
+    /// `[alerts]`: content-free e-mails and webhooks; nil sends none.
+    public var alerts: AlertConfiguration?
 
     struct Document: Decodable {
         struct Server: Decodable {
@@ -85,6 +87,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         var limits: Limits
         var calendar: Calendar
         var escalation: Escalation
+        var alerts: AlertConfiguration.Document?
     }
 
     /// Loads `path` (at most 64 KiB), refusing unknown keys and out-of-range values with the key named.
@@ -119,7 +122,8 @@ public struct RelayConfiguration: Sendable, Equatable {
             caPrivateKey: document.tls.caPrivateKey.map(resolve), memberCertificateDays: document.tls.memberCertificateDays ?? 365, signingKey: resolve(document.relay.signingKey),
             firstAdmin: document.relay.firstAdmin.map(resolve), developmentDeployment: document.relay.developmentDeployment.map(resolve),
             policy: resolve(document.relay.policy), storePath: resolve(document.store.path), maxPacketBytes: document.limits.maxPacketBytes,
-            timeZone: document.calendar.timeZone, holidays: document.calendar.holidays, escalationIntervalSeconds: document.escalation.intervalSeconds)
+            timeZone: document.calendar.timeZone, holidays: document.calendar.holidays, escalationIntervalSeconds: document.escalation.intervalSeconds,
+            alerts: try document.alerts.map { document throws(ConfigurationError) in try AlertConfiguration.make(document, path: path, resolve: resolve) })
         try config.validate(path)
         return config
     }

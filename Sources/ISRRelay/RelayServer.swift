@@ -104,7 +104,8 @@ public enum RelayServer {
             router: router,
             server: try .tls(.http1(), tlsConfiguration: prepared.tls),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "isr-relay"),
-            services: [EscalationService(service: prepared.service, interval: .seconds(config.escalationIntervalSeconds))],
+            services: [EscalationService(service: prepared.service, interval: .seconds(config.escalationIntervalSeconds))]
+                + (config.alerts.map { [AlertService(service: prepared.service, configuration: $0)] } ?? []),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? config.port) },
             logger: logger)
     }

@@ -23,13 +23,13 @@ extension RelayService {
         let leaves = try await stored { try await store.auditLeaves(start: first, end: end) }
         for (offset, leaf) in leaves.enumerated() {
             guard let event = try? AuditEvent(derEncoded: leaf) else { continue }
-            if let body = try await memberEvent(event, index: first + UInt64(offset), for: member) { result.append(body) }
+            if let body = try await memberEvent(event, index: first + UInt64(offset), for: member.id) { result.append(body) }
         }
         return result
     }
 
-    /// What `event` means for `member`, if anything.
-    func memberEvent(_ event: AuditEvent, index: UInt64, for member: Member) async throws -> RelayEventBody? {
+    /// What `event` means for `member` (a member, or a role address for alerts), if anything.
+    func memberEvent(_ event: AuditEvent, index: UInt64, for member: MemberID) async throws -> RelayEventBody? {
         let attributes = Dictionary(event.attributes.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         guard let bytes = event.packetID, let id = try? PacketID(bytes: bytes) else { return nil }
         func body(_ kind: String, deadline: Int64? = nil, packetKind: String? = attributes["kind"], purpose: String? = attributes["purpose"]) -> RelayEventBody {
@@ -41,27 +41,42 @@ extension RelayService {
         func list(_ key: String) -> [String] { attributes[key]?.split(separator: ",").map(String.init) ?? [] }
         switch event.kind {
         case "packet.overdue", "packet.countersign-overdue":
-            guard list("notified").contains(member.id.rawValue) else { return nil }
+            guard list("notified").contains(member.rawValue) else { return nil }
             let record = try await stored { try await store.packet(id) }
             return body("escalation", deadline: attributes["deadline"].flatMap { Int64($0) }, packetKind: record?.kind.rawValue, purpose: record?.purpose)
         case "packet.countersigned":
-            guard let record = try await stored({ try await store.packet(id) }), try await reaches(record.recipients, member.id) else { return nil }
+            guard let record = try await stored({ try await store.packet(id) }), try await reaches(record.recipients, member) else { return nil }
             return body("new-packet", deadline: record.deadline, packetKind: record.kind.rawValue, purpose: record.purpose)
         case "packet.returned":
-            guard let record = try await stored({ try await store.packet(id) }), record.sender == member.id else { return nil }
+            guard let record = try await stored({ try await store.packet(id) }), record.sender == member else { return nil }
             return body("returned", packetKind: record.kind.rawValue, purpose: record.purpose)
         case "packet.accepted", "packet.readback", "packet.confirmed", "packet.clarified", "packet.declined", "packet.corrected":
-            guard event.actor != member.id.rawValue else { return nil }
+            guard event.actor != member.rawValue else { return nil }
             if attributes["state"] == PacketPhase.held.rawValue {
-                return list("countersigners").contains(member.id.rawValue) ? body("held-for-countersignature") : nil
+                return list("countersigners").contains(member.rawValue) ? body("held-for-countersignature") : nil
             }
-            guard try await reaches(list("recipients").compactMap { try? MemberID($0) }, member.id) else { return nil }
+            guard try await reaches(list("recipients").compactMap { try? MemberID($0) }, member) else { return nil }
             let kinds = ["packet.readback": "read-back-received", "packet.confirmed": "confirmed", "packet.clarified": "clarification-requested"]
             let deadline = event.kind == "packet.accepted" || event.kind == "packet.corrected" ? try await stored({ try await store.packet(id) })?.deadline : nil
             return body(kinds[event.kind] ?? "new-packet", deadline: deadline)
         default:
             return nil
         }
+    }
+
+    /// Every address an event may concern (recipients, countersigners, notified members, the sender of a returned
+    /// packet): where an agency's alerts look; `memberEvent` decides for each.
+    func addressees(of event: AuditEvent) async throws -> [MemberID] {
+        var candidates: [MemberID] = []
+        for key in ["recipients", "countersigners", "notified"] {
+            candidates += event.attributes.first(where: { $0.key == key })?.value.split(separator: ",").compactMap { try? MemberID(String($0)) } ?? []
+        }
+        if ["packet.countersigned", "packet.returned"].contains(event.kind), let bytes = event.packetID, let id = try? PacketID(bytes: bytes),
+           let record = try await stored({ try await store.packet(id) }) {
+            candidates += event.kind == "packet.returned" ? [record.sender] : record.recipients
+        }
+        var seen = Set<MemberID>()
+        return candidates.filter { seen.insert($0).inserted }
     }
 
     /// True if `member` is one of `addresses` or a current member of one of them (a role address).

@@ -24,8 +24,7 @@ public struct WebApp: Sendable {
         let secrets = WebSecrets(port: chosen)
         let directory = try? await VerifiedDirectory.load(session.client, trust: session.trust)
         let role = directory?.members[session.me]?.role ?? ""
-        let renderer = try await WebRenderer.load(csrf: secrets.csrf, member: session.me.rawValue, senior: ["dsl", "manager"].contains(role),
-                                                  admin: ["admin", "agency-admin"].contains(role))
+        let renderer = try await WebRenderer.load(csrf: secrets.csrf, member: session.me.rawValue, role: role)
         return WebApp(session: session, port: chosen, secrets: secrets, renderer: renderer)
     }
 
@@ -68,6 +67,12 @@ public struct WebApp: Sendable {
         router.get("/sent") { _, _ in await handle { try await sent() } }
         router.get("/notices") { _, _ in await handle { try await notices() } }
         router.get("/countersign") { request, _ in await handle { try await countersignList(note: request.uri.queryParameters.get("note")) } }
+        router.get("/admin") { _, _ in await handle { try await admin() } }
+        router.post("/admin/:action") { request, context in
+            var request = request
+            let form = try await WebForm(request: &request, context: context)
+            return await handle { try await adminAction(try context.parameters.require("action"), form: form) }
+        }
         return router
     }
 

@@ -8,12 +8,14 @@ struct WebRenderer: Sendable {
     let library: MustacheLibrary
     let csrf: String
     let member: String
-    let senior: Bool
-    let admin: Bool
+    /// The member's role in the verified directory: DSLs and managers see what is held for them, admins the admin pages.
+    let role: String
+    var senior: Bool { ["dsl", "manager"].contains(role) }
+    var admin: Bool { ["admin", "agency-admin"].contains(role) }
 
-    static func load(csrf: String, member: String, senior: Bool, admin: Bool) async throws -> WebRenderer {
+    static func load(csrf: String, member: String, role: String) async throws -> WebRenderer {
         guard let directory = Bundle.module.resourcePath.map({ $0 + "/Templates" }) else { throw WebError("the web app's templates are missing from this build") }
-        return WebRenderer(library: try await MustacheLibrary(directory: directory), csrf: csrf, member: member, senior: senior, admin: admin)
+        return WebRenderer(library: try await MustacheLibrary(directory: directory), csrf: csrf, member: member, role: role)
     }
 
     /// The page `template` with `values`, in the layout.
@@ -24,7 +26,8 @@ struct WebRenderer: Sendable {
         var layout: [String: Any] = ["title": title, "content": content, "member": member, "senior": senior, "admin": admin,
                                      "nav": [["href": "/inbox", "label": "Inbox"], ["href": "/send", "label": "Send"], ["href": "/sent", "label": "Sent"],
                                              ["href": "/notices", "label": "Notices"]]
-                                         + (senior ? [["href": "/countersign", "label": "To countersign"]] : [])]
+                                         + (senior ? [["href": "/countersign", "label": "To countersign"]] : [])
+                                         + (admin ? [["href": "/admin", "label": "Admin"]] : [])]
         if let note { layout["note"] = note }
         let html = library.render(layout, withTemplate: "layout") ?? ""
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))

@@ -23,22 +23,17 @@ struct MemberCommands: AsyncParsableCommand {
 
         func run() async throws {
             let lifetime = try Invite.seconds(expires)
-            let (member, code, invitation) = try await withSession(global) { session in
+            let (member, invited) = try await withSession(global) { session in
                 let current = try await session.client.get("/v1/directory/\(id)").decode(DirectoryMember.self)
-                if current.status == "active" {
-                    _ = try await session.client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: "reset: " + reason))
+                if current.status == "active" { _ = try await session.revoke(member: id, reason: "reset: " + reason) }
+                guard let invited = try await session.invite([(current.id, current.displayName, current.role)], lifetime: lifetime).first else {
+                    throw ClientError(.refused, "the relay recorded no invitation")
                 }
-                let code = InvitationCode.generate(adminKey: session.adminKey)
-                let item = InvitationRequest.Item(member: current.id, displayName: current.displayName, role: current.role,
-                                                  codeHash: Data(code.hash).base64EncodedString(), expiresInSeconds: lifetime)
-                let invited = try await session.client.post("/v1/admin/invitations", json: InvitationRequest(items: [item])).decode(ListBody<InvitationBody>.self).items
-                guard let invitation = invited.first else { throw ClientError(.refused, "the relay recorded no invitation") }
-                return (current, code, invitation)
+                return (current, invited)
             }
-            Terminal.emit(Invite.Invited(member: member.id, name: member.displayName, role: member.role, code: code.text, expiresAt: invitation.expiresAt),
-                          json: global.json, human: """
-                Reset \(member.id): their old keys are revoked. Give them this code (it works once, until \(Invite.date(invitation.expiresAt))):
-                  \(code.text)
+            Terminal.emit(invited, json: global.json, human: """
+                Reset \(member.id): their old keys are revoked. Give them this code (it works once, until \(Invite.date(invited.expiresAt))):
+                  \(invited.code)
                 They run `isr enrol --code …` on their new machine; approve them with `isr admin member approve \(member.id)`.
                 Packets sealed only to the lost keys cannot be opened; their senders see them in `isr status --resend-needed`.
                 """)
@@ -57,14 +52,6 @@ struct MemberCommands: AsyncParsableCommand {
         @Option(help: "How long each code works: e.g. 7d or 48h (1 hour to 30 days).") var expires = "7d"
         @OptionGroup var global: GlobalOptions
 
-        struct Invited: Encodable {
-            let member: String
-            let name: String
-            let role: String
-            let code: String
-            let expiresAt: Int64
-        }
-
         func validate() throws {
             if csv != nil {
                 guard id == nil, name == nil, role == nil, out != nil else { throw ValidationError("--csv FILE needs --out CODES_FILE, and no ID, --name or --role") }
@@ -82,16 +69,8 @@ struct MemberCommands: AsyncParsableCommand {
             } else if let id, let name, let role {
                 people = try StaffList(csv: "id,name,role\n\(StaffList.field(id)),\(StaffList.field(name)),\(StaffList.field(role))\n").people
             }
-            let (invited, admin): ([Invited], MemberID) = try await withSession(global) { session in
-                let codes = people.map { _ in InvitationCode.generate(adminKey: session.adminKey) }
-                let items = zip(people, codes).map { person, code in
-                    InvitationRequest.Item(member: person.id.rawValue, displayName: person.name, role: person.role,
-                                           codeHash: Data(code.hash).base64EncodedString(), expiresInSeconds: lifetime)
-                }
-                let stored = try await session.client.post("/v1/admin/invitations", json: InvitationRequest(items: items)).decode(ListBody<InvitationBody>.self).items
-                return (zip(stored, codes).map { invitation, code in
-                    Invited(member: invitation.member, name: invitation.displayName, role: invitation.role, code: code.text, expiresAt: invitation.expiresAt)
-                }, session.me)
+            let (invited, admin): ([Session.Invited], MemberID) = try await withSession(global) { session in
+                (try await session.invite(people.map { ($0.id.rawValue, $0.name, $0.role) }, lifetime: lifetime), session.me)
             }
             if let out {
                 let lines = ["id,name,role,code,expires"] + invited.map {
@@ -138,47 +117,23 @@ struct MemberCommands: AsyncParsableCommand {
             let submittedAt: Int64?
         }
 
-        /// What approving a request does, in words.
-        static func what(_ invitation: InvitationBody) -> String {
-            switch invitation.purpose ?? "enrol" {
-            case "device": "new device `\(invitation.device ?? "?")`"
-            case "rekey": "new keys for `\(invitation.device ?? "?")`"
-            default: "enrolment"
-            }
-        }
-
         func run() async throws {
-            let submitted = try await withSession(global) { session in
-                try await session.client.get("/v1/admin/invitations?state=submitted").decode(ListBody<InvitationBody>.self).items
-            }
-            let entries = submitted.map { invitation in
-                let keys = try? Self.verified(invitation)
+            let pending = try await withSession(global) { session in try await session.pendingRequests() }
+            let entries = pending.map { request in
+                let invitation = request.invitation
                 return Entry(member: invitation.member, name: invitation.displayName, role: invitation.role, purpose: invitation.purpose ?? "enrol",
-                             device: invitation.device ?? "primary", fingerprint: keys?.fingerprint.description, verified: keys != nil,
+                             device: invitation.device ?? "primary", fingerprint: request.keys?.fingerprint.description, verified: request.keys != nil,
                              submittedAt: invitation.submittedAt)
             }
             Terminal.emit(entries, json: global.json, human: entries.isEmpty ? "No enrolment is waiting for approval." : Terminal.table(
                 ["MEMBER", "NAME", "ROLE", "REQUEST", "FINGERPRINT"],
-                zip(entries, submitted).map { entry, invitation in
-                    [entry.member, entry.name, entry.role, Self.what(invitation), entry.fingerprint ?? "INVALID REQUEST - do not approve"]
+                zip(entries, pending).map { entry, request in
+                    [entry.member, entry.name, entry.role, request.what, entry.fingerprint ?? "INVALID REQUEST - do not approve"]
                 }) + """
 
                 Call each person, have them read the fingerprint their `isr enrol --code` showed, and compare; then
                 `isr admin member approve ID…`.
                 """)
-        }
-
-        /// The submitted key request, with its proof checked here rather than trusted from the relay.
-        static func verified(_ invitation: InvitationBody) throws(ClientError) -> MemberKeyRequest {
-            guard let csr = invitation.certificateRequest, let signing = invitation.signingKey, let encryption = invitation.encryptionKey,
-                  let proof = invitation.proof else { throw ClientError(.refused, "\(invitation.member) has not submitted keys") }
-            let member: MemberID
-            do { member = try MemberID(invitation.member) } catch { throw ClientError(.refused, error.message) }
-            do {
-                return try MemberKeyRequest(certificateRequestPEM: csr, signingKey: signing, encryptionKey: encryption, proof: proof, expected: member)
-            } catch {
-                throw ClientError(.verification, "\(invitation.member): \(error.message)")
-            }
         }
     }
 
@@ -201,24 +156,19 @@ struct MemberCommands: AsyncParsableCommand {
 
         func run() async throws {
             let approved: [Approved] = try await withSession(global) { session in
-                let submitted = try await session.client.get("/v1/admin/invitations?state=submitted").decode(ListBody<InvitationBody>.self).items
+                let submitted = try await session.pendingRequests()
                 // A member may have several requests waiting (an enrolment, new devices, a re-key): each is approved on its own.
-                let byID = Dictionary(grouping: submitted, by: \.member)
-                let chosen = all ? Array(Set(submitted.map(\.member))).sorted() : ids
+                let byID = Dictionary(grouping: submitted, by: \.invitation.member)
+                let chosen = all ? Array(Set(submitted.map(\.invitation.member))).sorted() : ids
                 let missing = chosen.filter { byID[$0] == nil }
                 guard missing.isEmpty else {
                     throw ClientError(.refused, "no enrolment is waiting from \(missing.joined(separator: ", ")); see `isr admin member pending`")
                 }
-                let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
                 var done: [Approved] = []
                 for id in chosen {
-                    for invitation in byID[id] ?? [] {
-                        let keys = try Pending.verified(invitation)
-                        let entry = try signedEntry(member: keys.member, displayName: invitation.displayName, signingKey: keys.signingKey,
-                                                    encryptionKey: keys.encryptionKey, role: invitation.role, agencies: agencies, session: session)
-                        _ = try await session.client.post("/v1/admin/invitations/\(id)/approve",
-                                                          json: ApprovalRequest(directoryEntry: Data(entry).base64EncodedString(), device: invitation.device))
-                        done.append(Approved(member: id, request: Pending.what(invitation), fingerprint: keys.fingerprint.description))
+                    for request in byID[id] ?? [] {
+                        let keys = try await session.approve(request)
+                        done.append(Approved(member: id, request: request.what, fingerprint: keys.fingerprint.description))
                     }
                 }
                 return done
@@ -261,8 +211,8 @@ struct MemberCommands: AsyncParsableCommand {
                         throw ClientError(.verification, "\(id)'s directory entry does not verify against your pinned admin key; do not change their role")
                     }
                     let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
-                    entry = Data(try signedEntry(member: memberID, displayName: verified.displayName, signingKey: verified.signingKey,
-                                                 encryptionKey: verified.encryptionKey, role: role, agencies: agencies, session: session)).base64EncodedString()
+                    entry = Data(try session.signedEntry(member: memberID, displayName: verified.displayName, signingKey: verified.signingKey,
+                                                         encryptionKey: verified.encryptionKey, role: role, agencies: agencies)).base64EncodedString()
                 }
                 return try await session.client.post("/v1/admin/members/\(id)/role", json: RoleChangeRequest(role: role, directoryEntry: entry))
                     .decode(DirectoryMember.self)
@@ -296,8 +246,8 @@ struct MemberCommands: AsyncParsableCommand {
             let caPEM = try home.text(home.caPath, missing: "no CA in \(home.path)")
             let enrolment: Enrolment = try await withSession(global) { session in
                 let agencies = try await session.client.get("/v1/agencies").decode(ListBody<AgencyBody>.self).items
-                let entry = try signedEntry(member: keys.member, displayName: request.displayName, signingKey: keys.signingKey,
-                                            encryptionKey: keys.encryptionKey, role: role, agencies: agencies, session: session)
+                let entry = try session.signedEntry(member: keys.member, displayName: request.displayName, signingKey: keys.signingKey,
+                                                    encryptionKey: keys.encryptionKey, role: role, agencies: agencies)
                 return try await session.client.post("/v1/admin/members", json: EnrolmentRequest(
                     certificateRequest: request.certificateRequest, displayName: request.displayName, role: role, signingKey: request.signingKey,
                     encryptionKey: request.encryptionKey, directoryEntry: Data(entry).base64EncodedString(), proof: request.proof)).decode(Enrolment.self)
@@ -321,27 +271,8 @@ struct MemberCommands: AsyncParsableCommand {
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {
-            let member = try await withSession(global) { session in
-                try await session.client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: reason)).decode(DirectoryMember.self)
-            }
+            let member = try await withSession(global) { session in try await session.revoke(member: id, reason: reason) }
             Terminal.emit(member, json: global.json, human: "Revoked \(member.id); their certificate is refused from now on.")
         }
     }
-}
-
-/// The directory entry an admin signs: this person, in their agency, holds these keys (and, for an admin role, may vouch
-/// for others: `deployment` for an admin, `agency:<id>` for an agency admin).
-func signedEntry(member: MemberID, displayName: String, signingKey: SigningPublicKey, encryptionKey: EncryptionPublicKey, role: String,
-                 agencies: [AgencyBody], session: Session) throws(ClientError) -> [UInt8] {
-    guard let agency = agencies.first(where: { $0.id == member.agency.rawValue }) else {
-        throw ClientError(.refused, "agency \(member.agency) is not registered; run `isr admin agency add \(member.agency) --name … --kind …` first")
-    }
-    let authority: DirectoryEntry.Authority? = switch role {
-    case "admin": .deployment
-    case "agency-admin": .agency(member.agency)
-    default: nil
-    }
-    return DirectoryEntry(member: member, displayName: displayName, agencyName: agency.name, agencyKind: agency.kind, signingKey: signingKey,
-                          encryptionKey: encryptionKey, issuedAt: Int64(Date().timeIntervalSince1970 * 1000), authority: authority)
-        .signed(by: session.me, key: session.keys.signing)
 }

@@ -95,4 +95,48 @@ extension CLIJourneyTests {
             #expect(process.terminationStatus == 0, "isr ui exits cleanly on Ctrl-C")
         }
     }
+
+    /// Runs `script ARGUMENTS` (a selenium journey) and returns its last line of output as JSON.
+    func browserJourney(_ script: String, _ arguments: [String]) throws -> [String: Any] {
+        let python = Process()
+        python.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        python.arguments = [Self.browserDirectory.appendingPathComponent(script).path] + arguments
+        let out = Pipe()
+        python.standardOutput = out
+        python.standardError = out
+        try python.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        python.waitUntilExit()
+        #expect(python.terminationStatus == 0, "\(output)")
+        let last = output.split(separator: "\n").last.map(String.init) ?? ""
+        return (try? JSONSerialization.jsonObject(with: Data(last.utf8)) as? [String: Any]) ?? ["output": output]
+    }
+
+    @Test func theAdminInvitesApprovesByFingerprintAndSetsARoleInTheBrowser() throws {
+        let (relay, _, url, ca, _) = try deploy([("bob@devon-csc", "Bob Jones", "practitioner")], duty: ["bob@devon-csc"])
+        defer { relay.terminate(); relay.waitUntilExit() }
+        let (adminUI, adminURL) = try startUI(home: "admin")
+        defer { if adminUI.isRunning { adminUI.interrupt(); adminUI.waitUntilExit() } }
+        let shots = ProcessInfo.processInfo.environment["ISR_WRITE_SCREENSHOTS"] == "1"
+            ? Self.browserDirectory.appendingPathComponent("screenshots").path : root + "/screenshots"
+        // The admin invites Erin in the browser; the page shows the one-time code once.
+        let code = try #require(try browserJourney("admin_journey.py", ["invite", adminURL, shots])["code"] as? String)
+        // Erin enrols on her own machine with it and reads her fingerprint out.
+        let enrol = try isr(["enrol", "--code", code, "--relay", url, "--ca", ca, "--json"], home: "erin")
+        let fingerprint = try #require(try json(enrol)["fingerprint"] as? String, "\(enrol.stderr)")
+        // The admin compares it with the one the page computed from her submitted keys, approves, and adds her to the duty role.
+        #expect(try browserJourney("admin_journey.py", ["approve", adminURL, fingerprint, shots])["ok"] as? Bool == true)
+        expect(try isr(["enrol", "--code", code], home: "erin"), exit: 0, "Enrolled as erin@devon-csc")
+        expect(try isr(["directory", "erin"], home: "bob"), exit: 0, "erin@devon-csc")
+        expect(try isr(["admin", "role", "list"], home: "admin"), exit: 0, "bob@devon-csc, erin@devon-csc")
+        expect(try isr(["admin", "agency", "list"], home: "admin"), exit: 0, "Devon and Cornwall Police")
+        // A practitioner's web app has no admin pages.
+        let (bobUI, bobURL) = try startUI(home: "bob")
+        defer { if bobUI.isRunning { bobUI.interrupt(); bobUI.waitUntilExit() } }
+        let port = try #require(URLComponents(string: bobURL)?.port)
+        let jar = root + "/bob-cookies"
+        _ = try curl(["-o", "/dev/null", "-c", jar, bobURL])
+        let (_, page) = try curl(["-b", jar, "http://127.0.0.1:\(port)/admin"])
+        #expect(page.contains("the admin pages are for admins and agency admins"), "\(page.prefix(400))")
+    }
 }

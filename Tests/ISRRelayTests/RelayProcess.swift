@@ -26,13 +26,14 @@ final class RelayProcess: RelayEndpoint, Sendable {
         return (0..<runs).map { (try? String(contentsOfFile: "\(directory)/relay-\($0).err", encoding: .utf8)) ?? "" }.joined()
     }
 
-    /// Creates the deployment (by starting the relay once) and leaves the relay running.
-    init() throws {
+    /// Creates the deployment (by starting the relay once) and leaves the relay running; `extraConfig` is appended to
+    /// its relay.toml (e.g. an `[alerts]` table).
+    init(extraConfig: String = "") throws {
         directory = NSTemporaryDirectory() + "isr-process-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try String(contentsOf: RelayHarness.repository.appendingPathComponent("config/policy.toml"), encoding: .utf8)
             .write(toFile: directory + "/policy.toml", atomically: true, encoding: .utf8)
-        try RelayHarness.configText(port: 0).write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
+        try (RelayHarness.configText(port: 0) + "\n" + extraConfig).write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
         policy = try Policy.load(from: directory + "/policy.toml")
         try start()
         let person = try adminPerson
@@ -113,4 +114,22 @@ final class RelayProcess: RelayEndpoint, Sendable {
 struct RelayProcessError: Error, CustomStringConvertible {
     let message: String
     var description: String { message }
+}
+
+extension RelayProcess {
+    /// curl, an independent client, GETs `path` as the deployment's admin; returns its exit status and output.
+    func curl(_ path: String) throws -> (Int32, String) {
+        let certs = directory + "/certs/"
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["curl", "-sS", "--max-time", "20", "--cacert", certs + "ca.pem", "--cert", certs + "admin.pem", "--key", certs + "admin.key",
+                             "https://localhost:\(port)\(path)"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
 }

@@ -13,21 +13,6 @@ import Testing
 /// The real daemon, end to end: lifecycle over TLS, curl as an independent client, graceful stop, and a
 /// SIGKILL in the middle of a stream of packets.
 @Suite(.serialized) struct RelayProcessTests {
-    func curl(_ relay: RelayProcess, _ path: String) throws -> (Int32, String) {
-        let certs = relay.directory + "/certs/"
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-sS", "--max-time", "20", "--cacert", certs + "ca.pem", "--cert", certs + "admin.pem", "--key", certs + "admin.key",
-                             "https://localhost:\(relay.port)\(path)"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
-
     @Test func theDaemonServesTheLifecycleAnswersCurlAndStopsGracefully() async throws {
         let relay = try RelayProcess()
         defer { relay.stop(signal: SIGKILL) }
@@ -41,11 +26,11 @@ import Testing
         #expect(try await relay.send(try await relay.build(.confirm, from: alice, to: [bob.id], inReplyTo: id), as: alice).status == .created)
         #expect(try await relay.status(id, as: alice).state == "confirmed")
 
-        let (healthStatus, health) = try curl(relay, "/healthz")
+        let (healthStatus, health) = try relay.curl("/healthz")
         #expect(healthStatus == 0 && health == #"{"status":"ok","version":"0.1.0"}"#, "\(health)")
-        let (openAPIStatus, openAPI) = try curl(relay, "/v1/openapi.yaml")
+        let (openAPIStatus, openAPI) = try relay.curl("/v1/openapi.yaml")
         #expect(openAPIStatus == 0 && openAPI.hasPrefix("openapi: 3"), "\(openAPI.prefix(200))")
-        let (_, metrics) = try curl(relay, "/metrics")
+        let (_, metrics) = try relay.curl("/metrics")
         #expect(metrics.contains("isr_packets_accepted_total{kind=\"share\",state=\"accepted\"} 1"), "\(metrics)")
         #expect(metrics.contains("hb_requests"), "requests by route and status")
         #expect(metrics.contains("isr_store_duration_seconds"), "store latency")

@@ -9,34 +9,20 @@ import os
 import sys
 import time
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
-from selenium.webdriver.support.ui import WebDriverWait
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ui_common import browser, save_shot, wait  # noqa: E402
 
 dsl_url, worker_url, held_id, request_id, shots = sys.argv[1:6]
 os.makedirs(shots, exist_ok=True)
 timings = {}
 
 
-def browser():
-    options = webdriver.ChromeOptions()
-    options.binary_location = "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1280,1000", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
-    driver.set_page_load_timeout(30)
-    return driver
-
-
 def shot(driver, name):
-    driver.save_screenshot(os.path.join(shots, name + ".png"))
-
-
-def wait(driver, condition, seconds=15):
-    return WebDriverWait(driver, seconds, poll_frequency=0.1).until(condition)
+    save_shot(driver, shots, name)
 
 
 def check(condition, message):
