@@ -82,6 +82,7 @@ extension WebApp {
         "returned": "Returned to the sender with your reasons.",
         "sent": "Sent.",
         "held": "Sent; held until a DSL or manager of your agency reads and countersigns it.",
+        "decided": "Decision recorded: your reasons are sealed to you, and the relay's audit log holds that you decided.",
     ]
 }
 

@@ -67,6 +67,14 @@ public struct WebApp: Sendable {
         router.get("/sent") { _, _ in await handle { try await sent() } }
         router.get("/notices") { _, _ in await handle { try await notices() } }
         router.get("/countersign") { request, _ in await handle { try await countersignList(note: request.uri.queryParameters.get("note")) } }
+        router.get("/decisions") { request, _ in
+            await handle { try await decisions(note: request.uri.queryParameters.get("note").flatMap { Self.notes[$0] }) }
+        }
+        router.post("/decisions") { request, context in
+            var request = request
+            let form = try await WebForm(request: &request, context: context)
+            return await handle { try await recordDecision(form) }
+        }
         router.get("/admin") { _, _ in await handle { try await admin() } }
         router.post("/admin/:action") { request, context in
             var request = request

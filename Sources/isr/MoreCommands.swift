@@ -35,15 +35,13 @@ struct Decide: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Record a decision not to share, or a share made outside ISR, with your reasons.")
     @Flag(help: "The decision is not to share.") var notShare = false
     @Flag(help: "Information was shared outside ISR (by phone, at a meeting, by letter or e-mail).") var sharedOutside = false
-    @Option(help: "With --shared-outside: phone, meeting, letter or email.") var method: OutsideMethod?
+    @Option(help: "With --shared-outside: phone, meeting, letter or email.") var method: Session.OutsideMethod?
     @Option(name: .customLong("with"), help: "With --shared-outside: who it was shared with (\"Name, agency\").") var with: String?
     @Option(help: "The purpose the decision concerns.") var purpose: String
     @Option(help: "Why you decided as you did.") var reason: String
     @Option(help: "An opaque case reference.") var subjectRef: String?
     @Option(help: "The request this decision concerns.") var request: String?
     @OptionGroup var global: GlobalOptions
-
-    enum OutsideMethod: String, ExpressibleByArgument, CaseIterable { case phone, meeting, letter, email }
 
     func validate() throws {
         guard notShare != sharedOutside else {
@@ -56,19 +54,9 @@ struct Decide: AsyncParsableCommand {
 
     func run() async throws {
         let related = try request.map { text throws(ClientError) in try packetID(text) }
-        var items: [BodyItem] = []
-        if sharedOutside, let method, let with {
-            let formatter = DateFormatter()
-            formatter.dateFormat = "yyyy-MM-dd"
-            items.append(BodyItem(tag: .fact, text: "Shared outside ISR by \(method.rawValue) with \(with).", source: "the practitioner recording it",
-                                  refersTo: formatter.string(from: Date())))
-        }
-        let body = PacketBody(statement: reason, items: items)
-        do { try body.validate() } catch { throw ClientError(.usage, error.message) }
+        let outside = sharedOutside ? method.flatMap { method in with.map { (method, $0) } } : nil
         let result = try await withSession(global) { session in
-            let draft = Session.Draft(kind: .decision, to: [session.me], purpose: purpose, basis: nil, consent: .notApplicable,
-                                      body: body, subjectReference: subjectRef, relatesTo: related)
-            let receipt = try await session.send(try await session.prepare(draft))
+            let receipt = try await session.recordDecision(purpose: purpose, reason: reason, subjectReference: subjectRef, request: related, outside: outside)
             return SentResult(id: receipt.id, state: receipt.state, kind: "decision", leafIndex: receipt.leafIndex, deadline: nil)
         }
         let what = sharedOutside ? "Share outside ISR" : "Decision not to share"
@@ -128,3 +116,5 @@ struct Withdraw: AsyncParsableCommand {
         Terminal.emit(status, json: global.json, human: "Withdrew \(status.id).")
     }
 }
+
+extension Session.OutsideMethod: ExpressibleByArgument {}

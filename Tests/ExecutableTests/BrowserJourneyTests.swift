@@ -82,7 +82,7 @@ extension CLIJourneyTests {
         let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         python.waitUntilExit()
         #expect(python.terminationStatus == 0 && output.contains("\"ok\": true"), "\(output)")
-        for name in ["inbox", "packet", "send-form", "send-summary", "readback", "dsl-view", "anonymous-refused"] {
+        for name in ["inbox", "packet", "send-form", "send-summary", "readback", "dsl-view", "anonymous-refused", "decisions"] {
             #expect(FileManager.default.fileExists(atPath: shots + "/\(name).png"), "screenshot \(name)")
         }
         // What the browser did is on the relay: the held enquiry was released, the share confirmed.

@@ -145,6 +145,22 @@ try:
     dsl.execute_script("document.getElementById('review').disabled = false; document.getElementById('send-form').submit();")
     wait(dsl, EC.presence_of_element_located((By.ID, "problems")))
     check("NHS number" in dsl.find_element(By.ID, "problems").text, "the server refuses it too")
+
+    # Requests and decisions: the answered request is listed; the DSL records a decision not to share with her reasons.
+    dsl.get(base(dsl_url) + "/decisions")
+    wait(dsl, EC.presence_of_element_located((By.ID, "decide-title")))
+    asked = dsl.find_element(By.CSS_SELECTOR, "#asked-title ~ table").text
+    check(request_id[:8] in asked and "bob@devon-csc" in asked, "the request to her is listed: " + asked)
+    Select(dsl.find_element(By.ID, "decision-purpose")).select_by_value("early-help")
+    Select(dsl.find_element(By.ID, "decision-request")).select_by_value(request_id)
+    dsl.find_element(By.ID, "decision-reason").send_keys("Family engaging with early help; no further sharing is proportionate")
+    page = dsl.find_element(By.TAG_NAME, "html")
+    dsl.find_element(By.CSS_SELECTOR, "form[action='/decisions'] button").click()
+    wait(dsl, EC.staleness_of(page))
+    wait(dsl, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".note"), "Decision recorded"))
+    decided = dsl.find_element(By.CSS_SELECTOR, "#decided-title ~ ul").text
+    check("Not to share" in decided and "no further sharing is proportionate" in decided and request_id[:8] in decided, decided)
+    shot(dsl, "decisions")
     print(json.dumps({"ok": True, "packet": packet, **timings}))
 except Exception:
     for driver, name in ((dsl, "failure-dsl"), (worker, "failure-worker")):
