@@ -25,7 +25,7 @@ import TOMLKit
 ///     reply_to = "…"
 ///     [fields]
 ///     name = "Sam Example"
-public struct ShareFile: Decodable, Sendable, Equatable {
+public struct ShareFile: Codable, Sendable, Equatable {
     public var to: [String]?
     public var purpose: String?
     public var basis: String?
@@ -45,6 +45,9 @@ public struct ShareFile: Decodable, Sendable, Equatable {
     public var urgency: String?
     public var ask: String?
     public var replyTo: String?
+
+    /// An empty share file, to be filled field by field (a draft of answers given so far).
+    public init() {}
 
     enum CodingKeys: String, CodingKey {
         case to, purpose, basis, condition, consent, informed, statement, facts, opinions, reported, source, date, fields, urgency, ask

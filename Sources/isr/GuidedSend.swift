@@ -10,12 +10,15 @@ import ISRPolicy
 enum GuidedSend {
     static var interactive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 
-    /// Fills `purpose` and `content` from answers; at most three tries per question, then a usage error.
-    static func fill(purpose: inout String?, content: inout ShareContent, policy: Policy) throws(ClientError) {
+    /// Fills `purpose` and `content` from answers; at most three tries per question, then a usage error. `keep` runs after
+    /// every answer (the draft `isr send --resume` goes on from).
+    static func fill(purpose: inout String?, content: inout ShareContent, policy: Policy,
+                     keep: (String?, ShareContent) throws(ClientError) -> Void) throws(ClientError) {
         if purpose == nil {
             print("What is the legitimate purpose for sharing?")
             for code in policy.purposeCodes { print("  \(code) — \(policy.purposes[code]?.title ?? "")") }
             purpose = try ask("purpose: ") { policy.purposes[$0] != nil }
+            try keep(purpose, content)
         }
         guard let chosen = purpose.flatMap({ policy.purposes[$0] }) else { return }
         // The guidance comes first, while the decision is being made.
@@ -23,19 +26,24 @@ enum GuidedSend {
         if content.basis == nil, chosen.identifyingAllowed {
             print("Which lawful basis? For \(chosen.code): \(chosen.lawfulBases.joined(separator: ", "))")
             content.basis = try ask("lawful basis: ") { chosen.lawfulBases.contains($0) }
+            try keep(purpose, content)
         }
         if content.condition == nil, chosen.identifyingAllowed, chosen.specialCategory {
             print("It may carry special-category data (health, disability…). Which condition? For \(chosen.code): \(chosen.conditions.joined(separator: ", "))")
             content.condition = try ask("condition: ") { chosen.conditions.contains($0) }
+            try keep(purpose, content)
         }
         if content.consent == nil, chosen.identifyingAllowed {
             content.consent = try ask("Is there consent? given / refused / not-sought: ") { ["given", "refused", "not-sought"].contains($0) }
+            try keep(purpose, content)
         }
         if content.consent == "given", content.consentReason == nil {
             content.consentReason = try ask("Who gave consent, and when? ") { !$0.isEmpty }
+            try keep(purpose, content)
         }
         if content.consent != nil, content.consent != "given", content.consentReason == nil {
             content.consentReason = try ask("Why is it right to share without consent (e.g. risk of significant harm)? ") { !$0.isEmpty }
+            try keep(purpose, content)
         }
         let given = Set(content.fields.compactMap { $0.split(separator: "=", maxSplits: 1).first.map(String.init) })
         for field in chosen.requiredFields where !given.contains(field) {
@@ -43,15 +51,19 @@ enum GuidedSend {
             // Each answer is checked as it is typed (a date of birth of `yes` is asked for again) and never lost.
             let value = try ask("\(label) (\(field), required for \(chosen.code)): ", problem: { FieldFormat.problem(field: field, value: $0) })
             content.fields.append("\(field)=\(value)")
+            try keep(purpose, content)
         }
         if chosen.identifyingAllowed, content.informed == nil {
             content.informed = try ask("Has the child or family been told this is being shared? yes / no: ") { ["yes", "no"].contains($0) }
+            try keep(purpose, content)
         }
         if content.informed == "no", content.informedReason == nil {
             content.informedReason = try ask("Why not (e.g. it would increase the risk of harm)? ") { !$0.isEmpty }
+            try keep(purpose, content)
         }
         if content.statement == nil {
             content.statement = try ask("Why does the recipient need this? Share only what the purpose needs: ") { !$0.isEmpty }
+            try keep(purpose, content)
         }
         if content.facts.isEmpty && content.opinions.isEmpty && content.reported.isEmpty {
             print("What are you sharing? One item per line, each marked fact:, opinion: or reported: (an empty line ends).")
@@ -71,10 +83,12 @@ enum GuidedSend {
                 case "opinion": content.opinions.append(text)
                 default: content.reported.append(text)
                 }
+                try keep(purpose, content)
             }
         }
         if content.source == nil, !(content.facts.isEmpty && content.opinions.isEmpty && content.reported.isEmpty) {
             content.source = try ask("Who saw, judged or reported these? ") { !$0.isEmpty }
+            try keep(purpose, content)
         }
     }
 
