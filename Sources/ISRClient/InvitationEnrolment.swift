@@ -13,6 +13,43 @@ public enum InvitationEnrolment {
         try await client.post("/v1/enrolments/invitation", json: InvitationCodeBody(code: code.text)).decode(InvitationSummary.self)
     }
 
+    /// Step one on a new home (`isr enrol --code`, `isr device add`, or the web app's setup page): checks the code is
+    /// open and of the expected kind, makes the keys under the passphrase `passphrase(member)` gives, and installs them
+    /// with the CA and the relay URL. Returns the key request to submit and what the code invites to.
+    public static func prepareHome(_ code: InvitationCode, relayUrl: String, caPEM: String, home: ISRHome, forDevice: Bool,
+                                   passphrase: (InvitationSummary, MemberID) throws(ClientError) -> SecretBytes) async throws(ClientError)
+        -> (CertificateRequestFile, InvitationSummary) {
+        guard relayUrl.hasPrefix("https://"), URL(string: relayUrl)?.host != nil else {
+            throw ClientError(.usage, "the relay is an https:// URL, e.g. https://localhost:8443")
+        }
+        guard (try? Certificate(pemEncoded: caPEM)) != nil else { throw ClientError(.usage, "the CA certificate is not a PEM certificate") }
+        let client = try RelayClient(relayUrl: relayUrl, caPEM: caPEM)
+        let invitation: InvitationSummary
+        do {
+            invitation = try await lookup(code, client: client)
+            await client.shutdown()
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+        guard invitation.state == "open" else {
+            throw ClientError(.refused, "this invitation code was already used, and works only once; ask your admin for a new one (if you did not use it, tell them at once)")
+        }
+        switch invitation.purpose ?? "enrol" {
+        case "rekey": throw ClientError(.usage, "this code re-keys an existing device; `isr rekey` on that device uses it")
+        case "device" where !forDevice: throw ClientError(.usage, "this code adds a device for \(invitation.member); run `isr device add --code …` instead")
+        case "enrol" where forDevice: throw ClientError(.usage, "this is an invitation to enrol; run `isr enrol --code …` instead")
+        default: break
+        }
+        let member: MemberID
+        do { member = try MemberID(invitation.member) } catch { throw ClientError(.refused, "the relay named an invalid member id") }
+        let (identity, made) = try ISRHome.newIdentity(member: member, displayName: invitation.displayName, passphrase: try passphrase(invitation, member))
+        try home.install(identity, caPEM: caPEM, config: HomeConfig(member: member.rawValue, displayName: invitation.displayName, relayUrl: relayUrl,
+                                                                     device: forDevice ? invitation.device : nil))
+        try ClientDocuments.write(made, to: home.pendingRequestPath)
+        return (made, invitation)
+    }
+
     /// Sends the home's pending key request with the code; the answer says whether an admin has approved it yet.
     public static func submit(_ code: InvitationCode, request: CertificateRequestFile, client: RelayClient) async throws(ClientError) -> EnrolmentProgress {
         try await client.post("/v1/enrolments", json: EnrolmentSubmission(code: code.text, certificateRequest: request.certificateRequest,

@@ -31,7 +31,7 @@ public enum RelayServer {
     public static func prepare(_ config: RelayConfiguration, logger: Logger,
                                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) async throws -> Prepared {
         if let directory = config.developmentDeployment, !DevelopmentDeployment.exists(in: directory) {
-            try DevelopmentDeployment.create(in: directory, logger: logger)
+            try DevelopmentDeployment.create(in: directory, relayURL: "https://localhost:\(config.port)", logger: logger)
         }
         guard let policyData = FileManager.default.contents(atPath: config.policy), let policyText = String(data: policyData, encoding: .utf8) else {
             throw ConfigurationError("cannot read the policy file \(config.policy)")

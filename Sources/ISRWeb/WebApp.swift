@@ -18,10 +18,10 @@ public struct WebApp: Sendable {
     /// The URL to open: it carries this run's token, exchanged for a cookie on first use.
     public var url: String { "http://127.0.0.1:\(port)/?token=\(secrets.urlToken)" }
 
-    /// A web app for `session` on `port` (0: a free one).
-    public static func make(session: Session, port: Int) async throws -> WebApp {
+    /// A web app for `session` on `port` (0: a free one); `secrets` carries over the setup page's token and cookie.
+    public static func make(session: Session, port: Int, secrets: WebSecrets? = nil) async throws -> WebApp {
         let chosen = port == 0 ? try freeLoopbackPort() : port
-        let secrets = WebSecrets(port: chosen)
+        let secrets = secrets ?? WebSecrets(port: chosen)
         let directory = try? await VerifiedDirectory.load(session.client, trust: session.trust)
         let role = directory?.members[session.me]?.role ?? ""
         let renderer = try await WebRenderer.load(csrf: secrets.csrf, member: session.me.rawValue, role: role)
@@ -40,8 +40,11 @@ public struct WebApp: Sendable {
         let router = Router()
         router.add(middleware: WebGuard(secrets: secrets, port: port))
         router.get("/") { _, _ in Response.redirect(to: "/inbox", type: .found) }
-        router.get("/static/:file") { _, context in try staticFile(try context.parameters.require("file")) }
+        router.get("/static/:file") { _, context in try Self.staticFile(try context.parameters.require("file")) }
         router.get("/events") { _, _ in liveEvents() }
+        // The setup page's address, after enrolment: the inbox.
+        router.get("/setup") { _, _ in Response.redirect(to: "/inbox", type: .found) }
+        router.get("/setup/status") { _, _ in Self.json(["state": "enrolled"]) }
         router.get("/inbox") { request, _ in await handle { try await inbox(note: request.uri.queryParameters.get("note")) } }
         router.get("/inbox/list") { _, _ in await handle { try await inboxList() } }
         router.get("/packets/:id") { request, context in
@@ -100,9 +103,15 @@ public struct WebApp: Sendable {
         do { return try PacketID(hex: try context.parameters.require("id")) } catch { throw ClientError(.usage, "that is not a packet id") }
     }
 
+    /// A small JSON answer for the pages' scripts.
+    static func json(_ object: [String: String]) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
     static let staticTypes = ["app.css": "text/css; charset=utf-8", "app.js": "text/javascript; charset=utf-8"]
 
-    func staticFile(_ name: String) throws -> Response {
+    static func staticFile(_ name: String) throws -> Response {
         guard let type = Self.staticTypes[name], let path = Bundle.module.resourcePath.map({ $0 + "/Static/" + name }),
               let data = FileManager.default.contents(atPath: path) else { return Response(status: .notFound) }
         return Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(bytes: data)))

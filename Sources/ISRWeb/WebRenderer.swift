@@ -29,6 +29,8 @@ struct WebRenderer: Sendable {
                                          + (senior ? [["href": "/countersign", "label": "To countersign"]] : [])
                                          + (admin ? [["href": "/admin", "label": "Admin"]] : [])]
         if let note { layout["note"] = note }
+        // Before enrolment there is no one signed in and nothing to navigate to.
+        if member.isEmpty { (layout["nav"], layout["member"]) = ([[String: String]](), nil) }
         let html = library.render(layout, withTemplate: "layout") ?? ""
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }

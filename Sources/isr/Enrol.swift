@@ -71,29 +71,14 @@ struct Enrol: AsyncParsableCommand {
             (relayUrl, caPEM) = (config.relayUrl, try home.text(home.caPath, missing: "no CA in \(home.path)"))
         } else {
             guard let relay, let ca else { throw ClientError(.usage, "the first `isr enrol --code` needs --relay URL and --ca CA_PEM from your admin") }
-            guard relay.hasPrefix("https://"), URL(string: relay)?.host != nil else { throw ClientError(.usage, "--relay must be an https:// URL, e.g. https://localhost:8443") }
             (relayUrl, caPEM) = (relay, try home.text(ca, missing: "cannot read the CA certificate \(ca)"))
-            guard (try? Certificate(pemEncoded: caPEM)) != nil else { throw ClientError(.usage, "\(ca) is not a PEM certificate") }
-            let invitation = try await using(try RelayClient(relayUrl: relay, caPEM: caPEM)) { try await InvitationEnrolment.lookup(code, client: $0) }
-            guard invitation.state == "open" else {
-                throw ClientError(.refused, "this invitation code was already used, and works only once; ask your admin for a new one (if you did not use it, tell them at once)")
+            let (made, invitation) = try await InvitationEnrolment.prepareHome(code, relayUrl: relay, caPEM: caPEM, home: home, forDevice: forDevice) {
+                invitation, member throws(ClientError) in
+                Terminal.note("Invitation for \(member) (\(Terminal.clean(invitation.displayName))), \(invitation.role) at \(Terminal.clean(invitation.agencyName)).")
+                return try global.passphrase.read(purpose: "your new identity \(member)", confirm: true)
             }
-            switch invitation.purpose ?? "enrol" {
-            case "rekey": throw ClientError(.usage, "this code re-keys an existing device; `isr rekey` on that device uses it")
-            case "device" where !forDevice: throw ClientError(.usage, "this code adds a device for \(invitation.member); run `isr device add --code …` instead")
-            case "enrol" where forDevice: throw ClientError(.usage, "this is an invitation to enrol; run `isr enrol --code …` instead")
-            default: break
-            }
-            let member: MemberID
-            do { member = try MemberID(invitation.member) } catch { throw ClientError(.refused, "the relay named an invalid member id") }
-            Terminal.note("Invitation for \(member) (\(Terminal.clean(invitation.displayName))), \(invitation.role) at \(Terminal.clean(invitation.agencyName)).")
-            let passphrase = try global.passphrase.read(purpose: "your new identity \(member)", confirm: true)
-            let (identity, made) = try ISRHome.newIdentity(member: member, displayName: invitation.displayName, passphrase: passphrase)
-            try home.install(identity, caPEM: caPEM, config: HomeConfig(member: member.rawValue, displayName: invitation.displayName, relayUrl: relay,
-                                                                         device: forDevice ? invitation.device : nil))
-            if forDevice { Terminal.note("This machine becomes \(member)'s device `\(invitation.device ?? "?")`.") }
+            if forDevice { Terminal.note("This machine becomes \(invitation.member)'s device `\(invitation.device ?? "?")`.") }
             madeHere = true
-            try ClientDocuments.write(made, to: home.pendingRequestPath)
             request = made
         }
         let progress = try await using(try RelayClient(relayUrl: relayUrl, caPEM: caPEM)) { client in

@@ -17,18 +17,39 @@ struct UI: AsyncParsableCommand {
     }
 
     func run() async throws {
-        Terminal.warnIfCertificateExpiring(global.isrHome)
-        let session = try Session(home: global.isrHome, passphrase: global.passphrase)
-        do {
-            let app = try await WebApp.make(session: session, port: port)
-            let url = app.url
-            var logger = Logger(label: "isr-ui")
-            logger.logLevel = .warning
-            try await app.run(logger: logger) {
+        let home = global.isrHome
+        var logger = Logger(label: "isr-ui")
+        logger.logLevel = .warning
+        let session: Session
+        var carried: WebSecrets?
+        var chosenPort = port
+        if FileManager.default.fileExists(atPath: home.certificatePath) {
+            Terminal.warnIfCertificateExpiring(home)
+            session = try Session(home: home, passphrase: global.passphrase)
+        } else {
+            // Not enrolled yet: the browser takes the invitation code and makes the keys here, then the app opens.
+            let setup = try await WebSetup.make(home: home, port: port)
+            let url = setup.url
+            guard let keys = try await setup.run(logger: logger, onListening: {
                 print(url)
                 fflush(nil)
-                Terminal.note("serving \(session.me)'s ISR on 127.0.0.1:\(app.port); press Ctrl-C to stop")
+                Terminal.note("\(home.path) is not enrolled: set it up in the browser (127.0.0.1:\(setup.port)); press Ctrl-C to stop")
                 if !noOpen { UI.openBrowser(url) }
+            }) else { return }
+            session = try Session(home: home, keys: keys)
+            (carried, chosenPort) = (setup.secrets, setup.port)
+        }
+        do {
+            let app = try await WebApp.make(session: session, port: chosenPort, secrets: carried)
+            let url = app.url
+            let announce = carried == nil
+            try await app.run(logger: logger) {
+                if announce {
+                    print(url)
+                    fflush(nil)
+                    if !noOpen { UI.openBrowser(url) }
+                }
+                Terminal.note("serving \(session.me)'s ISR on 127.0.0.1:\(app.port); press Ctrl-C to stop")
             }
             await session.close()
         } catch {

@@ -17,7 +17,19 @@
       .then(function (html) { if (html !== null) { list.innerHTML = html; } });
   }
 
-  if (window.EventSource) {
+  // The setup page, waiting for the admin's approval: ask every two seconds (through the moment `isr ui` swaps the
+  // setup page for the app on the same port), then open the inbox.
+  var waiting = document.getElementById("setup-waiting");
+  if (waiting) {
+    var poll = function () {
+      fetch("/setup/status", { credentials: "same-origin", cache: "no-store" }).then(function (r) { return r.ok ? r.json() : {}; })
+        .then(function (s) { if (s.state === "enrolled") { window.location.href = "/inbox"; } else { window.setTimeout(poll, 2000); } },
+              function () { window.setTimeout(poll, 2000); });
+    };
+    window.setTimeout(poll, 2000);
+  }
+
+  if (window.EventSource && !document.getElementById("setup")) {
     var source = new EventSource("/events");
     Object.keys(messages).forEach(function (kind) {
       source.addEventListener(kind, function (event) {

@@ -2,6 +2,7 @@
 import os
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -22,3 +23,15 @@ def save_shot(driver, directory, name):
 
 def wait(driver, condition, seconds=15):
     return WebDriverWait(driver, seconds, poll_frequency=0.1).until(condition)
+
+
+def replaced(page):
+    """A wait condition: the element `page` (a page's <html>) is no longer in the document, i.e. the next page loaded.
+    Chromedriver reports a detached node either as stale or as not belonging to the document; both mean replaced."""
+    def check(driver):
+        try:
+            page.is_enabled()
+            return False
+        except WebDriverException:
+            return True
+    return check

@@ -14,7 +14,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.select import Select
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from ui_common import browser, save_shot, wait  # noqa: E402
+from ui_common import browser, replaced, save_shot, wait  # noqa: E402
 
 dsl_url, worker_url, held_id, request_id, shots = sys.argv[1:6]
 os.makedirs(shots, exist_ok=True)
@@ -156,7 +156,7 @@ try:
     dsl.find_element(By.ID, "decision-reason").send_keys("Family engaging with early help; no further sharing is proportionate")
     page = dsl.find_element(By.TAG_NAME, "html")
     dsl.find_element(By.CSS_SELECTOR, "form[action='/decisions'] button").click()
-    wait(dsl, EC.staleness_of(page))
+    wait(dsl, replaced(page))
     wait(dsl, EC.text_to_be_present_in_element((By.CSS_SELECTOR, ".note"), "Decision recorded"))
     decided = dsl.find_element(By.CSS_SELECTOR, "#decided-title ~ ul").text
     check("Not to share" in decided and "no further sharing is proportionate" in decided and request_id[:8] in decided, decided)
