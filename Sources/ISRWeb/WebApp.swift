@@ -44,7 +44,7 @@ public struct WebApp: Sendable {
         router.get("/events") { _, _ in liveEvents() }
         // The setup page's address, after enrolment: the inbox.
         router.get("/setup") { _, _ in Response.redirect(to: "/inbox", type: .found) }
-        router.get("/setup/status") { _, _ in Self.json(["state": "enrolled"]) }
+        router.get("/setup/status") { _, _ in Self.json(["state": "ready"]) }
         router.get("/inbox") { request, _ in await handle { try await inbox(note: request.uri.queryParameters.get("note")) } }
         router.get("/inbox/list") { _, _ in await handle { try await inboxList() } }
         router.get("/packets/:id") { request, context in

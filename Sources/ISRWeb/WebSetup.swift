@@ -118,7 +118,8 @@ public struct WebSetup: Sendable {
         }
     }
 
-    /// `{"state": "waiting" | "enrolled" | "not-started" | "unreachable"}` for the waiting page's script.
+    /// `{"state": "waiting" | "enrolled" | "not-started" | "unreachable"}` for the waiting page's script (the app that
+    /// replaces this page answers `ready`).
     func status(_ done: AsyncStream<PractitionerKeys>.Continuation) async -> Response {
         let state = switch await progress(done) {
         case .notStarted: "not-started"

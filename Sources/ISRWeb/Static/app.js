@@ -17,13 +17,13 @@
       .then(function (html) { if (html !== null) { list.innerHTML = html; } });
   }
 
-  // The setup page, waiting for the admin's approval: ask every two seconds (through the moment `isr ui` swaps the
-  // setup page for the app on the same port), then open the inbox.
+  // The setup page, waiting for the admin's approval: ask every two seconds, through the moment `isr ui` swaps the
+  // setup page for the app on the same port, and open the inbox only once the app itself answers ("ready").
   var waiting = document.getElementById("setup-waiting");
   if (waiting) {
     var poll = function () {
       fetch("/setup/status", { credentials: "same-origin", cache: "no-store" }).then(function (r) { return r.ok ? r.json() : {}; })
-        .then(function (s) { if (s.state === "enrolled") { window.location.href = "/inbox"; } else { window.setTimeout(poll, 2000); } },
+        .then(function (s) { if (s.state === "ready") { window.location.href = "/inbox"; } else { window.setTimeout(poll, 2000); } },
               function () { window.setTimeout(poll, 2000); });
     };
     window.setTimeout(poll, 2000);
