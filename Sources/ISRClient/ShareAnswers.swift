@@ -1,5 +1,6 @@
 import Foundation
 import ISRPacket
+import ISRPolicy
 
 /// The answers a share is built from, in the guidance's order: the lawful basis (and condition), consent and why sharing
 /// goes ahead without it, whether the child or family was told and why not, why the recipient needs it, the items each
@@ -64,6 +65,9 @@ public struct ShareAnswers: Sendable, Equatable {
             formatter.dateFormat = "yyyy-MM-dd"
             return formatter.string(from: Date())
         }()
+        // Fields with a known shape are checked before anything is sealed (the terminal asks again as they are typed).
+        let wrong = fields.compactMap { field in FieldFormat.problem(field: field.name, value: field.value).map { "\(field.name): \($0)" } }
+        guard wrong.isEmpty else { throw ClientError(.usage, wrong.joined(separator: "; ")) }
         let itemSource = source ?? ""
         let items = facts.map { BodyItem(tag: .fact, text: $0, source: itemSource, refersTo: refersTo) }
             + opinions.map { BodyItem(tag: .opinion, text: $0, source: itemSource, refersTo: refersTo) }
