@@ -13,7 +13,7 @@ import Testing
     @Test func aSecondDeviceIsApprovedSealedToAndRevoked() async throws {
         let relay = try await RelayHarness.start()
         defer { Task { await relay.stop() } }
-        let (alice, _, bob, _) = try await relay.standardCast()
+        let (alice, _, bob, carolPerson) = try await relay.standardCast()
         let code = InvitationCode.generate(adminKey: relay.admin.keys.signing.publicKey)
         func request(_ purpose: String, _ device: String, _ code: InvitationCode = code) -> [String: Any] {
             ["purpose": purpose, "device": device, "code_hash": Data(code.hash).base64EncodedString(), "expires_in_seconds": 3600]
@@ -65,6 +65,26 @@ import Testing
         #expect(try await relay.json(bobTablet, .post, "/v1/packets/\(bothID.hex)/receipt", ["signature": Data(signedByLaptopKey).base64EncodedString()])
             .status == .unprocessableContent, "signed with another device's key")
         #expect(try await relay.postReceipt(bothID, bytes: fetched.body, as: bobTablet).status == .ok)
+
+        // A role address reaches every device of each of its members: duty@devon-csc is bob (two devices) and carol.
+        let carol = try MemberID("carol@devon-csc"), duty = try MemberID("duty@devon-csc")
+        let carolKey = try #require(try await relay.keys(for: [carol], as: alice)[carol]?[carol])
+        let toDutyOneDevice = try await relay.build(.share, from: alice, to: [duty],
+                                                    deviceKeys: [duty: [bob.id: [bob.keys.encryption.publicKey], carol: [carolKey]]])
+        let dutyRefused = try await relay.request(alice, .post, "/v1/packets", body: toDutyOneDevice.bytes, contentType: "application/octet-stream")
+        #expect(dutyRefused.problemCode == "packet.stanzas-mismatch" && dutyRefused.text.contains("2 active devices"), "\(dutyRefused.text)")
+        let toDuty = try await relay.build(.share, from: alice, to: [duty],
+                                           deviceKeys: [duty: [bob.id: [bob.keys.encryption.publicKey, tablet.encryption.publicKey], carol: [carolKey]]])
+        #expect(try await relay.request(alice, .post, "/v1/packets", body: toDuty.bytes, contentType: "application/octet-stream").status == .created)
+        let dutyID = try PacketHeader(derEncoded: toDuty.headerBytes).id
+        // Bob answers for the role from his tablet; carol's inbox then shows the role's packet answered by bob.
+        let dutyOnTablet = try await relay.request(bobTablet, .get, "/v1/packets/\(dutyID.hex)")
+        #expect(try PacketOpener.open(dutyOnTablet.body, as: bob.id, keys: [tablet.encryption], senderKeys: [alice.keys.signing.publicKey]).header.id == dutyID)
+        #expect(try await relay.postReceipt(dutyID, bytes: dutyOnTablet.body, as: bobTablet).status == .ok)
+        let readBack = try await relay.build(.readback, from: bobTablet, to: [alice.id], inReplyTo: dutyID)
+        #expect(try await relay.send(readBack, as: bobTablet).status == .created)
+        let carolsInbox = try await relay.request(carolPerson, .get, "/v1/inbox").json(ListBody<InboxItem>.self).items
+        #expect(carolsInbox.first { $0.id == dutyID.hex }?.answeredBy == bob.id.rawValue, "\(carolsInbox)")
 
         // Bob revokes the tablet: its certificate is refused at once, and nothing more is sealed to it.
         #expect(try await relay.json(bob, .post, "/v1/devices/tablet/revoke", ["reason": ""]).problemCode == "devices.reason")
