@@ -11,18 +11,23 @@ import ISRRelayAPI
 /// are those this member may use now: read back or decline, confirm or ask for clarification, countersign or return.
 extension WebApp {
     func packet(_ id: PacketID, note: String?) async throws -> Response {
-        // Your own packet is read from your record (you hold no stanza for it); anyone else's is opened, which sends the receipt.
-        let claimed = try await session.verifiedHeader(of: id)
+        // Your own packet is read from your record (you hold no stanza for it); anyone else's is fetched once and opened,
+        // which sends the receipt.
         let read: Session.ReadPacket?
         let header: PacketHeader, body: PacketBody
-        if claimed.sender == session.me {
-            guard let sent = session.sentBody(of: id) else {
-                throw ClientError(.local, "this machine's record does not hold what you sent in \(id); see it on the device you sent it from")
-            }
-            (read, header, body) = (nil, claimed, sent)
+        if let sent = session.sentBody(of: id) {
+            (read, header, body) = (nil, try await session.verifiedHeader(of: id), sent)
         } else {
-            let opened = try await session.read(id)
-            (read, header, body) = (opened, opened.opened.header, opened.opened.body)
+            do {
+                let opened = try await session.read(id)
+                (read, header, body) = (opened, opened.opened.header, opened.opened.body)
+            } catch {
+                // Sent from another of your devices: this machine has neither the content nor a stanza to open it with.
+                if try await session.verifiedHeader(of: id).sender == session.me {
+                    throw ClientError(.local, "this machine's record does not hold what you sent in \(id); see it on the device you sent it from")
+                }
+                throw error
+            }
         }
         let warnings = read?.warnings ?? []
         let state = read?.state ?? "sent by you"
