@@ -161,4 +161,31 @@ import Testing
         #expect(metrics.contains("isr_alerts_failed_total{channel=\"webhook\"} 1"))
         #expect(relay.stderr.contains("alert not delivered; giving up"))
     }
+
+    @Test func aHangingMailCommandDelaysNeitherAcceptanceNorShutdown() async throws {
+        let work = NSTemporaryDirectory() + "isr-alerts-slow-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        // A "sendmail" that hangs for a minute (exec: the process the relay started is the one that hangs).
+        try "#!/bin/sh\ncat > /dev/null\nexec sleep 60\n".write(toFile: work + "/slow-sendmail", atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: work + "/slow-sendmail")
+        let relay = try RelayProcess(extraConfig: """
+            [alerts]
+            sendmail = ["\(work)/slow-sendmail"]
+            [[alerts.email]]
+            address = "bob@devon-csc"
+            to = "bob@csc.example"
+            """)
+        defer { relay.stop(signal: SIGKILL) }
+        let (alice, _, bob, _) = try await relay.standardCast()
+        let started = ContinuousClock.now
+        for _ in 0..<3 { #expect(try await relay.send(try await relay.build(.share, from: alice, to: [bob.id]), as: alice).status == .created) }
+        #expect(ContinuousClock.now - started < .seconds(5), "acceptance does not wait for alerts")
+        try await Task.sleep(for: .seconds(1))
+        #expect(try !relay.curl("/metrics").1.contains("isr_alerts_sent_total{channel=\"email\"}"), "the mails are still hanging")
+        // SIGTERM stops the relay promptly: the hanging commands are stopped, not waited for.
+        let stopping = ContinuousClock.now
+        #expect(relay.stop() == 0, "\(relay.stderr.suffix(2500))")
+        #expect(ContinuousClock.now - stopping < .seconds(10), "shutdown took \(ContinuousClock.now - stopping)")
+    }
 }
