@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "ISRClient", targets: ["ISRClient"]),
         .library(name: "ISRRelayAPI", targets: ["ISRRelayAPI"]),
         .library(name: "ISRWeb", targets: ["ISRWeb"]),
+        .library(name: "ISRRecord", targets: ["ISRRecord"]),
     ],
     dependencies: [
         // DER: a canonical, strictly parsed encoding for packets (and X.509 later, via swift-certificates).
@@ -111,11 +112,13 @@ let package = Package(
             ],
             resources: [.copy("openapi.yaml")]
         ),
+        // The record: case chronologies, evidence bundles (canonical tar, signed manifest, report) and their offline verifier.
+        .target(name: "ISRRecord", dependencies: ["ISRCrypto", "ISRPacket", "ISRPKI", "ISRAudit", "ISRRelayAPI"]),
         // What the CLI stands on: the practitioner's home (keys, certificate, pinned admin key) and the mTLS relay client.
         .target(
             name: "ISRClient",
             dependencies: [
-                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRAudit", "ISRRelayAPI",
+                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRAudit", "ISRRelayAPI", "ISRRecord",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -141,7 +144,7 @@ let package = Package(
         .executableTarget(
             name: "isr",
             dependencies: [
-                "ISRClient", "ISRWeb", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
+                "ISRClient", "ISRWeb", "ISRRecord", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -197,6 +200,7 @@ let package = Package(
         ),
         .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
         .testTarget(name: "ISRWebTests", dependencies: ["ISRWeb"]),
+        .testTarget(name: "ISRRecordTests", dependencies: ["ISRRecord", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRAudit", "ISRRelayAPI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
         .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket"]),
     ]

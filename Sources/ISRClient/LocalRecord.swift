@@ -29,6 +29,9 @@ public struct LocalRecord: Sendable {
         /// What the relay said: state, leaf index.
         public var state: String?
         public var leafIndex: UInt64?
+        /// Base64 content key of the packet's body: lets an evidence bundle prove the body to anyone (absent in records
+        /// made before it was kept).
+        public var contentKey: String? = nil
     }
 
     var directory: String { home.path + "/records" }

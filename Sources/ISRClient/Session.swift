@@ -84,6 +84,8 @@ public final class Session: Sendable {
         public let recipients: [MemberID: [VerifiedMember]]
         /// The dsl/managers of your agency it is also sealed to, to read and countersign it.
         public let countersigners: [VerifiedMember]
+        /// The body's content key, kept (sealed) in your local record so an evidence bundle can prove the body later.
+        let contentKey: ContentKey
     }
 
     /// Resolves and verifies recipients, applies the policy to header and body (every violation at once), seals and signs.
@@ -120,10 +122,11 @@ public final class Session: Sendable {
         do {
             // One stanza per active device of every member reached.
             let keys = reached.mapValues { members in Dictionary(uniqueKeysWithValues: members.map { ($0.id, $0.encryptionKeys) }) }
+            let contentKey = ContentKey.generate()
             let packet = try PacketSealer.seal(header: header, body: draft.body, deviceKeys: keys,
                                                countersignerKeys: Dictionary(uniqueKeysWithValues: countersigners.map { ($0.id, $0.encryptionKeys) }),
-                                               signer: self.keys.signing)
-            return Prepared(packet: packet, header: header, body: draft.body, recipients: reached, countersigners: countersigners)
+                                               signer: self.keys.signing, contentKey: contentKey)
+            return Prepared(packet: packet, header: header, body: draft.body, recipients: reached, countersigners: countersigners, contentKey: contentKey)
         } catch {
             throw ClientError(.refused, error.message)
         }
@@ -141,7 +144,7 @@ public final class Session: Sendable {
             direction: "sent", id: prepared.header.id.hex, kind: prepared.header.kind.rawValue, sender: me.rawValue,
             recipients: prepared.header.recipients.map(\.rawValue), purpose: prepared.header.purpose, recordedAt: Int64(Date().timeIntervalSince1970 * 1000),
             packet: Data(prepared.packet.bytes).base64EncodedString(), body: Data((try? prepared.body.derEncoded()) ?? []).base64EncodedString(),
-            state: receipt.state, leafIndex: receipt.leafIndex), keys: keys)
+            state: receipt.state, leafIndex: receipt.leafIndex, contentKey: Self.base64(prepared.contentKey)), keys: keys)
         return receipt
     }
 
@@ -168,9 +171,14 @@ public final class Session: Sendable {
         try record.save(LocalRecord.Entry(
             direction: "received", id: id.hex, kind: opened.header.kind.rawValue, sender: opened.header.sender.rawValue,
             recipients: opened.header.recipients.map(\.rawValue), purpose: opened.header.purpose, recordedAt: Int64(Date().timeIntervalSince1970 * 1000),
-            packet: Data(bytes).base64EncodedString(), body: Data((try? opened.body.derEncoded()) ?? []).base64EncodedString(), state: nil, leafIndex: nil),
+            packet: Data(bytes).base64EncodedString(), body: Data((try? opened.body.derEncoded()) ?? []).base64EncodedString(), state: nil, leafIndex: nil,
+            contentKey: (try? PacketOpener.openContentKey(opened.sealed, as: me, keys: keys.allEncryption)).map(Self.base64)),
             keys: keys)
         return opened
+    }
+
+    static func base64(_ key: ContentKey) -> String {
+        key.secret.withUnsafeBytes { Data($0).base64EncodedString() }
     }
 
     public func status(_ id: PacketID) async throws(ClientError) -> PacketStatus {

@@ -32,6 +32,8 @@ public struct SignatureContext: Sendable, Hashable, CustomStringConvertible {
     public static let checkpoint = SignatureContext(known: "isr/v1/checkpoint")
     /// A relay-signed escalation notice for an overdue packet.
     public static let escalation = SignatureContext(known: "isr/v1/escalation")
+    /// A member's signature over an evidence bundle's manifest (every file's SHA-256).
+    public static let bundleManifest = SignatureContext(known: "isr/v1/bundle-manifest")
 
     public var description: String { label }
 

@@ -23,6 +23,12 @@ public enum PacketOpener {
                             expectedSender: MemberID? = nil, limits: PacketLimits = .standard) throws(PacketError) -> OpenedPacket {
         let sealed = try SealedPacket(encoded: bytes, limits: limits)
         let header = try sealed.verifiedHeader(signedByAnyOf: senderKeys, expectedSender: expectedSender, limits: limits)
+        let contentKey = try openContentKey(sealed, as: recipient, keys: keys)
+        return OpenedPacket(header: header, body: try openBody(sealed, header: header, contentKey: contentKey), sealed: sealed)
+    }
+
+    /// The content key from `recipient`'s stanza, with any of `keys`. Call only on a packet whose header verified.
+    public static func openContentKey(_ sealed: SealedPacket, as recipient: MemberID, keys: [EncryptionKeyPair]) throws(PacketError) -> ContentKey {
         let mine = sealed.stanzas.filter { $0.recipient == recipient }
         guard !mine.isEmpty else {
             throw PacketError(.notForRecipient, "this packet is not addressed to \(recipient); it was sealed for \(Set(sealed.stanzas.map(\.recipient.rawValue)).sorted().joined(separator: ", "))")
@@ -39,6 +45,12 @@ public enum PacketOpener {
         guard let contentKey = opened else {
             throw PacketError(.stanzaUnreadable, "no stanza for \(recipient) opens with this device's keys: the sender used an out-of-date key for you, or this device was added after it was sent; ask them to refresh the directory and resend")
         }
+        return contentKey
+    }
+
+    /// Authenticates and decrypts the body with its content key (the verified header bytes as associated data), parses
+    /// it and checks it declares the header's fields: how anyone holding the content key proves what a packet said.
+    public static func openBody(_ sealed: SealedPacket, header: PacketHeader, contentKey: ContentKey) throws(PacketError) -> PacketBody {
         let plaintext: [UInt8]
         do {
             plaintext = try contentKey.decrypt(sealed.body, associatedData: sealed.headerBytes)
@@ -49,6 +61,6 @@ public enum PacketOpener {
         guard body.fieldNames == header.fieldNames else {
             throw PacketError(.fieldsMismatch, "the body holds fields [\(body.fieldNames.joined(separator: ", "))] but its header declares [\(header.fieldNames.joined(separator: ", "))]; the packet is flagged and should be queried with the sender")
         }
-        return OpenedPacket(header: header, body: body, sealed: sealed)
+        return body
     }
 }

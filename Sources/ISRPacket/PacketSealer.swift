@@ -11,7 +11,7 @@ public enum PacketSealer {
     /// before releasing it.
     public static func seal(header: PacketHeader, body: PacketBody, deviceKeys keys: [MemberID: [MemberID: [EncryptionPublicKey]]],
                             countersignerKeys countersigners: [MemberID: [EncryptionPublicKey]] = [:],
-                            signer: SigningKeyPair, limits: PacketLimits = .standard) throws(PacketError) -> SealedPacket {
+                            signer: SigningKeyPair, contentKey: ContentKey = .generate(), limits: PacketLimits = .standard) throws(PacketError) -> SealedPacket {
         guard body.fieldNames == header.fieldNames else {
             throw PacketError(.fieldsMismatch, "the header lists fields [\(header.fieldNames.joined(separator: ", "))] but the body has [\(body.fieldNames.joined(separator: ", "))]; list exactly the fields the body holds")
         }
@@ -35,7 +35,7 @@ public enum PacketSealer {
                 members[member] = memberKeys
             }
         }
-        return try sealUnchecked(header: header, bodyBytes: body.derEncoded(), memberKeys: members, signer: signer, limits: limits)
+        return try sealUnchecked(header: header, bodyBytes: body.derEncoded(), memberKeys: members, signer: signer, limits: limits, contentKey: contentKey)
     }
 
     /// As `seal(header:body:deviceKeys:…)` for members with one device each.
@@ -54,7 +54,8 @@ public enum PacketSealer {
 
     /// The steps after validation; internal so test vectors can build deliberately inconsistent packets.
     static func sealUnchecked(header: PacketHeader, bodyBytes: [UInt8], memberKeys members: [MemberID: [EncryptionPublicKey]], signer: SigningKeyPair,
-                              limits: PacketLimits, associatedData: [UInt8]? = nil, headerBytes: [UInt8]? = nil) throws(PacketError) -> SealedPacket {
+                              limits: PacketLimits, associatedData: [UInt8]? = nil, headerBytes: [UInt8]? = nil,
+                              contentKey: ContentKey = .generate()) throws(PacketError) -> SealedPacket {
         let stanzaCount = members.values.reduce(0) { $0 + $1.count }
         guard stanzaCount <= limits.maximumStanzas else {
             throw PacketError(.recipientKeys, "the recipients reach \(members.count) members with \(stanzaCount) device keys; a packet holds at most \(limits.maximumStanzas) stanzas")
@@ -65,7 +66,6 @@ public enum PacketSealer {
         } else {
             encodedHeader = try header.derEncoded(limits: limits)
         }
-        let contentKey = ContentKey.generate()
         let ciphertext = contentKey.encrypt(bodyBytes, associatedData: associatedData ?? encodedHeader)
         let stanzas = members.keys.sorted().flatMap { member in
             (members[member] ?? []).map { RecipientStanza(recipient: member, sealedKey: $0.seal(contentKey.secret)) }

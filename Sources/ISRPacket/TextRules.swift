@@ -4,6 +4,12 @@ public enum PacketCode {
     public static func isValid(_ text: String) -> Bool { TextRules.isCode(text) }
 }
 
+/// The grammar of subject references: opaque case references, never names.
+public enum SubjectReference {
+    /// 1–64 of `A-Z a-z 0-9 . _ : -`.
+    public static func isValid(_ text: String) -> Bool { TextRules.isSubjectReference(text) }
+}
+
 /// The free-text grammar of packets, for other short texts the relay takes (reasons for a return or an emergency release).
 public enum PlainText {
     /// Valid UTF-8 of at most 16 KiB with no control characters but TAB and LF; `allowEmpty` false refuses "".

@@ -25,6 +25,7 @@ extension RoleAddressBody: ResponseEncodable {}
 extension RenewalBody: ResponseEncodable {}
 extension InvitationSummary: ResponseEncodable {}
 extension EnrolmentProgress: ResponseEncodable {}
+extension ExportReceipt: ResponseEncodable {}
 
 /// Every route the relay serves; `openapi.yaml` documents each one (a test holds the two together).
 public enum RelayRoutes {
@@ -118,6 +119,14 @@ public enum RelayRoutes {
             Response(status: .ok, headers: [.contentType: "application/toml"], body: .init(byteBuffer: ByteBuffer(string: policyText)))
         }
 
+        v1.post("record") { request, context in
+            let body = try await request.decode(as: RecordQuery.self, context: context)
+            return try await service.record(body, for: try context.requireMember())
+        }
+        v1.post("exports") { request, context in
+            let body = try await request.decode(as: ExportNotice.self, context: context)
+            return EditedResponse(status: .created, response: try await service.recordExport(body, by: try context.requireMember()))
+        }
         v1.get("audit/key") { _, _ in service.relayKeyBody }
         v1.get("audit/checkpoint") { _, _ in try await service.checkpoint() }
         v1.get("audit/leaves") { request, _ in

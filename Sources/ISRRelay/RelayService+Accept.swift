@@ -72,7 +72,8 @@ extension RelayService {
         }
         let event = AuditEvent(kind: Lifecycle.auditEventKind(header.kind), time: now, actor: member.id.rawValue, packetID: header.id.bytes, attributes: attributes)
         let outcome = try await stored {
-            try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries, obligations: obligations), event: event, linked: linked)
+            try await store.insertPacket(NewPacket(record: record, bytes: bytes, deliveries: deliveries, obligations: obligations,
+                                            subjectKey: header.subjectReference.map(SubjectKey.of)), event: event, linked: linked)
         }
         if case .accepted = outcome {
             RelayMetrics.packetAccepted(kind: header.kind.rawValue, state: phase.rawValue)

@@ -99,6 +99,9 @@ public struct NewPacket: Sendable {
     public var bytes: [UInt8]
     public var deliveries: [Stanza]
     public var obligations: [Obligation]
+    /// `SubjectKey.of` the header's subject reference; nil for a packet without one, which then inherits the key of the
+    /// packet it answers or relates to (so a read-back or decline is found with the share or request it answers).
+    public var subjectKey: [UInt8]?
 
     /// A member holding a stanza.
     public struct Stanza: Sendable, Equatable {
@@ -114,7 +117,8 @@ public struct NewPacket: Sendable {
         }
     }
 
-    public init(record: PacketRecord, bytes: [UInt8], deliveries: [Stanza], obligations: [Obligation]) {
+    public init(record: PacketRecord, bytes: [UInt8], deliveries: [Stanza], obligations: [Obligation], subjectKey: [UInt8]? = nil) {
+        self.subjectKey = subjectKey
         self.record = record
         self.bytes = bytes
         self.deliveries = deliveries

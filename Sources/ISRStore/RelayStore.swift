@@ -127,6 +127,9 @@ public protocol RelayStore: Sendable {
     func markOverdue(_ id: PacketID, address: MemberID?, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64
     /// Notices for `member`: addressed to them, or to a role address they belong to; newest first, paged by notice id.
     func notices(for member: MemberID, before: Int64?, limit: Int) async throws -> Page<StoredNotice>
+    /// Packets about a subject (by `SubjectKey`) that `member` sent or holds a stanza for, oldest first, `limit` at most.
+    /// Nothing distinguishes a subject nobody wrote about from one only others did.
+    func packets(aboutSubject key: [UInt8], party member: MemberID, limit: Int) async throws -> [PacketRecord]
     /// Packets of any kind whose retention, counted from their last event, ended before `now` and still hold ciphertext.
     func purgeable(now: Int64, limit: Int) async throws -> [PacketRecord]
     /// Deletes the ciphertext (header facts, history and audit leaves stay).
@@ -136,6 +139,9 @@ public protocol RelayStore: Sendable {
     /// The size and root of the log as of the last commit: what a checkpoint signs. Cheap; kept current by every write.
     func treeHead() async throws -> TreeHead
     func auditSize() async throws -> UInt64
+    /// Appends events that change no other record (a member's export of their record) in one durable transaction;
+    /// returns the new log size.
+    func appendAuditEvents(_ events: [AuditEvent]) async throws -> UInt64
     /// Leaf data for indices `start..<end`.
     func auditLeaves(start: UInt64, end: UInt64) async throws -> [[UInt8]]
     func rootHash(size: UInt64) async throws -> [UInt8]

@@ -21,12 +21,13 @@ extension SQLiteRelayStore {
             record.leafIndex = leaf
             try db.cachedStatement(sql: """
                 INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, deadline, leaf_index, digest, bytes,
-                                     in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                     in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason, subject_key)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+                        COALESCE(?19, (SELECT subject_key FROM packets WHERE id = ?12), (SELECT subject_key FROM packets WHERE id = ?13)))
                 """).execute(arguments: [id, record.sender.rawValue, record.kind.rawValue, record.purpose, record.recipients.map(\.rawValue).joined(separator: ","),
                                  record.phase.rawValue, record.acceptedAt, record.deadline, Int64(leaf), Data(record.digest), Data(packet.bytes),
                                  record.inReplyTo.map { Data($0.bytes) }, record.relatesTo.map { Data($0.bytes) }, record.retentionDays,
-                                 record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason])
+                                 record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason, packet.subjectKey.map { Data($0) }])
             let retention = Int64(record.retentionDays) * 86_400_000
             try db.cachedStatement(sql: "INSERT INTO packet_retention (packet_id, retention_ms, purge_at) VALUES (?, ?, ?)")
                 .execute(arguments: [id, retention, event.time + retention])
@@ -168,6 +169,16 @@ extension SQLiteRelayStore {
                                            arguments: [member.rawValue, before ?? Int64.max, limit + 1]).map(Self.packetRecord)
             let page = Array(records.prefix(limit))
             return Page(items: page, next: records.count > limit ? page.last.map { Int64($0.leafIndex) } : nil)
+        }
+    }
+
+    public func packets(aboutSubject key: [UInt8], party member: MemberID, limit: Int) async throws -> [PacketRecord] {
+        try await read { db in
+            try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT \(Self.packetColumns) FROM packets
+                WHERE subject_key = ? AND (sender = ? OR EXISTS (SELECT 1 FROM packet_recipients r WHERE r.packet_id = packets.id AND r.member_id = ?))
+                ORDER BY leaf_index LIMIT ?
+                """), arguments: [Data(key), member.rawValue, member.rawValue, limit]).map(Self.packetRecord)
         }
     }
 

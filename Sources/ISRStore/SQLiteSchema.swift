@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ISRPacket
 
 /// The SQLite schema as append-only migrations: never edit one that has shipped; add the next.
 /// Invariants live in the schema (CHECKs, keys), so no code path can write a half-valid record.
@@ -272,6 +273,29 @@ enum SQLiteSchema {
                 DROP INDEX invitations_live_per_member;
                 CREATE UNIQUE INDEX invitations_live_per_device ON invitations(member, device) WHERE state IN ('open', 'submitted', 'approved');
                 """)
+        }
+        migrator.registerMigration("v8-subject-index") { db in
+            // Which packets are about a case, for a member's chronology: the SHA-256 of the header's subject reference
+            // (`SubjectKey`), inherited by replies from the packet they answer or relate to.
+            try db.execute(sql: """
+                ALTER TABLE packets ADD COLUMN subject_key BLOB CHECK (subject_key IS NULL OR length(subject_key) = 32);
+                CREATE INDEX packets_by_subject ON packets(subject_key, leaf_index) WHERE subject_key IS NOT NULL;
+                """)
+            // Existing packets, oldest first so replies inherit: read from the stored header (purged ones stay unindexed).
+            let rows = try Row.fetchAll(db, sql: "SELECT id, bytes, in_reply_to, relates_to FROM packets ORDER BY leaf_index")
+            var keys: [Data: Data] = [:]
+            for row in rows {
+                let id: Data = row["id"]
+                var key: Data?
+                if let bytes: Data = row["bytes"], let sealed = try? SealedPacket(encoded: Array(bytes)),
+                   let reference = (try? PacketHeader(derEncoded: sealed.headerBytes))?.subjectReference {
+                    key = Data(SubjectKey.of(reference))
+                }
+                key = key ?? (row["in_reply_to"] as Data?).flatMap { keys[$0] } ?? (row["relates_to"] as Data?).flatMap { keys[$0] }
+                guard let key else { continue }
+                keys[id] = key
+                try db.execute(sql: "UPDATE packets SET subject_key = ? WHERE id = ?", arguments: [key, id])
+            }
         }
         return migrator
     }
