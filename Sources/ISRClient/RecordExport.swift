@@ -1,0 +1,130 @@
+import Foundation
+import ISRAudit
+import ISRCrypto
+import ISRPKI
+import ISRPacket
+import ISRRecord
+import ISRRelayAPI
+
+/// `isr export`: gathers the evidence for packets of your record — their exact bytes, the content keys that prove
+/// their bodies, the signed directory entries of everyone who signed, the relay's signed checkpoint with an inclusion
+/// proof for every event — adds the report, signs the manifest, records the export in the relay's audit log, and
+/// returns the bundle. Nothing is written if the relay does not record the export.
+public enum RecordExport {
+    public struct Result: Sendable {
+        public let bytes: [UInt8]
+        public let packets: Int
+        public let leaves: Int
+        public let withheldBodies: Int
+        /// The audit leaf recording the export.
+        public let exportLeaf: UInt64
+    }
+
+    public static func run(_ session: Session, packets held: [HeldPacket], subjectReference: String?, redact: [String]) async throws(ClientError) -> Result {
+        let included = held.filter { $0.bytes != nil && $0.record.header != nil }
+        guard !included.isEmpty else {
+            throw ClientError(.refused, "none of these packets is held by you (sent from this home, or fetched by you): there is nothing to export")
+        }
+        guard included.count <= 200 else {
+            throw ClientError(.usage, "one bundle holds at most 200 packets and this record has \(included.count): narrow it with --since or --purpose")
+        }
+        let redactSet = Set(redact)
+        if !redact.isEmpty {
+            let policy = try await session.policy()
+            let known = Set(policy.fields.keys).union(Chronology.redactableParts)
+            if let unknown = redact.first(where: { !known.contains($0) }) {
+                throw ClientError(.usage, "`\(unknown)` is not a field you can withhold; use subject fields (\(policy.fields.keys.sorted().joined(separator: ", "))) or \(Chronology.redactableParts.joined(separator: ", "))")
+            }
+        }
+        let client = session.client
+
+        // The relay's key (as pinned by `isr audit verify`, if this home did), and a checkpoint covering every event.
+        let keyBody = try await client.get("/v1/audit/key").decode(RelayKeyBody.self)
+        if let pinned = FileManager.default.contents(atPath: session.home.path + "/audit.json")
+            .flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] })?["relay_key"] as? String, pinned != keyBody.signingKey {
+            throw ClientError(.verification, "the relay's signing key changed since this home pinned it: its log cannot be trusted; tell your admin")
+        }
+        guard let relayKeyData = Data(base64Encoded: keyBody.signingKey), let relayKey = try? SigningPublicKey(bytes: relayKeyData) else {
+            throw ClientError(.verification, "the relay published no usable signing key")
+        }
+        let checkpointBody = try await client.get("/v1/audit/checkpoint").decode(CheckpointBody.self)
+        let signedCheckpoint = Array(Data(base64Encoded: checkpointBody.signed) ?? Data())
+        let checkpoint: Checkpoint
+        do {
+            checkpoint = try SignedCheckpoint(encoded: signedCheckpoint).verified(with: relayKey)
+        } catch {
+            throw ClientError(.verification, "the relay's checkpoint does not verify: \(error.message)")
+        }
+        var indices = Set<UInt64>()
+        for packet in held { for step in packet.record.status.history { indices.insert(step.leafIndex) } }
+        var leaves: [EvidenceBundle.Leaf] = []
+        for index in indices.sorted() {
+            guard index < checkpoint.size else {
+                throw ClientError(.verification, "the relay's checkpoint (size \(checkpoint.size)) does not cover leaf \(index) of this record; try again")
+            }
+            let page = try await client.get("/v1/audit/leaves?start=\(index)&end=\(index + 1)").decode(LeavesBody.self)
+            let proof = try await client.get("/v1/audit/inclusion?index=\(index)&size=\(checkpoint.size)").decode(ProofBody.self)
+            guard page.leaves.count == 1, let data = Data(base64Encoded: page.leaves[0]).map(Array.init) else {
+                throw ClientError(.verification, "the relay did not serve leaf \(index)")
+            }
+            let path = proof.proof.compactMap { Data(base64Encoded: $0).map(Array.init) }
+            do {
+                guard path.count == proof.proof.count else { throw AuditError(.inclusionFailed, "") }
+                try MerkleVerifier.verifyInclusion(leafHash: MerkleHash.leaf(data), index: index, size: checkpoint.size, proof: path, root: checkpoint.root)
+            } catch {
+                throw ClientError(.verification, "leaf \(index) is not in the log the relay signed: its record cannot be trusted; tell your admin")
+            }
+            leaves.append(EvidenceBundle.Leaf(index: index, data: data, proof: path))
+        }
+
+        // The signed directory entries of everyone named, and of the admins who vouch for them.
+        let listed = try await client.get("/v1/directory").decode(ListBody<DirectoryMember>.self).items
+        var named = Set([session.me.rawValue])
+        for packet in held {
+            named.insert(packet.record.status.sender)
+            for step in packet.record.status.history { named.insert(step.actor) }
+            for delivery in packet.record.status.deliveries { named.insert(delivery.member) }
+        }
+        var entries: [[UInt8]] = []
+        var seen = Set<[UInt8]>()
+        var signers: [String] = []
+        func add(_ member: DirectoryMember) {
+            for text in [member.directoryEntry] + (member.keys ?? []).map(\.directoryEntry) {
+                guard let data = text.flatMap({ Data(base64Encoded: $0) }).map(Array.init), seen.insert(data).inserted else { continue }
+                entries.append(data)
+                if let signer = try? DirectoryEntry.signer(of: data), signer != session.trust.root { signers.append(signer.rawValue) }
+            }
+        }
+        for member in listed where named.contains(member.id) { add(member) }
+        for member in listed where signers.contains(member.id) && !named.contains(member.id) { add(member) }
+        let names = Dictionary(listed.map { ($0.id, "\($0.displayName), \($0.agencyName)") }, uniquingKeysWith: { a, _ in a })
+
+        let exportedAt = Int64(Date().timeIntervalSince1970 * 1000)
+        let chronology = Chronology.build(held.map(\.record), redact: redactSet)
+        let report = RecordReport(subjectReference: subjectReference, exporter: session.me.rawValue, exportedAt: exportedAt, origin: checkpoint.origin,
+                                  logSize: checkpoint.size, entries: chronology, packets: held.map(\.record.status), redactedFields: redact.sorted(), names: names)
+        var withheld = 0
+        let packets: [(id: PacketID, packet: EvidenceBundle.Packet)] = included.compactMap { packet in
+            guard let header = packet.record.header, let bytes = packet.bytes else { return nil }
+            let hides = packet.record.body.map { Chronology.withholdsAnything($0, redact: redactSet) } ?? false
+            let key = hides ? nil : packet.contentKey
+            if key == nil { withheld += 1 }
+            return (header.id, EvidenceBundle.Packet(bytes: bytes, contentKey: key))
+        }
+        let bundle = EvidenceBundle(exporter: session.me, exportedAt: exportedAt, admin: session.trust.root, adminKey: session.trust.rootKey,
+                                    origin: checkpoint.origin, relayKey: relayKey, directoryEntries: entries, packets: packets,
+                                    checkpoint: signedCheckpoint, checkpointSize: checkpoint.size, leaves: leaves, report: report.html,
+                                    redactedFields: redact.sorted())
+        let written: (bytes: [UInt8], manifestDigest: [UInt8])
+        do {
+            written = try bundle.write(signedBy: session.keys.signing)
+            // What is exported must verify: check it as a recipient of the bundle would before anything is recorded.
+            _ = try BundleVerifier.verify(written.bytes)
+        } catch {
+            throw ClientError(.verification, "the bundle does not verify: \(error.message)")
+        }
+        let receipt = try await client.post("/v1/exports", json: ExportNotice(packets: packets.map(\.id.hex), manifestDigest: Hex.encode(written.manifestDigest),
+                                                                             redacted: !redact.isEmpty)).decode(ExportReceipt.self)
+        return Result(bytes: written.bytes, packets: packets.count, leaves: leaves.count, withheldBodies: withheld, exportLeaf: receipt.leafIndex)
+    }
+}
