@@ -202,6 +202,6 @@ let package = Package(
         .testTarget(name: "ISRWebTests", dependencies: ["ISRWeb"]),
         .testTarget(name: "ISRRecordTests", dependencies: ["ISRRecord", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRAudit", "ISRRelayAPI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket", "ISRRecord"]),
     ]
 )

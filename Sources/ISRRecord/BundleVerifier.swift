@@ -71,6 +71,10 @@ public enum BundleVerifier {
         }
         let directory = try BundleDirectory(entries: files.filter { $0.name.hasPrefix("directory/") }.map(\.bytes), admin: admin, adminKey: adminKey)
         let signature = try BundleJSON.decode(ManifestSignature.self, files[1].bytes, name: BundlePaths.signature, limit: 1024)
+        // The one file no hash covers: it must be exactly as the writer lays it out, so no byte of it can change unnoticed.
+        guard (try? BundleJSON.encoder.encode(signature)).map(Array.init) == files[1].bytes else {
+            throw RecordError(.altered, "manifest.sig is not in its canonical form: the bundle was altered")
+        }
         guard let exporter = try? MemberID(signature.signer), let signatureBytes = Data(base64Encoded: signature.signature).map(Array.init) else {
             throw RecordError(.malformed, "manifest.sig does not name a member and a signature")
         }

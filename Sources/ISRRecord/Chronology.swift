@@ -69,6 +69,7 @@ public enum Chronology {
         var lines: [String] = []
         let statement = shown("statement", body.statement)
         switch kind {
+        case _ where body.statement.isEmpty: break
         case .readback: lines.append("Understood: \(statement)")
         case .decline, .decision: lines.append("Reasons: \(statement)")
         case .clarify: lines.append("Clarification asked: \(statement)")
