@@ -164,13 +164,13 @@ extension CLIJourneyTests {
         try printReport(fullReport)
     }
 
-    /// Headless Chromium prints `html` to PDF and takes a screenshot (kept in `.build/test-screenshots/`).
+    /// Headless Chromium prints `html` to PDF and takes a screenshot (into `screenshots`, like the browser journeys).
     func printReport(_ html: String) throws {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let browser = try #require(chromium, "chromium is needed (apt-get install -y chromium)")
         let page = root + "/report.html"
         try html.write(toFile: page, atomically: true, encoding: .utf8)
-        let shots = ExecutableTests.root.appendingPathComponent(".build/test-screenshots").path
+        let shots = screenshots
         try FileManager.default.createDirectory(atPath: shots, withIntermediateDirectories: true)
         for (flag, out) in [("--print-to-pdf=", root + "/report.pdf"), ("--screenshot=", shots + "/record-report.png")] {
             let process = Process()
@@ -188,6 +188,27 @@ extension CLIJourneyTests {
             #expect(data.count > 5000, "\(out) was written")
             if out.hasSuffix(".pdf") { #expect(data.starts(with: Data("%PDF-".utf8))) }
         }
-        print("report screenshot: \(shots)/record-report.png")
+        // The printed PDF as a reader sees it: its pages counted and the first rendered by poppler.
+        let info = try run("/usr/bin/pdfinfo", [root + "/report.pdf"])
+        let pages = info.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
+        #expect(pages >= 2, "the chronology prints on several pages: \(info)")
+        _ = try run("/usr/bin/pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", root + "/report.pdf", shots + "/record-report-printed"])
+        #expect(FileManager.default.fileExists(atPath: shots + "/record-report-printed.png"))
+        print("report screenshots: \(shots)/record-report.png, \(shots)/record-report-printed.png (\(pages) printed pages)")
+    }
+
+    /// Runs a short-lived tool (pdfinfo, pdftoppm) to completion and returns its output.
+    func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try #require(FileManager.default.isExecutableFile(atPath: tool) ? tool : nil, "\(tool) is needed (apt-get install -y poppler-utils)"))
+        process.arguments = arguments
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(tool) \(arguments)")
+        return text
     }
 }
