@@ -49,4 +49,46 @@ import Testing
         #expect(try await store.purgeable(now: 2003 + 90 * 86_400_000, limit: 10).map(\.id) == [ids[0], ids[1], ids[2]])
         try store.close()
     }
+
+    /// v8 indexes packets stored before it by their subject reference, read from the stored header; a reply inherits
+    /// its share's; a purged packet (no bytes left) stays unindexed.
+    @Test func aVersion7DatabaseGetsItsSubjectIndex() async throws {
+        let dir = NSTemporaryDirectory() + "isr-migrate-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let path = dir + "/relay.sqlite"
+        let old = try DatabaseQueue(path: path)
+        try SQLiteSchema.migrator.migrate(old, upTo: "v7-devices-and-key-history")
+        let alice = try MemberID("alice@school-a"), bob = try MemberID("bob@devon-csc")
+        let signer = SigningKeyPair.generate()
+        let box = EncryptionKeyPair.generate().publicKey
+        func sealed(_ kind: PacketKind, reference: String?, inReplyTo: PacketID? = nil) throws -> SealedPacket {
+            let header = PacketHeader(kind: kind, sender: alice, recipients: [bob], purpose: "child-in-need", lawfulBasis: nil, consent: .notApplicable, createdAt: 1,
+                                      subjectReference: reference, inReplyTo: inReplyTo, retentionDays: 90)
+            return try PacketSealer.seal(header: header, body: PacketBody(statement: "s"), deviceKeys: [bob: [bob: [box]]], signer: signer)
+        }
+        let share = try sealed(.share, reference: "CASE-7")
+        let shareID = try PacketHeader(derEncoded: share.headerBytes).id
+        let reply = try sealed(.readback, reference: nil, inReplyTo: shareID)
+        let purged = try sealed(.share, reference: "CASE-7")
+        try await old.write { db in
+            try db.execute(sql: "INSERT INTO agencies VALUES ('school-a', 'School A', 'school', 'active', 1), ('devon-csc', 'CSC', 'childrens-social-care', 'active', 1)")
+            try db.execute(sql: """
+                INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, enrolled_at)
+                VALUES ('alice@school-a', 'school-a', 'Alice', 'practitioner', zeroblob(32), zeroblob(32), 'fa', 'active', 1)
+                """)
+            for (n, (packet, bytes)) in [(share, true), (reply, true), (purged, false)].enumerated() {
+                let header = try PacketHeader(derEncoded: packet.headerBytes)
+                try db.execute(sql: """
+                    INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, leaf_index, digest, bytes, in_reply_to, retention_days)
+                    VALUES (?, 'alice@school-a', ?, 'child-in-need', 'bob@devon-csc', 'accepted', 1000, ?, zeroblob(32), ?, ?, 90)
+                    """, arguments: [Data(header.id.bytes), header.kind.rawValue, n, bytes ? Data(packet.bytes) : nil, header.inReplyTo.map { Data($0.bytes) }])
+            }
+        }
+        try old.close()
+        let store = try SQLiteRelayStore(path: path)
+        let found = try await store.packets(aboutSubject: SubjectKey.of("CASE-7"), party: alice, limit: 10).map(\.id)
+        #expect(found == [shareID, try PacketHeader(derEncoded: reply.headerBytes).id])
+        #expect(try await store.packets(aboutSubject: SubjectKey.of("CASE-7"), party: bob, limit: 10).isEmpty, "bob holds no stanza row here")
+        try store.close()
+    }
 }
