@@ -16,6 +16,8 @@ public enum RecordExport {
         public let packets: Int
         public let leaves: Int
         public let withheldBodies: Int
+        /// Packets of the record not in the bundle: not opened by this member yet, or purged.
+        public let notHeld: Int
         /// The audit leaf recording the export.
         public let exportLeaf: UInt64
     }
@@ -125,6 +127,7 @@ public enum RecordExport {
         }
         let receipt = try await client.post("/v1/exports", json: ExportNotice(packets: packets.map(\.id.hex), manifestDigest: Hex.encode(written.manifestDigest),
                                                                              redacted: !redact.isEmpty)).decode(ExportReceipt.self)
-        return Result(bytes: written.bytes, packets: packets.count, leaves: leaves.count, withheldBodies: withheld, exportLeaf: receipt.leafIndex)
+        return Result(bytes: written.bytes, packets: packets.count, leaves: leaves.count, withheldBodies: withheld,
+                      notHeld: held.count - packets.count, exportLeaf: receipt.leafIndex)
     }
 }

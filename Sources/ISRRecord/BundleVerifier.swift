@@ -137,7 +137,6 @@ public enum BundleVerifier {
 
         // 4. Every packet: signature by a vouched-for key, its acceptance leaf, its body, its receipts and countersignatures.
         var proven: [BundleVerification.PacketProof] = []
-        var headers: [PacketID: PacketHeader] = [:]
         for text in manifest.packets {
             guard let id = try? PacketID(hex: text) else { throw RecordError(.malformed, "the manifest lists `\(text.prefix(40))`, which is not a packet id") }
             let bytes = try file(BundlePaths.packet(id))
@@ -151,7 +150,6 @@ public enum BundleVerifier {
                 throw RecordError(.unverified, "packet \(id) is not signed by its sender with a key the bundle's directory vouches for: \(error.message)")
             }
             guard header.id == id else { throw RecordError(.unverified, "packets/\(id.hex).isr holds packet \(header.id)") }
-            headers[id] = header
             let digest = Hex.encode(SHA256.hash(bytes))
             let mine = events.filter { $0.event.packetID == id.bytes }
             guard let accepted = mine.first(where: { $0.event.attributes.contains { $0.key == "digest" } }) else {
@@ -175,28 +173,24 @@ public enum BundleVerifier {
                     throw RecordError(.unverified, "packet \(id)'s content key does not open its body: \(error.message)")
                 }
             }
-            var lines = ["\(describe(header, headers: headers)) was sent by \(directory.name(header.sender)) at \(RecordTime.text(accepted.event.time)) — signature ✓, accepted in leaf \(accepted.index)",
+            var lines = ["\(describe(header)) was sent by \(directory.name(header.sender)) at \(RecordTime.text(accepted.event.time)) — signature ✓, accepted in leaf \(accepted.index)",
                          "    \(bodyNote)"]
             for (index, event) in mine where index != accepted.index {
                 let actor = (try? MemberID(event.actor))
                 let value = { (key: String) in event.attributes.first { $0.key == key }?.value }
                 switch event.kind {
-                case "packet.read":
-                    guard let actor, let signature = value("receipt").flatMap(Hex.decode),
-                          directory.keys(of: actor).contains(where: {
-                              $0.isValidSignature(signature, for: DeliveryReceipt.signedData(packetID: id, packetDigest: SHA256.hash(bytes), recipient: actor), context: .receipt)
+                case "packet.read", "packet.countersigned":
+                    // A signed receipt or countersignature: the actor's signature over the packet's id and digest.
+                    let read = event.kind == "packet.read"
+                    let digest = SHA256.hash(bytes)
+                    guard let actor, let signature = value(read ? "receipt" : "signature").flatMap(Hex.decode),
+                          directory.keys(of: actor).contains(where: { key in
+                              read ? key.isValidSignature(signature, for: DeliveryReceipt.signedData(packetID: id, packetDigest: digest, recipient: actor), context: .receipt)
+                                   : key.isValidSignature(signature, for: Countersignature.signedData(packetID: id, packetDigest: digest, countersigner: actor), context: .countersign)
                           }) else {
-                        throw RecordError(.unverified, "the read receipt in leaf \(index) is not \(event.actor)'s signature over packet \(id)")
+                        throw RecordError(.unverified, "the \(read ? "read receipt" : "countersignature") in leaf \(index) is not \(event.actor)'s signature over packet \(id)")
                     }
-                    lines.append("    read by \(directory.name(actor)) at \(RecordTime.text(event.time)) — signed receipt ✓ (leaf \(index))")
-                case "packet.countersigned":
-                    guard let actor, let signature = value("signature").flatMap(Hex.decode),
-                          directory.keys(of: actor).contains(where: {
-                              $0.isValidSignature(signature, for: Countersignature.signedData(packetID: id, packetDigest: SHA256.hash(bytes), countersigner: actor), context: .countersign)
-                          }) else {
-                        throw RecordError(.unverified, "the countersignature in leaf \(index) is not \(event.actor)'s signature over packet \(id)")
-                    }
-                    lines.append("    countersigned by \(directory.name(actor)) at \(RecordTime.text(event.time)) — signature ✓ (leaf \(index))")
+                    lines.append("    \(read ? "read" : "countersigned") by \(directory.name(actor)) at \(RecordTime.text(event.time)) — \(read ? "signed receipt" : "signature") ✓ (leaf \(index))")
                 default:
                     lines.append("    \(RecordLabels.event(event.kind)) \(event.actor == "relay" ? "by the relay" : "by \(actor.map(directory.name) ?? event.actor)") at \(RecordTime.text(event.time)) (leaf \(index))")
                 }
@@ -216,7 +210,7 @@ public enum BundleVerifier {
                                   leaves: events.count, redactedFields: manifest.redactedFields, packets: proven, limits: limits)
     }
 
-    static func describe(_ header: PacketHeader, headers: [PacketID: PacketHeader]) -> String {
+    static func describe(_ header: PacketHeader) -> String {
         let answered = header.inReplyTo ?? header.relatesTo
         let of = answered.map { " of \($0.hex.prefix(8))…" } ?? ""
         return "\(RecordLabels.kind(header.kind).capitalizedFirst) \(header.id)\(of) (\(header.purpose))"

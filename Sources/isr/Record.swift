@@ -69,6 +69,7 @@ struct Export: AsyncParsableCommand {
         let packets: Int
         let leaves: Int
         let withheldBodies: Int
+        let notHeld: Int
         let exportLeaf: UInt64
         let bytes: Int
     }
@@ -90,11 +91,12 @@ struct Export: AsyncParsableCommand {
         } catch {
             throw ClientError(.local, "cannot write \(out): \(error.message)")
         }
-        let summary = Summary(file: out, packets: result.packets, leaves: result.leaves, withheldBodies: result.withheldBodies, exportLeaf: result.exportLeaf,
+        let summary = Summary(file: out, packets: result.packets, leaves: result.leaves, withheldBodies: result.withheldBodies, notHeld: result.notHeld, exportLeaf: result.exportLeaf,
                               bytes: result.bytes.count)
         Terminal.emit(summary, json: global.json, human: """
             Exported \(result.packets) packet\(result.packets == 1 ? "" : "s") and \(result.leaves) log events to \(out) (\(result.bytes.count) bytes).
-            \(result.withheldBodies == 0 ? "Every body is provable." : "\(result.withheldBodies) bod\(result.withheldBodies == 1 ? "y is" : "ies are") withheld or not held by you (see the report).")
+            \(result.withheldBodies == 0 ? "Every body is provable." : "\(result.withheldBodies) bod\(result.withheldBodies == 1 ? "y is" : "ies are") withheld or not held by you (see the report).")\
+            \(result.notHeld == 0 ? "" : "\n\(result.notHeld) packet\(result.notHeld == 1 ? "" : "s") you have not opened (or whose content was purged) \(result.notHeld == 1 ? "is" : "are") in the report but not the bundle: `isr read` \(result.notHeld == 1 ? "it" : "them") first to include \(result.notHeld == 1 ? "it" : "them").")
             The export is recorded in the relay's audit log (leaf \(result.exportLeaf)). Check it anywhere with: isr verify-bundle \(out)
             """)
     }
@@ -121,7 +123,7 @@ struct VerifyBundle: ParsableCommand {
         do {
             verification = try BundleVerifier.verify(bytes, adminKey: adminKey, relayKey: relayKey)
         } catch {
-            throw ClientError(error.code == .malformed ? .local : .verification, "\(file) does not verify: \(error.message)")
+            throw ClientError(.verification, "\(file) does not verify: \(error.message)")
         }
         Terminal.emit(verification, json: json, human: verification.text)
     }

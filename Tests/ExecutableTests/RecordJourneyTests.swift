@@ -9,16 +9,7 @@ extension CLIJourneyTests {
     static let bundleVerifier = ExecutableTests.root.appendingPathComponent("Tests/ISRPacketTests/Vectors/verify_bundle.py").path
 
     func python(_ arguments: [String]) throws -> ExecutableTests.Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = arguments
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return ExecutableTests.Run(status: process.terminationStatus, stdout: text, stderr: "")
+        try tool("/usr/bin/python3", arguments)
     }
 
     func chronology(_ home: String, _ reference: String) throws -> [[String: Any]] {
@@ -30,7 +21,7 @@ extension CLIJourneyTests {
     @Test func aCaseChronologyAnEvidenceBundleVerifiedOfflineAndNothingForOutsiders() throws {
         let (relay, _, _, _, _) = try deploy([("alice@school-a", "Alice Smith", "practitioner"), ("dina@school-a", "Dina Patel", "dsl"),
                                               ("bob@devon-csc", "Bob Jones", "practitioner"), ("carol@devon-csc", "Carol White", "practitioner"),
-                                              ("pete@devon-police", "Pete Shaw", "practitioner")],
+                                              ("erin@devon-csc", "Erin Gray", "practitioner"), ("pete@devon-police", "Pete Shaw", "practitioner")],
                                              duty: ["bob@devon-csc", "carol@devon-csc"], agencies: [("devon-police", "Devon Police", "police")])
         defer { relay.terminate(); relay.waitUntilExit() }
         let share = ["--to", "bob@devon-csc", "--purpose", "child-in-need", "--basis", "public-task", "--condition", "safeguarding", "--consent", "refused",
@@ -57,6 +48,17 @@ extension CLIJourneyTests {
         expect(try isr(["decline", request, "--reason", "The family already shared the attendance record with you"], home: "alice"), exit: 0, "Declined")
         expect(try isr(["decide", "--not-share", "--purpose", "early-help", "--reason", "The family is already working with early help",
                         "--subject-ref", "CASE-9"], home: "alice"), exit: 0, "Decision not to share recorded")
+        // A child protection enquiry to the duty role, held until the DSL countersigns; carol reads it back for the role.
+        let enquiry = try #require(try json(try isr(["send", "--to", "duty@devon-csc", "--purpose", "child-protection-enquiry", "--basis", "statutory-duty",
+                                                     "--condition", "safeguarding", "--consent", "not-sought", "--consent-reason", "Seeking consent could put the child at risk",
+                                                     "--informed", "no", "--informed-reason", "Risk of harm", "--statement", "Section 47 enquiry",
+                                                     "--fact", "Bruising seen on both arms", "--source", "class teacher", "--field", "name=Sam Example",
+                                                     "--field", "date_of_birth=2015-03-12", "--field", "concern_category=physical", "--subject-ref", "CASE-9",
+                                                     "--yes", "--json"], home: "alice"))["id"] as? String)
+        expect(try isr(["read", enquiry], home: "dina"), exit: 0, "countersign")
+        expect(try isr(["countersign", enquiry, "--yes"], home: "dina"), exit: 0, "Countersigned")
+        expect(try isr(["read", enquiry], home: "carol"), exit: 0, "Bruising seen on both arms")
+        expect(try isr(["ack", enquiry, "--understood", "Bruising on both arms, seen by the teacher", "--concern", "high"], home: "carol"), exit: 0, "Read-back")
         // Another case, which must not appear.
         let other = try #require(try json(try isr(["send"] + share.map { $0 == "CASE-9" ? "CASE-10" : $0 }, home: "alice"))["id"] as? String)
 
@@ -65,8 +67,10 @@ extension CLIJourneyTests {
         let steps = mine.compactMap { $0["step"] as? String }
         let wanted = ["shared", "read back what they understood", "confirmed the read-back", "corrected", "reported the outcome",
                       "requested information", "declined the request", "recorded a decision"]
-        #expect(steps.filter(wanted.contains) == wanted, "\(steps)")
-        #expect(steps.contains("fetched") && steps.contains("read (signed receipt)"), "\(steps)")
+        #expect(Array(steps.filter(wanted.contains).prefix(wanted.count)) == wanted, "\(steps)")
+        #expect(steps.contains("fetched") && steps.contains("read (signed receipt)") && steps.contains("countersigned"), "\(steps)")
+        #expect(mine.contains { $0["step"] as? String == "countersigned" && $0["actor"] as? String == "dina@school-a" })
+        #expect(mine.contains { $0["step"] as? String == "read back what they understood" && $0["actor"] as? String == "carol@devon-csc" })
         let times = mine.compactMap { $0["at"] as? Int64 }
         #expect(times == times.sorted() && times.count == mine.count)
         #expect(!mine.contains { $0["packet"] as? String == other }, "another case's packet is not in this chronology")
@@ -87,8 +91,13 @@ extension CLIJourneyTests {
         // Bob's: the same case from his side, without alice's private decision.
         let bobs = try chronology("bob", "CASE-9")
         #expect(bobs.contains { $0["step"] as? String == "requested information" } && !bobs.contains { $0["step"] as? String == "recorded a decision" }, "\(bobs)")
-        // Carol (bob's agency, not a party) and pete (police) learn nothing: the same answer as a case nobody wrote about.
-        for home in ["carol", "pete"] {
+        // Carol and bob, through the duty role, see the enquiry; the DSL sees what they countersigned.
+        #expect(try chronology("carol", "CASE-9").contains { $0["packet"] as? String == enquiry && $0["step"] as? String == "shared" })
+        #expect(bobs.contains { $0["packet"] as? String == enquiry && $0["step"] as? String == "shared" })
+        let dinas = try chronology("dina", "CASE-9")
+        #expect(dinas.contains { $0["packet"] as? String == enquiry } && !dinas.contains { $0["packet"] as? String == shared }, "\(dinas)")
+        // Erin (bob's agency, not a party) and pete (police) learn nothing: the same answer as a case nobody wrote about.
+        for home in ["erin", "pete"] {
             #expect(try chronology(home, "CASE-9").isEmpty)
             let nothing = try isr(["record", "--subject-ref", "CASE-9"], home: home)
             let unknown = try isr(["record", "--subject-ref", "CASE-NOBODY"], home: home)
@@ -100,17 +109,23 @@ extension CLIJourneyTests {
         // The evidence bundle, verified offline by isr and by the independent Python verifier.
         let bundle = root + "/case-9.tar"
         let exported = try json(try isr(["export", "--subject-ref", "CASE-9", "--out", bundle, "--json"], home: "alice"))
-        #expect(exported["packets"] as? Int == 8 && exported["withheld_bodies"] as? Int == 0, "\(exported)")
+        // Carol's read-back of the enquiry is listed in the report, but alice has not opened it, so it is not in the bundle.
+        #expect(exported["packets"] as? Int == 9 && exported["not_held"] as? Int == 1 && exported["withheld_bodies"] as? Int == 0, "\(exported)")
         expect(try isr(["export", "--subject-ref", "CASE-9", "--out", bundle], home: "alice"), exit: 1, "already exists")
         expect(try isr(["export", shared, "--subject-ref", "CASE-9", "--out", root + "/x.tar"], home: "alice"), exit: 2, "not both")
         let verified = try ExecutableTests.run("isr", ["verify-bundle", bundle], environment: [:])
         expect(verified, exit: 0, "was sent by alice@school-a (Alice Smith, School A)")
+        #expect(verified.stdout.contains("countersigned by dina@school-a (Dina Patel, School A)") && verified.stdout.contains("read by carol@devon-csc"))
         #expect(verified.stdout.contains("read by bob@devon-csc (Bob Jones, Devon CSC)") && verified.stdout.contains("signed receipt ✓")
                 && verified.stdout.contains("body proven") && verified.stdout.contains("events are in log"), "\(verified.stdout)")
         print("isr verify-bundle:\n\(verified.stdout)")
         let second = try python([Self.bundleVerifier, bundle])
-        #expect(second.status == 0 && second.stdout.contains("second implementation: bundle verified, 8 packets"), "\(second.stdout)")
+        #expect(second.status == 0 && second.stdout.contains("second implementation: bundle verified, 9 packets"), "\(second.stdout)")
         expect(try ExecutableTests.run("isr", ["verify-bundle", bundle, "--admin-key", "0000 0000"], environment: [:]), exit: 4, "not the 0000 0000 you expected")
+        // By packet id: the share and every reply to it that alice holds (read-back, confirmation, correction, outcome).
+        let byID = try json(try isr(["export", shared, "--out", root + "/share.tar", "--json"], home: "alice"))
+        #expect(byID["packets"] as? Int == 5, "\(byID)")
+        expect(try ExecutableTests.run("isr", ["verify-bundle", root + "/share.tar"], environment: [:]), exit: 0, "Outcome")
         // The export is itself in the audit log, which still verifies.
         #expect((exported["export_leaf"] as? Int ?? 0) > 0)
         expect(try isr(["audit", "verify"], home: "bob"), exit: 0, "Audit log verified")
@@ -189,26 +204,25 @@ extension CLIJourneyTests {
             if out.hasSuffix(".pdf") { #expect(data.starts(with: Data("%PDF-".utf8))) }
         }
         // The printed PDF as a reader sees it: its pages counted and the first rendered by poppler.
-        let info = try run("/usr/bin/pdfinfo", [root + "/report.pdf"])
+        let info = try tool("/usr/bin/pdfinfo", [root + "/report.pdf"]).stdout
         let pages = info.split(separator: "\n").first { $0.hasPrefix("Pages:") }.flatMap { Int($0.dropFirst(6).trimmingCharacters(in: .whitespaces)) } ?? 0
         #expect(pages >= 2, "the chronology prints on several pages: \(info)")
-        _ = try run("/usr/bin/pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", root + "/report.pdf", shots + "/record-report-printed"])
+        _ = try tool("/usr/bin/pdftoppm", ["-png", "-r", "80", "-f", "1", "-l", "1", "-singlefile", root + "/report.pdf", shots + "/record-report-printed"])
         #expect(FileManager.default.fileExists(atPath: shots + "/record-report-printed.png"))
         print("report screenshots: \(shots)/record-report.png, \(shots)/record-report-printed.png (\(pages) printed pages)")
     }
 
-    /// Runs a short-lived tool (pdfinfo, pdftoppm) to completion and returns its output.
-    func run(_ tool: String, _ arguments: [String]) throws -> String {
+    /// Runs a short-lived tool (python3, pdfinfo, pdftoppm) to completion: its exit status and its output and errors.
+    func tool(_ path: String, _ arguments: [String]) throws -> ExecutableTests.Run {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try #require(FileManager.default.isExecutableFile(atPath: tool) ? tool : nil, "\(tool) is needed (apt-get install -y poppler-utils)"))
+        process.executableURL = URL(fileURLWithPath: try #require(FileManager.default.isExecutableFile(atPath: path) ? path : nil, "\(path) is needed (see .ci/run)"))
         process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
+        process.standardError = out
         try process.run()
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "\(tool) \(arguments)")
-        return text
+        return ExecutableTests.Run(status: process.terminationStatus, stdout: text, stderr: "")
     }
 }
