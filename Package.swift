@@ -132,7 +132,7 @@ let package = Package(
         .target(
             name: "ISRWeb",
             dependencies: [
-                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
+                "ISRClient", "ISRRecord", "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRRelayAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -28,20 +28,7 @@ public struct RecordReport: Sendable {
         self.names = names
     }
 
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for c in text.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    static func escape(_ text: String) -> String { HTMLText.escape(text) }
 
     func who(_ member: String) -> String {
         names[member].map { "\(Self.escape(member)) <span class=\"name\">(\(Self.escape($0)))</span>" } ?? Self.escape(member)
@@ -135,5 +122,23 @@ public struct RecordReport: Sendable {
             </html>
 
             """
+    }
+}
+
+/// HTML escaping for text put into markup (the report, and the web app's few strings not rendered by a template).
+public enum HTMLText {
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            switch character {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(character)
+            }
+        }
+        return out
     }
 }

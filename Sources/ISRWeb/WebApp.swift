@@ -78,6 +78,12 @@ public struct WebApp: Sendable {
             let form = try await WebForm(request: &request, context: context)
             return await handle { try await recordDecision(form) }
         }
+        router.get("/record") { request, _ in await handle { try await record(reference: request.uri.queryParameters.get("subject_ref")) } }
+        router.post("/record/export") { request, context in
+            var request = request
+            let form = try await WebForm(request: &request, context: context)
+            return await handle { try await exportRecord(form) }
+        }
         router.get("/admin") { _, _ in await handle { try await admin() } }
         router.post("/admin/:action") { request, context in
             var request = request

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import ISRRecord
 
 /// An `application/x-www-form-urlencoded` form, bounded in size, with repeated names kept in order (several recipients,
 /// several items).
@@ -25,20 +26,5 @@ struct WebForm: Sendable {
     }
 }
 
-/// HTML escaping for the few strings not rendered through a template.
-enum WebText {
-    static func escape(_ text: String) -> String {
-        var out = ""
-        for character in text {
-            switch character {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
-}
+/// HTML escaping for the few strings not rendered through a template (the record's, shared).
+typealias WebText = HTMLText

@@ -25,7 +25,8 @@ struct WebRenderer: Sendable {
         let content = library.render(Self.present(values) ?? [:], withTemplate: template) ?? ""
         var layout: [String: Any] = ["title": title, "content": content, "member": member, "senior": senior, "admin": admin,
                                      "nav": [["href": "/inbox", "label": "Inbox"], ["href": "/send", "label": "Send"], ["href": "/sent", "label": "Sent"],
-                                             ["href": "/decisions", "label": "Requests & decisions"], ["href": "/notices", "label": "Notices"]]
+                                             ["href": "/decisions", "label": "Requests & decisions"], ["href": "/record", "label": "Case record"],
+                                             ["href": "/notices", "label": "Notices"]]
                                          + (senior ? [["href": "/countersign", "label": "To countersign"]] : [])
                                          + (admin ? [["href": "/admin", "label": "Admin"]] : [])]
         if let note { layout["note"] = note }

@@ -2,7 +2,8 @@
 """The web app in real headless Chromium: a school DSL sends a share through the guided form, the social worker's inbox
 shows it without reloading, they read it (facts and opinions labelled) and read back, the DSL confirms, both timelines
 show every step; a held share is released from the DSL view; an anonymous consultation is refused while it holds an NHS
-number; a request from social care is answered with a share. Saves a screenshot of each page.
+number; a request from social care is answered with a share; the case record shows the chronology and downloads its
+evidence bundle. Saves a screenshot of each page.
 Usage: ui_journey.py DSL_URL WORKER_URL HELD_PACKET_ID REQUEST_ID SCREENSHOT_DIR"""
 import json
 import os
@@ -161,6 +162,26 @@ try:
     decided = dsl.find_element(By.CSS_SELECTOR, "#decided-title ~ ul").text
     check("Not to share" in decided and "no further sharing is proportionate" in decided and request_id[:8] in decided, decided)
     shot(dsl, "decisions")
+
+    # The case record: the chronology of CASE-9, and its evidence bundle downloaded through the page's form.
+    dsl.get(base(dsl_url) + "/record")
+    dsl.find_element(By.ID, "subject_ref").send_keys("CASE-9")
+    page = dsl.find_element(By.TAG_NAME, "html")
+    dsl.find_element(By.CSS_SELECTOR, "form[action='/record'] button").click()
+    wait(dsl, replaced(page))
+    wait(dsl, EC.presence_of_element_located((By.ID, "chronology-title")))
+    chronology = dsl.find_element(By.CSS_SELECTOR, "table.chronology").text
+    for step in ("shared", "read back what they understood", "confirmed the read-back", "Attendance 62% this term"):
+        check(step in chronology, "the chronology shows %r: %s" % (step, chronology[:1500]))
+    shot(dsl, "record")
+    head = dsl.execute_async_script("""
+        const done = arguments[arguments.length - 1];
+        const form = document.querySelector("form[action='/record/export']");
+        fetch(form.action, {method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin'})
+          .then(r => r.arrayBuffer().then(b => done([r.status, r.headers.get('content-disposition') || '', b.byteLength,
+                                                     String.fromCharCode(...new Uint8Array(b.slice(0, 13)))])))
+          .catch(e => done([0, String(e), 0, '']));""")
+    check(head[0] == 200 and "isr-record-CASE-9.tar" in head[1] and head[2] > 10000 and head[3] == "manifest.json", "the bundle downloads: %r" % (head,))
     print(json.dumps({"ok": True, "packet": packet, **timings}))
 except Exception:
     for driver, name in ((dsl, "failure-dsl"), (worker, "failure-worker")):
