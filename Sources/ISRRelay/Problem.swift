@@ -17,6 +17,8 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     public let violations: [PolicyViolationBody]
     /// Sent as `Retry-After` (seconds) with a 429.
     public var retryAfter: Int?
+    /// Sent as `Allow` with a 405: the methods the path does answer.
+    public var allow: [String]?
 
     public struct PolicyViolationBody: Codable, Sendable, Equatable {
         public let rule: String
@@ -49,6 +51,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if let retryAfter { headers[.retryAfter] = String(retryAfter) }
+        if let allow { headers[.allow] = allow.joined(separator: ", ") }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }

@@ -6,6 +6,7 @@ import Logging
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = RelayRequestContext
     let logger: Logger
+    let routes: RouteMethods
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -13,6 +14,11 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let refusal as RelayRefusal {
             throw Problem(refusal)
         } catch let problem as Problem {
+            throw problem
+        } catch let error as HTTPError where error.status == .notFound && !routes.allowed(for: request.uri.path).isEmpty {
+            var problem = Problem(.methodNotAllowed, code: "http.405", title: "Method Not Allowed",
+                                  detail: "\(request.method) is not allowed on \(request.uri.path); it answers \(routes.allowed(for: request.uri.path).joined(separator: ", "))")
+            problem.allow = routes.allowed(for: request.uri.path)
             throw problem
         } catch let error as HTTPError {
             let detail: String = switch error.status {

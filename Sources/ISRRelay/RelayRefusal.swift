@@ -62,6 +62,7 @@ public struct RelayRefusal: Error, Sendable, Equatable {
         switch error.code {
         case .notFound: notFound(error.message)
         case .alreadyExists, .packetConflict, .invalidTransition: conflict(error.code.rawValue, error.message)
+        case .outOfRange: badRequest("audit.range", error.message)
         case .unavailable, .corrupt:
             RelayRefusal(.serviceUnavailable, code: error.code.rawValue, title: "Store unavailable", detail: "the relay cannot reach its store; try again shortly")
         }

@@ -33,7 +33,8 @@ public enum RelayRoutes {
         let router = Router(context: RelayRequestContext.self)
         let registry = RelayMetrics.registry
         router.add(middleware: MetricsMiddleware())
-        router.add(middleware: ProblemMiddleware(logger: service.logger))
+        let methods = RouteMethods()
+        router.add(middleware: ProblemMiddleware(logger: service.logger, routes: methods))
         router.add(middleware: ClientCertificateGate())
         // Reachable with any certificate the deployment CA issued (load balancers, monitoring).
         router.get("/healthz") { _, _ in Health(status: "ok", version: RelayVersion.software) }
@@ -176,6 +177,7 @@ public enum RelayRoutes {
             let body = try await request.decode(as: RoleAddressRequest.self, context: context)
             return ListBody(items: try await service.setRoleAddress(try context.parameters.require("address"), members: body.members, by: try context.requireMember()))
         }
+        methods.register(router.routes.map { ("\($0.path)", "\($0.method)") })
         return router
     }
 

@@ -91,6 +91,9 @@ public final class SQLiteRelayStore: RelayStore {
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
             return StoreError(.corrupt, "the relay database is damaged: \(describe(error))")
         }
+        if let error = error as? AuditError, error.code == .indexOutOfRange {
+            return StoreError(.outOfRange, error.message)
+        }
         if error is AuditError || error is PacketError || error is RowDecodingError {
             return StoreError(.corrupt, "the relay database holds a record it cannot read back: \(describe(error))")
         }

@@ -12,6 +12,8 @@ public enum StoreErrorCode: String, Sendable, CaseIterable {
     case packetConflict = "store.packet-conflict"
     /// The record is not in a state that allows this step (e.g. confirming a packet with no read-back).
     case invalidTransition = "store.invalid-transition"
+    /// A leaf index or tree size beyond the log (a proof asked for a tree that does not exist yet).
+    case outOfRange = "store.out-of-range"
     case unavailable = "store.unavailable"
     case corrupt = "store.corrupt"
 }

@@ -124,6 +124,7 @@ struct Reply {
     let status: HTTPResponse.Status
     let contentType: String?
     let body: [UInt8]
+    var headers: HTTPFields = [:]
     var text: String { String(decoding: body, as: UTF8.self) }
 
     func json<T: Decodable>(_ type: T.Type) throws -> T {
@@ -170,7 +171,7 @@ extension RelayEndpoint {
             if let contentType { headers[.contentType] = contentType }
             let response = try await client.execute(.init(path, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(bytes: $0) }))
             return Reply(status: response.status, contentType: response.headers[.contentType],
-                         body: response.body.map { Array(buffer: $0) } ?? [])
+                         body: response.body.map { Array(buffer: $0) } ?? [], headers: response.headers)
         }
     }
 
