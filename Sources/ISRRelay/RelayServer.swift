@@ -72,7 +72,9 @@ public enum RelayServer {
         return tls
     }
 
-    /// Registers the first admin and their agency if the store does not know them yet.
+    /// Registers the first admin and their agency on an empty store (once they are registered, a restart does nothing).
+    /// A store that already has members never takes a new admin from a file: that would let whoever can write the
+    /// configuration mint an admin on a running deployment.
     static func registerFirstAdmin(_ path: String, service: RelayService) async throws {
         guard let data = FileManager.default.contents(atPath: path), data.count <= 16 * 1024 else {
             throw ConfigurationError("cannot read \(path)")
@@ -80,6 +82,10 @@ public enum RelayServer {
         let admin = try FirstAdmin.coders.1.decode(FirstAdmin.self, from: data)
         let id = try MemberID(admin.id)
         guard try await service.store.member(id) == nil else { return }
+        guard try await service.store.members().isEmpty else {
+            service.logger.warning("first_admin ignored: the store already has members, and admins are made by an admin", metadata: ["member": "\(id)"])
+            return
+        }
         guard let signing = Data(base64Encoded: admin.signingKey), signing.count == 32,
               let encryption = Data(base64Encoded: admin.encryptionKey), encryption.count == 32 else {
             throw ConfigurationError("\(path): signing_key and encryption_key must be base64 32-byte keys")

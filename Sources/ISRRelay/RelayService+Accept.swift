@@ -208,12 +208,14 @@ extension RelayService {
             }
             return []
         }
-        guard let view = try await stored({ try await store.packetView(targetID, bytes: false, history: false) }) else {
-            throw RelayRefusal.unprocessable("lifecycle.unknown-packet", "packet \(targetID), which this one answers, is not known to this relay")
-        }
+        // An unknown packet and someone else's get one answer, so a reply cannot probe which packet ids exist.
+        let notYours = RelayRefusal.unprocessable("lifecycle.\(RefusalCode.notAParty.rawValue)",
+                                                  "you can only answer or refer to packets you sent or received, and \(targetID) is not one of yours")
+        guard let view = try await stored({ try await store.packetView(targetID, bytes: false, history: false) }) else { throw notYours }
         let target = view.record
         let mine = view.deliveries.first { $0.member == member.id }
         let party: Party = target.sender == member.id ? .sender : mine.map { $0.countersigner ? .countersigner : .recipient } ?? .outsider
+        guard party != .outsider else { throw notYours }
         func refuse(_ verdict: Verdict) throws {
             if case .refused(let code, let why) = verdict { throw RelayRefusal.unprocessable("lifecycle.\(code.rawValue)", why) }
         }

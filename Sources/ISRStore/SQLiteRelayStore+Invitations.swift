@@ -11,6 +11,7 @@ extension SQLiteRelayStore {
         return try await write { db in
             var last: UInt64 = 0
             for (invitation, event) in zip(invitations, events) {
+                try Self.refuseRoleAddress(invitation.member, db)
                 let status = try String.fetchOne(db.cachedStatement(sql: "SELECT status FROM members WHERE id = ?"), arguments: [invitation.member.rawValue])
                 guard status != Member.Status.active.rawValue else {
                     throw StoreError(.alreadyExists, "\(invitation.member) is already enrolled and active; to give them new keys, reset them first")

@@ -36,11 +36,19 @@ extension SQLiteRelayStore {
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM members WHERE id = ?"), arguments: [member.id.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "member \(member.id) is already enrolled")
             }
+            try Self.refuseRoleAddress(member.id, db)
             guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM agencies WHERE id = ?"), arguments: [member.agency.rawValue]) != nil else {
                 throw StoreError(.notFound, "agency \(member.agency) is not registered; register it before enrolling its members")
             }
             try Self.insertMemberRow(member, db)
             return try Self.append(event, db)
+        }
+    }
+
+    /// A member id may not be a role address's: a packet to it would reach the role's members instead.
+    static func refuseRoleAddress(_ id: MemberID, _ db: Database) throws {
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM role_members WHERE address = ? LIMIT 1"), arguments: [id.rawValue]) == nil else {
+            throw StoreError(.alreadyExists, "\(id) is a role address, so it cannot also be a member id; choose another id")
         }
     }
 

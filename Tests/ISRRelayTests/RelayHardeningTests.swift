@@ -1,10 +1,17 @@
 import Foundation
 import HTTPTypes
+import ISRCrypto
+import ISRPKI
+import ISRPacket
 import ISRRelayAPI
+import ISRStore
+import ISRAudit
 import Testing
+@testable import ISRRelay
 
-/// What a fuzzer found, fixed: proofs asked beyond the log are the client's mistake (400), not a damaged store (503);
-/// a known path asked with an undeclared method answers 405 with `Allow`.
+/// What a fuzzer and a review found, fixed: proofs asked beyond the log are the client's mistake (400), not a damaged
+/// store (503); a known path asked with an undeclared method answers 405 with `Allow`; a reply cannot tell an unknown
+/// packet from someone else's; member ids and role addresses cannot collide; a file cannot add an admin to a used store.
 @Suite(.serialized) struct RelayHardeningTests {
     @Test func proofsBeyondTheLogAreBadRequestsNotStoreFailures() async throws {
         let relay = try await RelayHarness.start()
@@ -26,5 +33,53 @@ import Testing
             #expect(reply.headers[.allow] == allow, "\(method) \(path)")
         }
         #expect(try await relay.request(relay.admin, .get, "/v1/nothing-here").status == .notFound)
+    }
+
+    @Test func aReplyCannotTellAnUnknownPacketFromSomeoneElses() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (alice, _, bob, carol) = try await relay.standardCast()
+        let share = try await relay.build(.share, from: alice, to: [bob.id])
+        let id = try PacketHeader(derEncoded: share.headerBytes).id
+        #expect(try await relay.send(share, as: alice).status == .created)
+        let unknown = try PacketID(hex: "00112233445566778899aabbccddeeff")
+        let theirs = try await relay.send(try await relay.build(.readback, from: carol, to: [alice.id], inReplyTo: id), as: carol)
+        let nobodys = try await relay.send(try await relay.build(.readback, from: carol, to: [alice.id], inReplyTo: unknown), as: carol)
+        #expect(theirs.status == .unprocessableContent && theirs.problemCode == "lifecycle.not-a-party", "\(theirs.text)")
+        #expect(nobodys.status == theirs.status && nobodys.text == theirs.text.replacingOccurrences(of: id.hex, with: unknown.hex), "\(nobodys.text)")
+    }
+
+    @Test func memberIDsAndRoleAddressesCannotCollide() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (_, _, bob, _) = try await relay.standardCast()
+        #expect(try await relay.json(relay.admin, .put, "/v1/admin/roles/duty@devon-csc", ["members": [bob.id.rawValue]]).status == .ok)
+        // Enrolling, or inviting, someone under the role's address is refused; so is a role address named like a member.
+        let duty = Member(id: try MemberID("duty@devon-csc"), displayName: "Duty", role: .practitioner, signingKey: Array(repeating: 1, count: 32),
+                          encryptionKey: Array(repeating: 2, count: 32), certificateFingerprint: "f", directoryEntry: nil, enrolledAt: 1)
+        await #expect(throws: StoreError.self, "a member cannot take a role address's id") {
+            try await relay.service.store.insertMember(duty, event: AuditEvent(kind: "member.enrolled", time: 1, actor: "test"))
+        }
+        let invite = try await relay.json(relay.admin, .post, "/v1/admin/invitations", ["items": [[
+            "member": "duty@devon-csc", "display_name": "Duty", "role": "practitioner", "code_hash": Data(SHA256.hash([1])).base64EncodedString(),
+            "expires_in_seconds": 3600]]])
+        #expect(invite.status == .conflict && invite.text.contains("is a role address"), "\(invite.text)")
+        let role = try await relay.json(relay.admin, .put, "/v1/admin/roles/bob@devon-csc", ["members": [bob.id.rawValue]])
+        #expect(role.status == .conflict && role.text.contains("is a member"), "\(role.text)")
+    }
+
+    @Test func aFirstAdminFileAddsNoAdminToAStoreInUse() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let intruder = SigningKeyPair.generate()
+        let file = FirstAdmin(id: "mallory@devon-la", displayName: "Mallory", agencyName: "Devon LA", agencyKind: "local-authority",
+                              signingKey: Data(intruder.publicKey.bytes).base64EncodedString(),
+                              encryptionKey: Data(EncryptionKeyPair.generate().publicKey.bytes).base64EncodedString(),
+                              certificateFingerprint: String(repeating: "ab", count: 32), directoryEntry: "")
+        let path = NSTemporaryDirectory() + "first-admin-\(UUID().uuidString).json"
+        try FirstAdmin.coders.0.encode(file).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try await RelayServer.registerFirstAdmin(path, service: relay.service)
+        #expect(try await relay.service.store.member(try MemberID("mallory@devon-la")) == nil)
     }
 }
