@@ -50,7 +50,9 @@ extension RelayService {
             throw RelayRefusal.badRequest("admin.invalid-agency-kind", "agency kind `\(request.kind)` is not one of \(policy.agencyKinds.joined(separator: ", "))")
         }
         let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count) else { throw RelayRefusal.badRequest("admin.invalid-name", "an agency name is 1–200 characters") }
+        guard (1...200).contains(name.count), PlainText.isValid(name), !name.contains("\n"), !name.contains("\t") else {
+            throw RelayRefusal.badRequest("admin.invalid-name", "an agency name is 1–200 characters on one line, with no control characters")
+        }
         let agency = Agency(id: id, name: name, kind: request.kind, registeredAt: clock())
         _ = try await stored {
             try await store.insertAgency(agency, event: event("agency.registered", by: admin.id.rawValue, ["agency": id.rawValue, "kind": request.kind]))
@@ -117,7 +119,9 @@ extension RelayService {
         let id = try memberID(raw)
         try requireAuthority(admin, over: id.agency)
         let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(trimmed.count) else { throw RelayRefusal.badRequest("admin.reason", "give a reason for the revocation (1–500 characters)") }
+        guard (1...500).contains(trimmed.count), PlainText.isValid(trimmed) else {
+            throw RelayRefusal.badRequest("admin.reason", "give a reason for the revocation (1–500 characters of plain text, no control characters)")
+        }
         if let target = try await stored({ try await store.member(id) }), target.role.isAdministrator, admin.role != .admin {
             throw RelayRefusal.forbidden("admin.grant", "only a deployment admin can revoke an \(target.role.rawValue)")
         }

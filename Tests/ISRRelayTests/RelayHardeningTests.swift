@@ -82,4 +82,14 @@ import Testing
         try await RelayServer.registerFirstAdmin(path, service: relay.service)
         #expect(try await relay.service.store.member(try MemberID("mallory@devon-la")) == nil)
     }
+
+    @Test func namesAndReasonsFromTheNetworkRefuseControlCharacters() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (_, _, bob, _) = try await relay.standardCast()
+        let agency = try await relay.json(relay.admin, .post, "/v1/admin/agencies", ["id": "school-b", "name": "School B\u{1B}[2J", "kind": "school"])
+        #expect(agency.status == .badRequest && agency.problemCode == "admin.invalid-name", "\(agency.text)")
+        let revoke = try await relay.json(relay.admin, .post, "/v1/admin/members/\(bob.id.rawValue)/revoke", ["reason": "left\u{07}"])
+        #expect(revoke.status == .badRequest && revoke.problemCode == "admin.reason", "\(revoke.text)")
+    }
 }
