@@ -30,6 +30,8 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var escalationIntervalSeconds: Int
     /// `[alerts]`: content-free e-mails and webhooks; nil sends none.
     public var alerts: AlertConfiguration?
+    /// Timeouts and caps for connections (`[limits]`).
+    public var connections = ConnectionLimits()
 
     struct Document: Decodable {
         struct Server: Decodable {
@@ -66,7 +68,17 @@ public struct RelayConfiguration: Sendable, Equatable {
         struct Store: Decodable { var path: String }
         struct Limits: Decodable {
             var maxPacketBytes: Int
-            enum CodingKeys: String, CodingKey { case maxPacketBytes = "max_packet_bytes" }
+            var idleTimeoutSeconds: Int?
+            var requestHeadTimeoutSeconds: Int?
+            var maxConnections: Int?
+            var maxConnectionsPerAddress: Int?
+            enum CodingKeys: String, CodingKey {
+                case maxPacketBytes = "max_packet_bytes"
+                case idleTimeoutSeconds = "idle_timeout_seconds"
+                case requestHeadTimeoutSeconds = "request_head_timeout_seconds"
+                case maxConnections = "max_connections"
+                case maxConnectionsPerAddress = "max_connections_per_address"
+            }
         }
         struct Calendar: Decodable {
             var timeZone: String
@@ -116,7 +128,7 @@ public struct RelayConfiguration: Sendable, Equatable {
         func resolve(_ value: String) -> String {
             value.hasPrefix("/") ? value : base.appendingPathComponent(value).standardizedFileURL.path
         }
-        let config = RelayConfiguration(
+        var config = RelayConfiguration(
             host: document.server.host, port: document.server.port, origin: document.server.origin,
             caCertificate: resolve(document.tls.caCertificate), certificate: resolve(document.tls.certificate), privateKey: resolve(document.tls.privateKey),
             caPrivateKey: document.tls.caPrivateKey.map(resolve), memberCertificateDays: document.tls.memberCertificateDays ?? 365, signingKey: resolve(document.relay.signingKey),
@@ -124,6 +136,11 @@ public struct RelayConfiguration: Sendable, Equatable {
             policy: resolve(document.relay.policy), storePath: resolve(document.store.path), maxPacketBytes: document.limits.maxPacketBytes,
             timeZone: document.calendar.timeZone, holidays: document.calendar.holidays, escalationIntervalSeconds: document.escalation.intervalSeconds,
             alerts: try document.alerts.map { document throws(ConfigurationError) in try AlertConfiguration.make(document, path: path, resolve: resolve) })
+        let limits = document.limits
+        config.connections.idleTimeoutSeconds = limits.idleTimeoutSeconds ?? config.connections.idleTimeoutSeconds
+        config.connections.requestHeadTimeoutSeconds = limits.requestHeadTimeoutSeconds ?? config.connections.requestHeadTimeoutSeconds
+        config.connections.maxConnections = limits.maxConnections ?? config.connections.maxConnections
+        config.connections.maxConnectionsPerAddress = limits.maxConnectionsPerAddress ?? config.connections.maxConnectionsPerAddress
         try config.validate(path)
         return config
     }
@@ -133,6 +150,12 @@ public struct RelayConfiguration: Sendable, Equatable {
         guard !host.isEmpty, !origin.isEmpty, origin.utf8.count <= 256 else { throw ConfigurationError("\(path): server.host and server.origin must not be empty") }
         guard (1024...(1024 * 1024)).contains(maxPacketBytes) else { throw ConfigurationError("\(path): limits.max_packet_bytes must be 1024–1048576") }
         guard (1...825).contains(memberCertificateDays) else { throw ConfigurationError("\(path): tls.member_certificate_days must be 1–825") }
+        guard (1...3600).contains(connections.idleTimeoutSeconds), (1...300).contains(connections.requestHeadTimeoutSeconds) else {
+            throw ConfigurationError("\(path): limits.idle_timeout_seconds must be 1–3600 and limits.request_head_timeout_seconds 1–300")
+        }
+        guard (1...1_000_000).contains(connections.maxConnections), (1...connections.maxConnections).contains(connections.maxConnectionsPerAddress) else {
+            throw ConfigurationError("\(path): limits.max_connections must be 1–1000000 and limits.max_connections_per_address 1–max_connections")
+        }
         guard (1...86_400).contains(escalationIntervalSeconds) else { throw ConfigurationError("\(path): escalation.interval_seconds must be 1–86400") }
         do {
             _ = try WorkingCalendar(timeZone: timeZone, holidays: holidays)

@@ -24,6 +24,16 @@ public enum RelayMetrics {
         Gauge(label: "isr_member_certificates_expiring_30d").record(count)
     }
 
+    /// A connection refused at admission: the total cap, or one address's.
+    static func connectionRefused(atCapacity: Bool) {
+        Counter(label: "isr_connections_refused_total", dimensions: [("reason", atCapacity ? "total" : "per-address")]).increment()
+    }
+
+    /// A connection closed because no complete request head arrived in time (a stalled handshake, slow headers).
+    static func connectionTimedOut() {
+        Counter(label: "isr_connections_timed_out_total").increment()
+    }
+
     static func storeDuration(_ duration: Duration) {
         Metrics.Timer(label: "isr_store_duration_seconds").recordNanoseconds(duration.nanoseconds)
     }

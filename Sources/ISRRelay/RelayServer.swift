@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import HummingbirdTLS
 import ISRCrypto
 import ISRPKI
@@ -30,6 +31,7 @@ public enum RelayServer {
     /// `clock` (Unix milliseconds) is injectable so tests can move time past deadlines.
     public static func prepare(_ config: RelayConfiguration, logger: Logger,
                                clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }) async throws -> Prepared {
+        OpenFileLimit.raise(for: config.connections, logger: logger)
         if let directory = config.developmentDeployment, !DevelopmentDeployment.exists(in: directory) {
             try DevelopmentDeployment.create(in: directory, relayURL: "https://localhost:\(config.port)", logger: logger)
         }
@@ -108,12 +110,22 @@ public enum RelayServer {
         let router = RelayRoutes.router(service: prepared.service, policyText: prepared.policyText, openAPI: OpenAPIDocument.text)
         return Application(
             router: router,
-            server: try .tls(.http1(), tlsConfiguration: prepared.tls),
+            server: server(prepared.tls, limits: config.connections),
             configuration: .init(address: .hostname(config.host, port: config.port), serverName: "isr-relay"),
             services: [EscalationService(service: prepared.service, interval: .seconds(config.escalationIntervalSeconds))]
                 + (config.alerts.map { [AlertService(service: prepared.service, configuration: $0)] } ?? []),
             onServerRunning: { channel in onListening(channel.localAddress?.port ?? config.port) },
             logger: logger)
+    }
+
+    /// TLS 1.3 over HTTP/1 behind connection admission, with an idle timeout and a deadline for each request head.
+    static func server(_ tls: TLSConfiguration, limits: ConnectionLimits) -> HTTPServerBuilder {
+        let admission = ConnectionAdmission(limits: limits)
+        return HTTPServerBuilder { responder in
+            let http = HTTP1Channel(responder: responder, configuration: .init(
+                additionalChannelHandlers: [RequestHeadDeadline(limit: limits.requestHeadTimeout)], idleTimeout: limits.idleTimeout))
+            return AdmittedChannel(base: try TLSChannel(http, tlsConfiguration: tls), admission: admission)
+        }
     }
 
     /// Issues a new relay certificate (same names, new key) from the deployment CA named in the configuration and writes

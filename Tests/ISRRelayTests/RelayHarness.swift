@@ -43,12 +43,13 @@ final class RelayHarness: RelayEndpoint, Sendable {
     var policy: Policy { prepared.service.policy }
 
     /// Writes a deployment and config into a fresh directory and starts the relay.
-    static func start(policy edit: (String) -> String = { $0 }) async throws -> RelayHarness {
+    static func start(policy edit: (String) -> String = { $0 }, limits: String = "") async throws -> RelayHarness {
         let directory = NSTemporaryDirectory() + "isr-relay-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let policy = try String(contentsOf: repository.appendingPathComponent("config/policy.toml"), encoding: .utf8)
         try edit(policy).write(toFile: directory + "/policy.toml", atomically: true, encoding: .utf8)
-        try Self.configText(port: 0).write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
+        try Self.configText(port: 0).replacingOccurrences(of: "max_packet_bytes = 65536", with: "max_packet_bytes = 65536\n" + limits)
+            .write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
         return try await RelayHarness(directory: directory)
     }
 

@@ -1,0 +1,47 @@
+import Foundation
+import ISRPacket
+import Testing
+
+/// Connections cannot starve the relay: from one address, sockets over the per-address cap are closed at once, and
+/// sockets that never finish a TLS handshake or send their headers a byte at a time are closed when the request-head
+/// deadline passes — while a member on another address still sends within a second. Driven by a Python slowloris client.
+@Suite(.serialized) struct RelayConnectionTests {
+    @Test func slowAndExcessConnectionsAreShedWhileAMemberStillSends() async throws {
+        let relay = try await RelayHarness.start(limits: "request_head_timeout_seconds = 2\nmax_connections_per_address = 16\nmax_connections = 64")
+        defer { Task { await relay.stop() } }
+        let (alice, _, bob, _) = try await relay.standardCast()
+        let certs = relay.directory + "/certs/"
+        let ready = relay.directory + "/slowloris.ready"
+        let output = relay.directory + "/slowloris.out"
+        FileManager.default.createFile(atPath: output, contents: nil)
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Connections/slowloris.py").path
+        let attacker = Process()
+        attacker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        attacker.arguments = [script, "\(relay.port)", certs + "ca.pem", certs + "admin.pem", certs + "admin.key", "127.0.0.2", "40", "6", ready]
+        attacker.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        attacker.standardError = attacker.standardOutput
+        try attacker.run()
+        defer { if attacker.isRunning { attacker.terminate() } }
+        let opened = Date().addingTimeInterval(15)
+        while !FileManager.default.fileExists(atPath: ready), attacker.isRunning, Date() < opened { try await Task.sleep(for: .milliseconds(50)) }
+        try #require(FileManager.default.fileExists(atPath: ready), "the slowloris client opened its sockets: \(String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self))")
+
+        // Under attack from 127.0.0.2, a member on 127.0.0.1 sends a packet (a new mutual-TLS connection) within a second.
+        let start = ContinuousClock.now
+        let sent = try await relay.send(try await relay.build(.share, from: alice, to: [bob.id]), as: alice)
+        let elapsed = ContinuousClock.now - start
+        #expect(sent.status == .created && elapsed < .seconds(1), "sent in \(elapsed): \(sent.text)")
+
+        let finished = Date().addingTimeInterval(20)
+        while attacker.isRunning, Date() < finished { try await Task.sleep(for: .milliseconds(100)) }
+        let text = String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data((text.split(separator: "\n").last ?? "").utf8)) as? [String: Any], "\(text)")
+        print("slowloris client: \(text)")
+        #expect(report["opened"] as? Int == 40, "\(text)")
+        #expect((report["closed_at_once"] as? Int ?? 0) >= 24, "the sockets over the cap of 16 are closed at once: \(text)")
+        #expect(report["still_open"] as? Int == 0, "no socket outlives the deadline: \(text)")
+        #expect((report["latest_close_seconds"] as? Double ?? 99) < 4, "stalled handshakes and slow headers close after the 2 s deadline: \(text)")
+        let metrics = try await relay.request(relay.admin, .get, "/metrics").text
+        #expect(metrics.contains("isr_connections_refused_total{reason=\"per-address\"}") && metrics.contains("isr_connections_timed_out_total"), "\(metrics)")
+    }
+}
