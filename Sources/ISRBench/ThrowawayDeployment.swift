@@ -29,7 +29,18 @@ public struct ThrowawayDeployment: Sendable {
                                                               agencyName: "Benchmark administration", agencyKind: "local-authority", keys: keys, tlsKey: tlsKey)
         let options = ProductionDeployment.Options(directory: directory, hosts: ["127.0.0.1"], port: 0, admin: adminID, adminName: "Benchmark admin",
                                                    agencyName: "Benchmark administration", agencyKind: "local-authority", policyPath: policyPath)
-        try Data(ProductionDeployment.relayTOML(options).utf8).write(to: URL(fileURLWithPath: directory + "/relay.toml"))
+        // The benchmark measures the relay, not its guards: rate limits and connection caps are lifted for it (every
+        // synthetic connection comes from one address, and each member sends far faster than a practitioner).
+        let unguarded = ProductionDeployment.relayTOML(options).replacingOccurrences(of: "max_packet_bytes = 65536", with: """
+            max_packet_bytes = 65536
+            sends_per_minute = 1000000
+            admin_actions_per_minute = 1000000
+            requests_per_minute = 1000000
+            max_connections = 100000
+            max_connections_per_address = 100000
+            idle_timeout_seconds = 3600
+            """)
+        try Data(unguarded.utf8).write(to: URL(fileURLWithPath: directory + "/relay.toml"))
         let caPEM = try ca.certificate.serializeAsPEM().pemString
         let admin = BenchMember(id: adminID, keys: keys, tlsKeyPEM: tlsKey.pemRepresentation, certificatePEM: try certificate.serializeAsPEM().pemString)
         return ThrowawayDeployment(directory: directory, admin: admin, caPEM: caPEM)

@@ -32,6 +32,8 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var alerts: AlertConfiguration?
     /// Timeouts and caps for connections (`[limits]`).
     public var connections = ConnectionLimits()
+    /// Members' request rates (`[limits]`).
+    public var rates = RequestRateLimits()
 
     struct Document: Decodable {
         struct Server: Decodable {
@@ -72,7 +74,13 @@ public struct RelayConfiguration: Sendable, Equatable {
             var requestHeadTimeoutSeconds: Int?
             var maxConnections: Int?
             var maxConnectionsPerAddress: Int?
+            var sendsPerMinute: Int?
+            var adminActionsPerMinute: Int?
+            var requestsPerMinute: Int?
             enum CodingKeys: String, CodingKey {
+                case sendsPerMinute = "sends_per_minute"
+                case adminActionsPerMinute = "admin_actions_per_minute"
+                case requestsPerMinute = "requests_per_minute"
                 case maxPacketBytes = "max_packet_bytes"
                 case idleTimeoutSeconds = "idle_timeout_seconds"
                 case requestHeadTimeoutSeconds = "request_head_timeout_seconds"
@@ -141,6 +149,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         config.connections.requestHeadTimeoutSeconds = limits.requestHeadTimeoutSeconds ?? config.connections.requestHeadTimeoutSeconds
         config.connections.maxConnections = limits.maxConnections ?? config.connections.maxConnections
         config.connections.maxConnectionsPerAddress = limits.maxConnectionsPerAddress ?? config.connections.maxConnectionsPerAddress
+        config.rates.sendsPerMinute = limits.sendsPerMinute ?? config.rates.sendsPerMinute
+        config.rates.adminActionsPerMinute = limits.adminActionsPerMinute ?? config.rates.adminActionsPerMinute
+        config.rates.requestsPerMinute = limits.requestsPerMinute ?? config.rates.requestsPerMinute
         try config.validate(path)
         return config
     }
@@ -155,6 +166,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         }
         guard (1...1_000_000).contains(connections.maxConnections), (1...connections.maxConnections).contains(connections.maxConnectionsPerAddress) else {
             throw ConfigurationError("\(path): limits.max_connections must be 1–1000000 and limits.max_connections_per_address 1–max_connections")
+        }
+        guard [rates.sendsPerMinute, rates.adminActionsPerMinute, rates.requestsPerMinute].allSatisfy({ (1...1_000_000).contains($0) }) else {
+            throw ConfigurationError("\(path): limits.sends_per_minute, admin_actions_per_minute and requests_per_minute must be 1–1000000")
         }
         guard (1...86_400).contains(escalationIntervalSeconds) else { throw ConfigurationError("\(path): escalation.interval_seconds must be 1–86400") }
         do {

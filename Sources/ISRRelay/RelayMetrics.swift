@@ -34,6 +34,11 @@ public enum RelayMetrics {
         Counter(label: "isr_connections_timed_out_total").increment()
     }
 
+    /// A member's request refused over its rate limit (`send`, `admin` or `request`).
+    static func rateLimited(_ kind: String) {
+        Counter(label: "isr_rate_limited_total", dimensions: [("kind", kind)]).increment()
+    }
+
     static func storeDuration(_ duration: Duration) {
         Metrics.Timer(label: "isr_store_duration_seconds").recordNanoseconds(duration.nanoseconds)
     }

@@ -29,7 +29,7 @@ extension ExportReceipt: ResponseEncodable {}
 
 /// Every route the relay serves; `openapi.yaml` documents each one (a test holds the two together).
 public enum RelayRoutes {
-    public static func router(service: RelayService, policyText: String, openAPI: String) -> Router<RelayRequestContext> {
+    public static func router(service: RelayService, policyText: String, openAPI: String, rates: RequestRateLimits = RequestRateLimits()) -> Router<RelayRequestContext> {
         let router = Router(context: RelayRequestContext.self)
         let registry = RelayMetrics.registry
         router.add(middleware: MetricsMiddleware())
@@ -58,6 +58,7 @@ public enum RelayRoutes {
         }
 
         let v1 = router.group("v1").add(middleware: MemberAuthentication(store: service.store))
+            .add(middleware: RateLimitMiddleware(limits: rates, clock: service.clock))
         v1.post("packets") { request, context in
             var request = request
             let body = try await request.collectBody(upTo: service.limits.maximumPacketBytes)

@@ -107,7 +107,7 @@ public enum RelayServer {
     /// The Hummingbird application for a prepared relay. `onListening` receives the bound port.
     public static func application(_ prepared: Prepared, config: RelayConfiguration, logger: Logger,
                                    onListening: @escaping @Sendable (Int) -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let router = RelayRoutes.router(service: prepared.service, policyText: prepared.policyText, openAPI: OpenAPIDocument.text)
+        let router = RelayRoutes.router(service: prepared.service, policyText: prepared.policyText, openAPI: OpenAPIDocument.text, rates: config.rates)
         return Application(
             router: router,
             server: server(prepared.tls, limits: config.connections),

@@ -1,5 +1,6 @@
 import Foundation
 import ISRPacket
+import ISRRelayAPI
 import Testing
 
 /// Connections cannot starve the relay: from one address, sockets over the per-address cap are closed at once, and
@@ -43,5 +44,28 @@ import Testing
         #expect((report["latest_close_seconds"] as? Double ?? 99) < 4, "stalled handshakes and slow headers close after the 2 s deadline: \(text)")
         let metrics = try await relay.request(relay.admin, .get, "/metrics").text
         #expect(metrics.contains("isr_connections_refused_total{reason=\"per-address\"}") && metrics.contains("isr_connections_timed_out_total"), "\(metrics)")
+    }
+}
+
+/// Members' request rates: over the configured sends a minute, a 429 problem with `Retry-After`, nothing stored,
+/// counted in `/metrics`; another member is not affected.
+@Suite(.serialized) struct RelayRateLimitTests {
+    @Test func sendsOverTheRateAre429WithRetryAfter() async throws {
+        let relay = try await RelayHarness.start(limits: "sends_per_minute = 3\nadmin_actions_per_minute = 100\nrequests_per_minute = 1000")
+        defer { Task { await relay.stop() } }
+        let (alice, _, bob, carol) = try await relay.standardCast()
+        for _ in 0..<3 { #expect(try await relay.send(try await relay.build(.share, from: alice, to: [bob.id]), as: alice).status == .created) }
+        let over = try await relay.send(try await relay.build(.share, from: alice, to: [bob.id]), as: alice)
+        #expect(over.status == .tooManyRequests && over.problemCode == "rate.limited", "\(over.text)")
+        let wait = Int(over.headers[.retryAfter] ?? "") ?? 0
+        #expect((1...20).contains(wait), "Retry-After: \(over.headers[.retryAfter] ?? "none")")
+        #expect(try await relay.request(bob, .get, "/v1/inbox").json(ListBody<InboxItem>.self).items.count == 3, "the refused packet was not stored")
+        #expect(try await relay.send(try await relay.build(.share, from: carol, to: [bob.id]), as: carol).status == .created, "carol has her own budget")
+        #expect(try await relay.request(alice, .get, "/v1/inbox").status == .ok, "reading is a separate budget")
+        // After the wait, alice sends again.
+        relay.advance(byHours: Double(wait) / 3600)
+        #expect(try await relay.send(try await relay.build(.share, from: alice, to: [bob.id]), as: alice).status == .created)
+        let metrics = try await relay.request(relay.admin, .get, "/metrics").text
+        #expect(metrics.contains("isr_rate_limited_total{kind=\"send\"}"), "\(metrics.prefix(2000))")
     }
 }

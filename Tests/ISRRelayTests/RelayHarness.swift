@@ -43,7 +43,10 @@ final class RelayHarness: RelayEndpoint, Sendable {
     var policy: Policy { prepared.service.policy }
 
     /// Writes a deployment and config into a fresh directory and starts the relay.
-    static func start(policy edit: (String) -> String = { $0 }, limits: String = "") async throws -> RelayHarness {
+    /// `limits` are `[limits]` lines; by default rate limits are out of the way, because the harness's clock only moves
+    /// when a test moves it (so no bucket refills on its own).
+    static func start(policy edit: (String) -> String = { $0 },
+                      limits: String = "sends_per_minute = 1000000\nadmin_actions_per_minute = 1000000\nrequests_per_minute = 1000000") async throws -> RelayHarness {
         let directory = NSTemporaryDirectory() + "isr-relay-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let policy = try String(contentsOf: repository.appendingPathComponent("config/policy.toml"), encoding: .utf8)
