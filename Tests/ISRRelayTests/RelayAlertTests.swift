@@ -180,12 +180,13 @@ import Testing
         let (alice, _, bob, _) = try await relay.standardCast()
         let started = ContinuousClock.now
         for _ in 0..<3 { #expect(try await relay.send(try await relay.build(.share, from: alice, to: [bob.id]), as: alice).status == .created) }
-        #expect(ContinuousClock.now - started < .seconds(5), "acceptance does not wait for alerts")
+        // The mail command hangs for 60 s; acceptance does not wait for it (the bound is loose for a loaded CI machine).
+        #expect(ContinuousClock.now - started < .seconds(30), "acceptance does not wait for alerts")
         try await Task.sleep(for: .seconds(1))
         #expect(try !relay.curl("/metrics").1.contains("isr_alerts_sent_total{channel=\"email\"}"), "the mails are still hanging")
         // SIGTERM stops the relay promptly: the hanging commands are stopped, not waited for.
         let stopping = ContinuousClock.now
         #expect(relay.stop() == 0, "\(relay.stderr.suffix(2500))")
-        #expect(ContinuousClock.now - stopping < .seconds(10), "shutdown took \(ContinuousClock.now - stopping)")
+        #expect(ContinuousClock.now - stopping < .seconds(20), "shutdown took \(ContinuousClock.now - stopping)")
     }
 }
