@@ -12,6 +12,8 @@ public struct AuditVerification: Sendable {
         public let relayKeyFingerprint: String
         /// The size of the checkpoint this home had seen before, if any (proved consistent).
         public let previousSize: UInt64?
+        /// For a member: how many of their own events were proved to be in the log (admins re-hash every leaf instead).
+        public var ownEvents: Int? = nil
     }
 
     /// `audit.json` in the home: the relay key pinned on first verification and the newest checkpoint seen.
@@ -39,7 +41,13 @@ public struct AuditVerification: Sendable {
         } catch {
             throw ClientError(.verification, "the checkpoint does not verify: \(error.message)")
         }
-        // Re-hash every leaf: a changed leaf, or a root the leaves do not produce, is caught here.
+        let isAdmin = (try await VerifiedDirectory.load(client, trust: session.trust)).members[session.me]?.role == "admin"
+        let ownEvents = isAdmin ? nil : try await proveOwnEvents(client, checkpoint: checkpoint)
+        if !isAdmin {
+            try await checkConsistency(client, seen: seen, checkpoint: checkpoint)
+            return try remember(session, keyBody: keyBody, checkpoint: checkpoint, relayKey: relayKey, seen: seen, ownEvents: ownEvents)
+        }
+        // An admin re-hashes every leaf: a changed leaf, or a root the leaves do not produce, is caught here.
         let nodes = InMemoryMerkleNodes()
         let log = MerkleLog(store: nodes)
         var index: UInt64 = 0
@@ -63,18 +71,58 @@ public struct AuditVerification: Sendable {
         guard ConstantTime.equal(rebuilt, checkpoint.root) else {
             throw ClientError(.verification, "the \(checkpoint.size) leaves the relay serves do not hash to the root it signed: its record was altered")
         }
-        if let seen {
-            let proof = try await client.get("/v1/audit/consistency?old=\(seen.size)&new=\(checkpoint.size)").decode(ProofBody.self)
-            do {
-                try MerkleVerifier.verifyConsistency(oldSize: seen.size, newSize: checkpoint.size, oldRoot: Array(Data(base64Encoded: seen.root) ?? Data()),
-                                                     newRoot: checkpoint.root, proof: proof.proof.map { Array(Data(base64Encoded: $0) ?? Data()) })
-            } catch {
-                throw ClientError(.verification, "the log is not an extension of the one this home saw at size \(seen.size): history was rewritten")
-            }
+        try await checkConsistency(client, seen: seen, checkpoint: checkpoint)
+        return try remember(session, keyBody: keyBody, checkpoint: checkpoint, relayKey: relayKey, seen: seen, ownEvents: nil)
+    }
+
+    /// The newest checkpoint extends the one this home saw before: history was only appended to.
+    static func checkConsistency(_ client: RelayClient, seen: Seen?, checkpoint: Checkpoint) async throws(ClientError) {
+        guard let seen else { return }
+        let proof = try await client.get("/v1/audit/consistency?old=\(seen.size)&new=\(checkpoint.size)").decode(ProofBody.self)
+        do {
+            try MerkleVerifier.verifyConsistency(oldSize: seen.size, newSize: checkpoint.size, oldRoot: Array(Data(base64Encoded: seen.root) ?? Data()),
+                                                 newRoot: checkpoint.root, proof: proof.proof.map { Array(Data(base64Encoded: $0) ?? Data()) })
+        } catch {
+            throw ClientError(.verification, "the log is not an extension of the one this home saw at size \(seen.size): history was rewritten")
         }
+    }
+
+    /// Every event of this member's (need to know: not the whole log) is a canonical leaf in the tree the checkpoint signs.
+    static func proveOwnEvents(_ client: RelayClient, checkpoint: Checkpoint) async throws(ClientError) -> Int {
+        try await ownLeaves(client, checkpoint: checkpoint).count
+    }
+
+    /// This member's leaves in the tree of the checkpoint, each proved included (at most 100 pages of 200).
+    static func ownLeaves(_ client: RelayClient, checkpoint: Checkpoint) async throws(ClientError) -> [(index: UInt64, data: [UInt8], proof: [[UInt8]])] {
+        var leaves: [(index: UInt64, data: [UInt8], proof: [[UInt8]])] = []
+        var after: String?
+        for _ in 0..<100 {
+            let page = try await client.get("/v1/audit/mine?size=\(checkpoint.size)" + (after.map { "&after=\($0)" } ?? "")).decode(PartyLeavesBody.self)
+            for leaf in page.leaves {
+                let data = Array(Data(base64Encoded: leaf.leaf) ?? Data())
+                let proof = leaf.proof.compactMap { Data(base64Encoded: $0).map(Array.init) }
+                do {
+                    _ = try AuditEvent(derEncoded: data)
+                    guard proof.count == leaf.proof.count else { throw AuditError(.inclusionFailed, "") }
+                    try MerkleVerifier.verifyInclusion(leafHash: MerkleHash.leaf(data), index: leaf.index, size: checkpoint.size, proof: proof, root: checkpoint.root)
+                } catch {
+                    throw ClientError(.verification, "your event at leaf \(leaf.index) is not in the log the relay signed: its record was altered")
+                }
+                leaves.append((leaf.index, data, proof))
+            }
+            guard let next = page.next else { return leaves }
+            after = next
+        }
+        return leaves
+    }
+
+    static func remember(_ session: Session, keyBody: RelayKeyBody, checkpoint: Checkpoint, relayKey: SigningPublicKey, seen: Seen?,
+                         ownEvents: Int?) throws(ClientError) -> Report {
         let root = Data(checkpoint.root).base64EncodedString()
         try session.home.write(Array((try? ISRJSON.encoder(pretty: true).encode(Seen(relayKey: keyBody.signingKey, size: checkpoint.size, root: root))) ?? Data()),
-                               to: seenPath, secret: false)
-        return Report(size: checkpoint.size, root: root, relayKeyFingerprint: relayKey.fingerprint, previousSize: seen?.size)
+                               to: session.home.path + "/audit.json", secret: false)
+        var report = Report(size: checkpoint.size, root: root, relayKeyFingerprint: relayKey.fingerprint, previousSize: seen?.size)
+        report.ownEvents = ownEvents
+        return report
     }
 }

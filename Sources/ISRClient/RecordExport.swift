@@ -59,24 +59,11 @@ public enum RecordExport {
         }
         var indices = Set<UInt64>()
         for packet in held { for step in packet.record.status.history { indices.insert(step.leafIndex) } }
-        var leaves: [EvidenceBundle.Leaf] = []
-        for index in indices.sorted() {
-            guard index < checkpoint.size else {
-                throw ClientError(.verification, "the relay's checkpoint (size \(checkpoint.size)) does not cover leaf \(index) of this record; try again")
-            }
-            let page = try await client.get("/v1/audit/leaves?start=\(index)&end=\(index + 1)").decode(LeavesBody.self)
-            let proof = try await client.get("/v1/audit/inclusion?index=\(index)&size=\(checkpoint.size)").decode(ProofBody.self)
-            guard page.leaves.count == 1, let data = Data(base64Encoded: page.leaves[0]).map(Array.init) else {
-                throw ClientError(.verification, "the relay did not serve leaf \(index)")
-            }
-            let path = proof.proof.compactMap { Data(base64Encoded: $0).map(Array.init) }
-            do {
-                guard path.count == proof.proof.count else { throw AuditError(.inclusionFailed, "") }
-                try MerkleVerifier.verifyInclusion(leafHash: MerkleHash.leaf(data), index: index, size: checkpoint.size, proof: path, root: checkpoint.root)
-            } catch {
-                throw ClientError(.verification, "leaf \(index) is not in the log the relay signed: its record cannot be trusted; tell your admin")
-            }
-            leaves.append(EvidenceBundle.Leaf(index: index, data: data, proof: path))
+        // Your own events with their proofs (the relay gives a member nothing else of its log), the ones of this record kept.
+        let own = try await AuditVerification.ownLeaves(client, checkpoint: checkpoint)
+        let leaves = own.filter { indices.contains($0.index) }.map { EvidenceBundle.Leaf(index: $0.index, data: $0.data, proof: $0.proof) }
+        if let missing = indices.subtracting(leaves.map(\.index)).min() {
+            throw ClientError(.verification, "the relay gave no proof for leaf \(missing) of this record (its checkpoint has \(checkpoint.size) leaves); try again")
         }
 
         // The signed directory entries of everyone named, and of the admins who vouch for them.

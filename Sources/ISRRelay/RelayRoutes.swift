@@ -26,6 +26,7 @@ extension RenewalBody: ResponseEncodable {}
 extension InvitationSummary: ResponseEncodable {}
 extension EnrolmentProgress: ResponseEncodable {}
 extension ExportReceipt: ResponseEncodable {}
+extension PartyLeavesBody: ResponseEncodable {}
 
 /// Every route the relay serves; `openapi.yaml` documents each one (a test holds the two together).
 public enum RelayRoutes {
@@ -131,8 +132,12 @@ public enum RelayRoutes {
         }
         v1.get("audit/key") { _, _ in service.relayKeyBody }
         v1.get("audit/checkpoint") { _, _ in try await service.checkpoint() }
-        v1.get("audit/leaves") { request, _ in
-            try await service.leaves(start: try query(request, "start"), end: try query(request, "end"))
+        v1.get("audit/leaves") { request, context in
+            try await service.leaves(start: try query(request, "start"), end: try query(request, "end"), for: try context.requireMember())
+        }
+        v1.get("audit/mine") { request, context in
+            let after: UInt64? = request.uri.queryParameters.get("after") == nil ? nil : try query(request, "after")
+            return try await service.partyLeaves(for: try context.requireMember(), size: try query(request, "size"), after: after)
         }
         v1.get("audit/inclusion") { request, _ in
             try await service.inclusion(index: try query(request, "index"), size: try query(request, "size"))

@@ -52,3 +52,31 @@ public struct RelayKeyBody: Codable, Sendable, Equatable {
         self.fingerprint = fingerprint
     }
 }
+
+/// A member's own events in the log (need to know), each with its inclusion proof in the tree of `size` leaves.
+public struct PartyLeavesBody: Codable, Sendable, Equatable {
+    public struct Leaf: Codable, Sendable, Equatable {
+        public let index: UInt64
+        /// Base64 DER `AuditEvent`.
+        public let leaf: String
+        /// Base64 hashes, in RFC 9162 order.
+        public let proof: [String]
+
+        public init(index: UInt64, leaf: String, proof: [String]) {
+            self.index = index
+            self.leaf = leaf
+            self.proof = proof
+        }
+    }
+
+    public let size: UInt64
+    public let leaves: [Leaf]
+    /// The `after` for the next page; nil on the last.
+    public let next: String?
+
+    public init(size: UInt64, leaves: [Leaf], next: String?) {
+        self.size = size
+        self.leaves = leaves
+        self.next = next
+    }
+}

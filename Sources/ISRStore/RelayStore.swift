@@ -144,6 +144,9 @@ public protocol RelayStore: Sendable {
     func appendAuditEvents(_ events: [AuditEvent]) async throws -> UInt64
     /// Leaf data for indices `start..<end`.
     func auditLeaves(start: UInt64, end: UInt64) async throws -> [[UInt8]]
+    /// The leaves `member` is a party to, below `size`, after `after`, at most `limit`, in order: events they caused,
+    /// and every event of a packet they sent or hold a stanza for. What a member may see of the log (need to know).
+    func partyLeaves(_ member: MemberID, size: UInt64, after: UInt64?, limit: Int) async throws -> [UInt64]
     func rootHash(size: UInt64) async throws -> [UInt8]
     func inclusionProof(index: UInt64, size: UInt64) async throws -> [[UInt8]]
     func consistencyProof(oldSize: UInt64, newSize: UInt64) async throws -> [[UInt8]]

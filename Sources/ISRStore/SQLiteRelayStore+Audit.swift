@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import ISRAudit
+import ISRPacket
 
 extension SQLiteRelayStore {
     public func treeHead() async throws -> TreeHead {
@@ -28,6 +29,24 @@ extension SQLiteRelayStore {
         return try await read { db in
             try Data.fetchAll(db.cachedStatement(sql: "SELECT data FROM audit_leaves WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index"),
                               arguments: [Int64(start), Int64(end)]).map { Array($0) }
+        }
+    }
+
+    public func partyLeaves(_ member: MemberID, size: UInt64, after: UInt64?, limit: Int) async throws -> [UInt64] {
+        try await read { db in
+            try Self.checkSize(size, db)
+            return try Int64.fetchAll(db.cachedStatement(sql: """
+                WITH mine(id) AS (
+                    SELECT id FROM packets WHERE sender = ?1
+                    UNION SELECT packet_id FROM packet_recipients WHERE member_id = ?1
+                )
+                SELECT leaf_index FROM (
+                    SELECT leaf_index FROM audit_leaves WHERE actor = ?1
+                    UNION SELECT p.leaf_index FROM packets p JOIN mine ON mine.id = p.id
+                    UNION SELECT s.leaf_index FROM packet_states s JOIN mine ON mine.id = s.packet_id
+                )
+                WHERE leaf_index < ?2 AND leaf_index > ?3 ORDER BY leaf_index LIMIT ?4
+                """), arguments: [member.rawValue, Int64(size), after.map { Int64($0) } ?? -1, limit]).map { UInt64($0) }
         }
     }
 

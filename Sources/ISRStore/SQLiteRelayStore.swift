@@ -121,7 +121,8 @@ public final class SQLiteRelayStore: RelayStore {
         let size = try auditSize(db)
         let data = event.derEncoded()
         let hash = MerkleHash.leaf(data)
-        try db.cachedStatement(sql: "INSERT INTO audit_leaves (leaf_index, data, hash) VALUES (?, ?, ?)").execute(arguments: [Int64(size), Data(data), Data(hash)])
+        try db.cachedStatement(sql: "INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)")
+            .execute(arguments: [Int64(size), Data(data), Data(hash), event.actor])
         for node in try MerkleLog(store: DatabaseMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size) {
             try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)").execute(
                            arguments: [node.level, Int64(node.index), Data(node.hash)])

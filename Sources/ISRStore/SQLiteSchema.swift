@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ISRAudit
 import ISRPacket
 
 /// The SQLite schema as append-only migrations: never edit one that has shipped; add the next.
@@ -295,6 +296,22 @@ enum SQLiteSchema {
                 guard let key else { continue }
                 keys[id] = key
                 try db.execute(sql: "UPDATE packets SET subject_key = ? WHERE id = ?", arguments: [key, id])
+            }
+        }
+        migrator.registerMigration("v9-audit-actors") { db in
+            // Who caused each audit event, so a member can be given the events that are theirs (need to know) without
+            // reading the whole log. Existing leaves get theirs from their own DER.
+            try db.execute(sql: """
+                ALTER TABLE audit_leaves ADD COLUMN actor TEXT;
+                CREATE INDEX audit_leaves_by_actor ON audit_leaves(actor, leaf_index) WHERE actor IS NOT NULL;
+                """)
+            let rows = try Row.fetchCursor(db, sql: "SELECT leaf_index, data FROM audit_leaves")
+            var actors: [(Int64, String)] = []
+            while let row = try rows.next() {
+                if let event = try? AuditEvent(derEncoded: Array(row["data"] as Data)) { actors.append((row["leaf_index"], event.actor)) }
+            }
+            for (index, actor) in actors {
+                try db.execute(sql: "UPDATE audit_leaves SET actor = ? WHERE leaf_index = ?", arguments: [actor, index])
             }
         }
         return migrator

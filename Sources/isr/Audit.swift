@@ -65,7 +65,7 @@ struct Audit: AsyncParsableCommand {
         func run() async throws {
             let report = try await withSession(global) { try await AuditVerification.run($0) }
             Terminal.emit(report, json: global.json, human: """
-                Audit log verified: \(report.size) leaves hash to the root the relay signed (relay key \(report.relayKeyFingerprint)).
+                \(report.ownEvents.map { "Audit log verified: all \($0) of your events are in the log of \(report.size) leaves the relay signed (relay key \(report.relayKeyFingerprint)); the whole log is for admins." } ?? "Audit log verified: \(report.size) leaves hash to the root the relay signed (relay key \(report.relayKeyFingerprint)).")
                 \(report.previousSize.map { "Consistent with the checkpoint of size \($0) this home saw before." } ?? "First verification from this home: the relay key is now pinned.")
                 """)
         }

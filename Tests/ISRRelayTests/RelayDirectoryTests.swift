@@ -70,7 +70,7 @@ import Testing
         #expect(try await relay.status(requestID, as: bob).state == "answered")
 
         let checkpoint = try await relay.request(bob, .get, "/v1/audit/checkpoint").json(CheckpointBody.self)
-        let leaf = try await relay.request(bob, .get, "/v1/audit/leaves?start=\(asked.leafIndex)&end=\(asked.leafIndex + 1)").json(LeavesBody.self)
+        let leaf = try await relay.request(relay.admin, .get, "/v1/audit/leaves?start=\(asked.leafIndex)&end=\(asked.leafIndex + 1)").json(LeavesBody.self)
         let first = try #require(leaf.leaves.first)
         let data = Array(try #require(Data(base64Encoded: first)))
         let event = try AuditEvent(derEncoded: data)

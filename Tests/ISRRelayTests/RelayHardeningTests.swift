@@ -92,4 +92,36 @@ import Testing
         let revoke = try await relay.json(relay.admin, .post, "/v1/admin/members/\(bob.id.rawValue)/revoke", ["reason": "left\u{07}"])
         #expect(revoke.status == .badRequest && revoke.problemCode == "admin.reason", "\(revoke.text)")
     }
+
+    @Test func aThirdAgencySeesNothingOfAnotherAgencysSharing() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (alice, _, bob, _) = try await relay.standardCast()
+        try await relay.addAgency("police-a", kind: "police")
+        let pete = try await relay.enrol("pete@police-a")
+        let (id, _) = try await relay.acknowledgedShare(from: alice, to: bob)
+        // (The packet id itself pete already has: he asks with it, and is answered as for an id that does not exist.)
+        let secrets = ["alice@school-a", "bob@devon-csc", "child-in-need", "CASE-7"]
+        // The whole log is for admins; pete's own events name only him.
+        #expect(try await relay.request(pete, .get, "/v1/audit/leaves?start=0&end=1").problemCode == "audit.whole-log")
+        let size = try await relay.request(pete, .get, "/v1/audit/checkpoint").json(CheckpointBody.self).size
+        let mine = try await relay.request(pete, .get, "/v1/audit/mine?size=\(size)").json(PartyLeavesBody.self)
+        let events = try mine.leaves.map { try AuditEvent(derEncoded: Array(Data(base64Encoded: $0.leaf) ?? Data())) }
+        #expect(events.allSatisfy { $0.actor == "pete@police-a" } , "\(events.map(\.kind))")
+        var seen = mine.leaves.map(\.leaf).joined()
+        for event in events { seen += String(decoding: event.derEncoded(), as: UTF8.self) }
+        for path in ["/v1/inbox", "/v1/sent", "/v1/notices", "/v1/packets/\(id.hex)/status", "/v1/packets/\(id.hex)"] {
+            let reply = try await relay.request(pete, .get, path)
+            let unknown = try await relay.request(pete, .get, path.replacingOccurrences(of: id.hex, with: "00112233445566778899aabbccddeeff"))
+            #expect(reply.status == unknown.status && reply.text.replacingOccurrences(of: id.hex, with: "00112233445566778899aabbccddeeff") == unknown.text, "\(path)")
+            seen += reply.text
+        }
+        seen += try await relay.json(pete, .post, "/v1/record", ["subject_reference": "CASE-7"]).text
+        for secret in secrets { #expect(!seen.contains(secret), "pete learned \(secret): \(seen.prefix(3000))") }
+        // Alice's own events include her share, its delivery and bob's read-back, each proved in the tree.
+        let hers = try await relay.request(alice, .get, "/v1/audit/mine?size=\(size)").json(PartyLeavesBody.self)
+        let kinds = try hers.leaves.map { try AuditEvent(derEncoded: Array(Data(base64Encoded: $0.leaf) ?? Data())).kind }
+        #expect(kinds.contains("packet.accepted") && kinds.contains("packet.delivered") && kinds.contains("packet.readback"), "\(kinds)")
+        #expect(try await relay.request(alice, .get, "/v1/audit/mine?size=0").problemCode == "audit.range")
+    }
 }

@@ -103,7 +103,7 @@ import Testing
         var index: UInt64 = 0
         while index < head.size {
             let end = min(index + 1000, head.size)
-            let page = try await relay.request(alice, .get, "/v1/audit/leaves?start=\(index)&end=\(end)").json(LeavesBody.self)
+            let page = try await relay.request(relay.admin, .get, "/v1/audit/leaves?start=\(index)&end=\(end)").json(LeavesBody.self)
             for leaf in page.leaves {
                 let data = Array(try #require(Data(base64Encoded: leaf)))
                 _ = try AuditEvent(derEncoded: data)

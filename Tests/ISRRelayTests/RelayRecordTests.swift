@@ -41,7 +41,7 @@ import Testing
         let reply = try await relay.json(alice, .post, "/v1/exports", ["packets": [share.hex], "manifest_digest": digest, "redacted": true])
         #expect(reply.status == .created, "\(reply.text)")
         let receipt = try reply.json(ExportReceipt.self)
-        let leaves = try await relay.request(alice, .get, "/v1/audit/leaves?start=\(receipt.leafIndex)&end=\(receipt.leafIndex + 1)").json(LeavesBody.self)
+        let leaves = try await relay.request(relay.admin, .get, "/v1/audit/leaves?start=\(receipt.leafIndex)&end=\(receipt.leafIndex + 1)").json(LeavesBody.self)
         let encoded = try #require(leaves.leaves.first)
         let leaf = try AuditEvent(derEncoded: Array(try #require(Data(base64Encoded: encoded))))
         #expect(leaf.kind == "record.exported" && leaf.actor == "alice@school-a")

@@ -144,7 +144,8 @@ import X509
         expectProblem(try await relay.request(alice, .get, "/v1/no-such-route"), .notFound, "http.404")
         expectProblem(try await relay.request(alice, .get, "/v1/packets/not-hex"), .badRequest, "invalid-packet-id")
         expectProblem(try await relay.request(alice, .get, "/v1/packets/\(PacketID.random().hex)"), .notFound, "not-found")
-        expectProblem(try await relay.request(alice, .get, "/v1/audit/leaves?start=5&end=2"), .badRequest, "audit.range")
+        expectProblem(try await relay.request(relay.admin, .get, "/v1/audit/leaves?start=5&end=2"), .badRequest, "audit.range")
+        expectProblem(try await relay.request(alice, .get, "/v1/audit/leaves?start=0&end=2"), .forbidden, "audit.whole-log")
         expectProblem(try await relay.request(alice, .get, "/v1/audit/inclusion?index=x&size=1"), .badRequest, "invalid-query")
         expectProblem(try await relay.json(alice, .post, "/v1/packets/\(PacketID.random().hex)/receipt", ["signature": "AAAA"]), .badRequest, "invalid-signature")
     }

@@ -51,7 +51,7 @@ import Testing
     }
 
     /// v8 indexes packets stored before it by their subject reference, read from the stored header; a reply inherits
-    /// its share's; a purged packet (no bytes left) stays unindexed.
+    /// its share's; a purged packet (no bytes left) stays unindexed. v9 records each existing leaf's actor.
     @Test func aVersion7DatabaseGetsItsSubjectIndex() async throws {
         let dir = NSTemporaryDirectory() + "isr-migrate-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -84,8 +84,15 @@ import Testing
                     """, arguments: [Data(header.id.bytes), header.kind.rawValue, n, bytes ? Data(packet.bytes) : nil, header.inReplyTo.map { Data($0.bytes) }])
             }
         }
+        // An audit leaf written before v9, caused by bob: v9 reads its actor back, so bob is given it as his own event.
+        let bobs = AuditEvent(kind: "member.certificate-renewed", time: 1, actor: bob.rawValue, attributes: ["member": bob.rawValue])
+        try await old.write { db in
+            try db.execute(sql: "INSERT INTO audit_leaves (leaf_index, data, hash) VALUES (0, ?, ?)", arguments: [Data(bobs.derEncoded()), Data(bobs.leafHash)])
+            try db.execute(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (0, 0, ?)", arguments: [Data(bobs.leafHash)])
+        }
         try old.close()
         let store = try SQLiteRelayStore(path: path)
+        #expect(try await store.partyLeaves(bob, size: 1, after: nil, limit: 10) == [0])
         let found = try await store.packets(aboutSubject: SubjectKey.of("CASE-7"), party: alice, limit: 10).map(\.id)
         #expect(found == [shareID, try PacketHeader(derEncoded: reply.headerBytes).id])
         #expect(try await store.packets(aboutSubject: SubjectKey.of("CASE-7"), party: bob, limit: 10).isEmpty, "bob holds no stanza row here")
