@@ -43,20 +43,21 @@ final class RelayHarness: RelayEndpoint, Sendable {
     var policy: Policy { prepared.service.policy }
 
     /// Writes a deployment and config into a fresh directory and starts the relay.
-    /// `limits` are `[limits]` lines; by default rate limits are out of the way, because the harness's clock only moves
-    /// when a test moves it (so no bucket refills on its own).
-    static func start(policy edit: (String) -> String = { $0 },
-                      limits: String = "sends_per_minute = 1000000\nadmin_actions_per_minute = 1000000\nrequests_per_minute = 1000000") async throws -> RelayHarness {
+    /// `[limits]` lines that keep rate limits out of the way: the harness's clock only moves when a test moves it (so no
+    /// bucket refills on its own), and the process tests stream thousands of packets from one member.
+    static let unlimitedRates = "sends_per_minute = 1000000\nadmin_actions_per_minute = 1000000\nrequests_per_minute = 1000000"
+
+    /// `limits` are `[limits]` lines added after `max_packet_bytes`.
+    static func start(policy edit: (String) -> String = { $0 }, limits: String = unlimitedRates) async throws -> RelayHarness {
         let directory = NSTemporaryDirectory() + "isr-relay-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let policy = try String(contentsOf: repository.appendingPathComponent("config/policy.toml"), encoding: .utf8)
         try edit(policy).write(toFile: directory + "/policy.toml", atomically: true, encoding: .utf8)
-        try Self.configText(port: 0).replacingOccurrences(of: "max_packet_bytes = 65536", with: "max_packet_bytes = 65536\n" + limits)
-            .write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
+        try Self.configText(port: 0, limits: limits).write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
         return try await RelayHarness(directory: directory)
     }
 
-    static func configText(port: Int, host: String = "127.0.0.1") -> String {
+    static func configText(port: Int, host: String = "127.0.0.1", limits: String = unlimitedRates) -> String {
         """
         [server]
         host = "\(host)"
@@ -76,6 +77,7 @@ final class RelayHarness: RelayEndpoint, Sendable {
         path = "data/relay.sqlite"
         [limits]
         max_packet_bytes = 65536
+        \(limits)
         [calendar]
         time_zone = "Europe/London"
         holidays = []
