@@ -26,8 +26,7 @@ public struct AuditVerification: Sendable {
     public static func run(_ session: Session) async throws(ClientError) -> Report {
         let client = session.client
         let keyBody = try await client.get("/v1/audit/key").decode(RelayKeyBody.self)
-        let seenPath = session.home.path + "/audit.json"
-        let seen = FileManager.default.contents(atPath: seenPath).flatMap { try? ISRJSON.decoder().decode(Seen.self, from: $0) }
+        let seen = seen(in: session.home)
         if let seen, seen.relayKey != keyBody.signingKey {
             throw ClientError(.verification, "the relay's signing key changed since this home pinned it (\(keyBody.fingerprint) now): its log cannot be trusted; tell your admin")
         }
@@ -75,6 +74,11 @@ public struct AuditVerification: Sendable {
         return try remember(session, keyBody: keyBody, checkpoint: checkpoint, relayKey: relayKey, seen: seen, ownEvents: nil)
     }
 
+    /// What this home pinned and saw last (`audit.json`), if it verified before.
+    static func seen(in home: ISRHome) -> Seen? {
+        FileManager.default.contents(atPath: home.path + "/audit.json").flatMap { try? ISRJSON.decoder().decode(Seen.self, from: $0) }
+    }
+
     /// The newest checkpoint extends the one this home saw before: history was only appended to.
     static func checkConsistency(_ client: RelayClient, seen: Seen?, checkpoint: Checkpoint) async throws(ClientError) {
         guard let seen else { return }
@@ -92,10 +96,12 @@ public struct AuditVerification: Sendable {
         try await ownLeaves(client, checkpoint: checkpoint).count
     }
 
-    /// This member's leaves in the tree of the checkpoint, each proved included (at most 100 pages of 200).
-    static func ownLeaves(_ client: RelayClient, checkpoint: Checkpoint) async throws(ClientError) -> [(index: UInt64, data: [UInt8], proof: [[UInt8]])] {
+    /// This member's leaves in the tree of the checkpoint (those in `range` if given), each proved included (at most 100
+    /// pages of 200).
+    static func ownLeaves(_ client: RelayClient, checkpoint: Checkpoint,
+                          range: ClosedRange<UInt64>? = nil) async throws(ClientError) -> [(index: UInt64, data: [UInt8], proof: [[UInt8]])] {
         var leaves: [(index: UInt64, data: [UInt8], proof: [[UInt8]])] = []
-        var after: String?
+        var after = range.flatMap { $0.lowerBound > 0 ? String($0.lowerBound - 1) : nil }
         for _ in 0..<100 {
             let page = try await client.get("/v1/audit/mine?size=\(checkpoint.size)" + (after.map { "&after=\($0)" } ?? "")).decode(PartyLeavesBody.self)
             for leaf in page.leaves {
@@ -111,6 +117,7 @@ public struct AuditVerification: Sendable {
                 leaves.append((leaf.index, data, proof))
             }
             guard let next = page.next else { return leaves }
+            if let range, let last = UInt64(next), last >= range.upperBound { return leaves }
             after = next
         }
         return leaves

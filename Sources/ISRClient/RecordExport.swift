@@ -42,8 +42,7 @@ public enum RecordExport {
 
         // The relay's key (as pinned by `isr audit verify`, if this home did), and a checkpoint covering every event.
         let keyBody = try await client.get("/v1/audit/key").decode(RelayKeyBody.self)
-        if let pinned = FileManager.default.contents(atPath: session.home.path + "/audit.json")
-            .flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] })?["relay_key"] as? String, pinned != keyBody.signingKey {
+        if let pinned = AuditVerification.seen(in: session.home)?.relayKey, pinned != keyBody.signingKey {
             throw ClientError(.verification, "the relay's signing key changed since this home pinned it: its log cannot be trusted; tell your admin")
         }
         guard let relayKeyData = Data(base64Encoded: keyBody.signingKey), let relayKey = try? SigningPublicKey(bytes: relayKeyData) else {
@@ -60,7 +59,7 @@ public enum RecordExport {
         var indices = Set<UInt64>()
         for packet in held { for step in packet.record.status.history { indices.insert(step.leafIndex) } }
         // Your own events with their proofs (the relay gives a member nothing else of its log), the ones of this record kept.
-        let own = try await AuditVerification.ownLeaves(client, checkpoint: checkpoint)
+        let own = try await AuditVerification.ownLeaves(client, checkpoint: checkpoint, range: indices.min().flatMap { low in indices.max().map { low...$0 } })
         let leaves = own.filter { indices.contains($0.index) }.map { EvidenceBundle.Leaf(index: $0.index, data: $0.data, proof: $0.proof) }
         if let missing = indices.subtracting(leaves.map(\.index)).min() {
             throw ClientError(.verification, "the relay gave no proof for leaf \(missing) of this record (its checkpoint has \(checkpoint.size) leaves); try again")

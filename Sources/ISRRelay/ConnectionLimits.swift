@@ -8,7 +8,7 @@ public struct ConnectionLimits: Sendable, Equatable {
     public var idleTimeoutSeconds: Int = 60
     /// A connection must deliver its first complete request head this long after it opens (TLS handshake included), or
     /// it is closed: a stalled handshake or headers sent a byte at a time cannot hold a socket.
-    public var requestHeadTimeoutSeconds: Int = 10
+    public var requestHeadTimeoutSeconds: Int = 30
     public var maxConnections: Int = 4096
     public var maxConnectionsPerAddress: Int = 256
 

@@ -15,12 +15,14 @@ struct ProblemMiddleware: RouterMiddleware {
             throw Problem(refusal)
         } catch let problem as Problem {
             throw problem
-        } catch let error as HTTPError where error.status == .notFound && !routes.allowed(for: request.uri.path).isEmpty {
-            var problem = Problem(.methodNotAllowed, code: "http.405", title: "Method Not Allowed",
-                                  detail: "\(request.method) is not allowed on \(request.uri.path); it answers \(routes.allowed(for: request.uri.path).joined(separator: ", "))")
-            problem.allow = routes.allowed(for: request.uri.path)
-            throw problem
         } catch let error as HTTPError {
+            let allowed = error.status == .notFound ? routes.allowed(for: request.uri.path) : []
+            if !allowed.isEmpty {
+                var problem = Problem(.methodNotAllowed, code: "http.405", title: "Method Not Allowed",
+                                      detail: "\(request.method) is not allowed on \(request.uri.path); it answers \(allowed.joined(separator: ", "))")
+                problem.allow = allowed
+                throw problem
+            }
             let detail: String = switch error.status {
             case .notFound: "no route \(request.method) \(request.uri.path); see /v1/openapi.yaml"
             case .contentTooLarge: "the request body is larger than this route accepts"

@@ -8,7 +8,7 @@ import Testing
 /// deadline passes — while a member on another address still sends within a second. Driven by a Python slowloris client.
 @Suite(.serialized) struct RelayConnectionTests {
     @Test func slowAndExcessConnectionsAreShedWhileAMemberStillSends() async throws {
-        let relay = try await RelayHarness.start(limits: "request_head_timeout_seconds = 2\nmax_connections_per_address = 16\nmax_connections = 64")
+        let relay = try await RelayHarness.start(limits: "request_head_timeout_seconds = 5\nmax_connections_per_address = 16\nmax_connections = 64")
         defer { Task { await relay.stop() } }
         let (alice, _, bob, _) = try await relay.standardCast()
         let certs = relay.directory + "/certs/"
@@ -18,7 +18,7 @@ import Testing
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Connections/slowloris.py").path
         let attacker = Process()
         attacker.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        attacker.arguments = [script, "\(relay.port)", certs + "ca.pem", certs + "admin.pem", certs + "admin.key", "127.0.0.2", "40", "6", ready]
+        attacker.arguments = [script, "\(relay.port)", certs + "ca.pem", certs + "admin.pem", certs + "admin.key", "127.0.0.2", "40", "14", ready]
         attacker.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         attacker.standardError = attacker.standardOutput
         try attacker.run()
@@ -38,7 +38,7 @@ import Testing
         }
         #expect(fastest < .seconds(1), "a member sent in \(fastest) at best")
 
-        let finished = Date().addingTimeInterval(20)
+        let finished = Date().addingTimeInterval(30)
         while attacker.isRunning, Date() < finished { try await Task.sleep(for: .milliseconds(100)) }
         let text = String(decoding: FileManager.default.contents(atPath: output) ?? Data(), as: UTF8.self)
         let report = try #require(try JSONSerialization.jsonObject(with: Data((text.split(separator: "\n").last ?? "").utf8)) as? [String: Any], "\(text)")
@@ -46,7 +46,8 @@ import Testing
         #expect(report["opened"] as? Int == 40, "\(text)")
         #expect((report["closed_at_once"] as? Int ?? 0) >= 24, "the sockets over the cap of 16 are closed at once: \(text)")
         #expect(report["still_open"] as? Int == 0, "no socket outlives the deadline: \(text)")
-        #expect((report["latest_close_seconds"] as? Double ?? 99) < 4, "stalled handshakes and slow headers close after the 2 s deadline: \(text)")
+        let latest = report["latest_close_seconds"] as? Double ?? 99
+        #expect(latest >= 4.5 && latest < 10, "stalled handshakes and slow headers close at the 5 s deadline: \(text)")
         let metrics = try await relay.request(relay.admin, .get, "/metrics").text
         #expect(metrics.contains("isr_connections_refused_total{reason=\"per-address\"}") && metrics.contains("isr_connections_timed_out_total"), "\(metrics)")
     }

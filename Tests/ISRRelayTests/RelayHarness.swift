@@ -43,9 +43,10 @@ final class RelayHarness: RelayEndpoint, Sendable {
     var policy: Policy { prepared.service.policy }
 
     /// Writes a deployment and config into a fresh directory and starts the relay.
-    /// `[limits]` lines that keep rate limits out of the way: the harness's clock only moves when a test moves it (so no
-    /// bucket refills on its own), and the process tests stream thousands of packets from one member.
-    static let unlimitedRates = "sends_per_minute = 1000000\nadmin_actions_per_minute = 1000000\nrequests_per_minute = 1000000"
+    /// `[limits]` lines that keep rate limits out of the way (the harness's clock only moves when a test moves it, so no
+    /// bucket refills on its own, and the process tests stream thousands of packets from one member) and give a
+    /// connection two minutes for its first request: a CI machine running every suite at once can stall a client that long.
+    static let unlimitedRates = "sends_per_minute = 1000000\nadmin_actions_per_minute = 1000000\nrequests_per_minute = 1000000\nrequest_head_timeout_seconds = 120"
 
     /// `limits` are `[limits]` lines added after `max_packet_bytes`.
     static func start(policy edit: (String) -> String = { $0 }, limits: String = unlimitedRates) async throws -> RelayHarness {
