@@ -36,6 +36,8 @@ public struct ThrowawayDeployment: Sendable {
             sends_per_minute = 1000000
             admin_actions_per_minute = 1000000
             requests_per_minute = 1000000
+            address_sends_per_minute = 1000000
+            address_admin_actions_per_minute = 1000000
             max_connections = 100000
             max_connections_per_address = 100000
             idle_timeout_seconds = 3600

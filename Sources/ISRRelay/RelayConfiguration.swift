@@ -77,7 +77,11 @@ public struct RelayConfiguration: Sendable, Equatable {
             var sendsPerMinute: Int?
             var adminActionsPerMinute: Int?
             var requestsPerMinute: Int?
+            var addressSendsPerMinute: Int?
+            var addressAdminActionsPerMinute: Int?
             enum CodingKeys: String, CodingKey {
+                case addressSendsPerMinute = "address_sends_per_minute"
+                case addressAdminActionsPerMinute = "address_admin_actions_per_minute"
                 case sendsPerMinute = "sends_per_minute"
                 case adminActionsPerMinute = "admin_actions_per_minute"
                 case requestsPerMinute = "requests_per_minute"
@@ -152,6 +156,8 @@ public struct RelayConfiguration: Sendable, Equatable {
         config.rates.sendsPerMinute = limits.sendsPerMinute ?? config.rates.sendsPerMinute
         config.rates.adminActionsPerMinute = limits.adminActionsPerMinute ?? config.rates.adminActionsPerMinute
         config.rates.requestsPerMinute = limits.requestsPerMinute ?? config.rates.requestsPerMinute
+        config.rates.addressSendsPerMinute = limits.addressSendsPerMinute ?? config.rates.addressSendsPerMinute
+        config.rates.addressAdminActionsPerMinute = limits.addressAdminActionsPerMinute ?? config.rates.addressAdminActionsPerMinute
         try config.validate(path)
         return config
     }
@@ -167,8 +173,9 @@ public struct RelayConfiguration: Sendable, Equatable {
         guard (1...1_000_000).contains(connections.maxConnections), (1...connections.maxConnections).contains(connections.maxConnectionsPerAddress) else {
             throw ConfigurationError("\(path): limits.max_connections must be 1–1000000 and limits.max_connections_per_address 1–max_connections")
         }
-        guard [rates.sendsPerMinute, rates.adminActionsPerMinute, rates.requestsPerMinute].allSatisfy({ (1...1_000_000).contains($0) }) else {
-            throw ConfigurationError("\(path): limits.sends_per_minute, admin_actions_per_minute and requests_per_minute must be 1–1000000")
+        guard [rates.sendsPerMinute, rates.adminActionsPerMinute, rates.requestsPerMinute, rates.addressSendsPerMinute, rates.addressAdminActionsPerMinute]
+            .allSatisfy({ (1...1_000_000).contains($0) }) else {
+            throw ConfigurationError("\(path): limits.sends_per_minute, admin_actions_per_minute, requests_per_minute, address_sends_per_minute and address_admin_actions_per_minute must be 1–1000000")
         }
         guard (1...86_400).contains(escalationIntervalSeconds) else { throw ConfigurationError("\(path): escalation.interval_seconds must be 1–86400") }
         do {

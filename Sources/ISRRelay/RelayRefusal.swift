@@ -45,9 +45,11 @@ public struct RelayRefusal: Error, Sendable, Equatable {
         switch error.code {
         case .tooLarge: RelayRefusal(.contentTooLarge, code: error.code.rawValue, title: "Packet too large", detail: error.message)
         case .senderMismatch: forbidden(error.code.rawValue, error.message)
-        case .badSignature, .invalidHeader, .recipientKeys, .fieldsMismatch, .invalidBody, .bodyTampered, .notForRecipient, .stanzaUnreadable:
+        // The body is `application/octet-stream` of any bytes as far as the OpenAPI document can say: what its DER must
+        // hold (PacketFormat.md) is content, so every packet-level refusal is 422, never 400 (a broken HTTP request).
+        case .badSignature, .invalidHeader, .recipientKeys, .fieldsMismatch, .invalidBody, .bodyTampered, .notForRecipient, .stanzaUnreadable,
+             .truncated, .malformed, .unsupportedVersion:
             unprocessable(error.code.rawValue, error.message)
-        case .truncated, .malformed, .unsupportedVersion: badRequest(error.code.rawValue, error.message)
         }
     }
 
@@ -62,7 +64,7 @@ public struct RelayRefusal: Error, Sendable, Equatable {
         switch error.code {
         case .notFound: notFound(error.message)
         case .alreadyExists, .packetConflict, .invalidTransition: conflict(error.code.rawValue, error.message)
-        case .outOfRange: badRequest("audit.range", error.message)
+        case .outOfRange: unprocessable("audit.range", error.message)
         case .unavailable, .corrupt:
             RelayRefusal(.serviceUnavailable, code: error.code.rawValue, title: "Store unavailable", detail: "the relay cannot reach its store; try again shortly")
         }

@@ -109,15 +109,15 @@ public enum RelayRoutes {
         v1.get("devices") { _, context in ListBody(items: try await service.devices(of: try context.requireMember())) }
         v1.post("devices/:device/revoke") { request, context in
             let body = try await request.decode(as: DeviceRevocation.self, context: context)
-            return ListBody(items: try await service.revokeDevice(try context.parameters.require("device"), body, by: try context.requireMember()))
+            return ListBody(items: try await service.revokeDevice(try pathParameter(context, "device"), body, by: try context.requireMember()))
         }
         v1.get("agencies") { _, _ in ListBody(items: try await service.agencies()) }
         v1.get("directory") { _, _ in ListBody(items: try await service.directory()) }
         v1.get("directory/:member") { _, context in
-            try await service.directoryEntry(try service.memberID(context.parameters.require("member")))
+            try await service.directoryEntry(try service.memberID(try pathParameter(context, "member")))
         }
         v1.get("roles") { _, _ in ListBody(items: try await service.roleAddresses()) }
-        v1.get("roles/:address") { _, context in ListBody(items: try await service.roleAddress(try context.parameters.require("address"))) }
+        v1.get("roles/:address") { _, context in ListBody(items: try await service.roleAddress(try pathParameter(context, "address"))) }
         v1.get("policy") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/toml"], body: .init(byteBuffer: ByteBuffer(string: policyText)))
         }
@@ -151,10 +151,10 @@ public enum RelayRoutes {
             return EditedResponse(status: .created, response: try await service.addAgency(body, by: try context.requireMember()))
         }
         v1.post("admin/agencies/:agency/suspend") { _, context in
-            try await service.setAgencyStatus(try context.parameters.require("agency"), to: .suspended, by: try context.requireMember())
+            try await service.setAgencyStatus(try pathParameter(context, "agency"), to: .suspended, by: try context.requireMember())
         }
         v1.post("admin/agencies/:agency/reinstate") { _, context in
-            try await service.setAgencyStatus(try context.parameters.require("agency"), to: .active, by: try context.requireMember())
+            try await service.setAgencyStatus(try pathParameter(context, "agency"), to: .active, by: try context.requireMember())
         }
         v1.post("admin/members") { request, context in
             let body = try await request.decode(as: EnrolmentRequest.self, context: context)
@@ -169,19 +169,19 @@ public enum RelayRoutes {
         }
         v1.post("admin/invitations/:member/approve") { request, context in
             let body = try await request.decode(as: ApprovalRequest.self, context: context)
-            return try await service.approveEnrolment(try context.parameters.require("member"), body, by: try context.requireMember())
+            return try await service.approveEnrolment(try pathParameter(context, "member"), body, by: try context.requireMember())
         }
         v1.post("admin/members/:member/revoke") { request, context in
             let body = try await request.decode(as: RevocationRequest.self, context: context)
-            return try await service.revoke(try context.parameters.require("member"), reason: body.reason, by: try context.requireMember())
+            return try await service.revoke(try pathParameter(context, "member"), reason: body.reason, by: try context.requireMember())
         }
         v1.post("admin/members/:member/role") { request, context in
             let body = try await request.decode(as: RoleChangeRequest.self, context: context)
-            return try await service.changeRole(try context.parameters.require("member"), to: body, by: try context.requireMember())
+            return try await service.changeRole(try pathParameter(context, "member"), to: body, by: try context.requireMember())
         }
         v1.put("admin/roles/:address") { request, context in
             let body = try await request.decode(as: RoleAddressRequest.self, context: context)
-            return ListBody(items: try await service.setRoleAddress(try context.parameters.require("address"), members: body.members, by: try context.requireMember()))
+            return ListBody(items: try await service.setRoleAddress(try pathParameter(context, "address"), members: body.members, by: try context.requireMember()))
         }
         methods.register(router.routes.map { ("\($0.path)", "\($0.method)") })
         return router
@@ -192,9 +192,18 @@ public enum RelayRoutes {
         context.channel.remoteAddress?.ipAddress ?? "unknown"
     }
 
+    /// A path parameter, percent-decoded (clients may encode `@` in `alice@school-a` as `%40`).
+    static func pathParameter(_ context: RelayRequestContext, _ name: String) throws -> String {
+        let raw = try context.parameters.require(name)
+        guard let decoded = raw.removingPercentEncoding else {
+            throw RelayRefusal.badRequest("invalid-path", "the `\(name)` in the path is not valid percent-encoded UTF-8")
+        }
+        return decoded
+    }
+
     static func packetID(_ context: RelayRequestContext) throws -> PacketID {
         do {
-            return try PacketID(hex: try context.parameters.require("id"))
+            return try PacketID(hex: try pathParameter(context, "id"))
         } catch let error as PacketError {
             throw RelayRefusal.badRequest("invalid-packet-id", error.message)
         }
@@ -232,7 +241,7 @@ public enum RelayRoutes {
     static func emergencyReason(_ request: Request) throws -> String? {
         guard let raw = request.headers.first(where: { $0.name.canonicalName == "isr-emergency-release" })?.value else { return nil }
         guard let text = raw.removingPercentEncoding, PlainText.isValid(text), text.utf8.count <= 2000 else {
-            throw RelayRefusal.badRequest("invalid-emergency-reason", "ISR-Emergency-Release carries the reason, percent-encoded UTF-8 plain text of 1–2000 bytes")
+            throw RelayRefusal.unprocessable("invalid-emergency-reason", "ISR-Emergency-Release carries the reason, percent-encoded UTF-8 plain text of 1–2000 bytes")
         }
         return text
     }

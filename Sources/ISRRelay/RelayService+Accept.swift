@@ -94,6 +94,9 @@ extension RelayService {
     /// Every check a new packet must pass: not self-addressed, recipients active, stanzas exactly right (countersigners
     /// included for a held purpose), the policy on the header, and the lifecycle step it takes.
     func check(_ header: PacketHeader, sealed: SealedPacket, from member: Member, emergencyReason: String?) async throws -> Checked {
+        guard member.role != .auditor else {
+            throw RelayRefusal.forbidden("auditor.read-only", "auditors read the audit log; they send no packets")
+        }
         if case .refused(let code, let why) = Lifecycle.checkNotSelfAddressed(kind: header.kind, sender: member.id, recipients: header.recipients) {
             throw RelayRefusal.unprocessable("lifecycle.\(code.rawValue)", why)
         }
@@ -184,6 +187,9 @@ extension RelayService {
         if let member = try await stored({ try await store.member(address) }) {
             guard member.status == .active else {
                 throw RelayRefusal.unprocessable("recipient.revoked", "recipient \(address) has been revoked and cannot receive packets; choose another recipient")
+            }
+            guard member.role != .auditor else {
+                throw RelayRefusal.unprocessable("recipient.auditor", "recipient \(address) is an auditor, who reads the audit log and receives no packets; choose a practitioner")
             }
             return ([address], agency.kind)
         }

@@ -20,17 +20,22 @@ extension RelayService {
         case .agencyAdmin where member.agency == agency: return
         case .agencyAdmin:
             throw RelayRefusal.forbidden("admin.other-agency", "you administer \(member.agency) only; \(agency)'s members are administered by its agency admin or a deployment admin")
-        case .practitioner, .dsl, .manager:
+        case .practitioner, .dsl, .manager, .auditor:
             throw RelayRefusal.forbidden("admin.required", "this is an admin operation; you are \(member.role.rawValue)")
         }
     }
 
-    /// Only a deployment admin makes admins or agency admins (clients trust an admin's signatures only when the pinned
-    /// deployment admin signed that admin's entry with the authority).
+    /// Only a deployment admin makes admins, agency admins or auditors (clients trust an admin's signatures only when the
+    /// pinned deployment admin signed that admin's entry with the authority; an auditor reads every agency's events).
     func requireMayGrant(_ role: Member.Role, by member: Member) throws {
-        guard !role.isAdministrator || member.role == .admin else {
+        guard !(role.isAdministrator || role == .auditor) || member.role == .admin else {
             throw RelayRefusal.forbidden("admin.grant", "only a deployment admin can make someone an \(role.rawValue)")
         }
+    }
+
+    /// An admin cannot lock themselves out (the last admin of a deployment would leave it without one).
+    func refuseSelf(_ target: MemberID, _ admin: Member, _ action: String) throws {
+        guard target != admin.id else { throw RelayRefusal.conflict("admin.self", "you cannot \(action); another admin must") }
     }
 
     /// The authority a member's directory entry must carry for `role`.
@@ -38,7 +43,7 @@ extension RelayService {
         switch role {
         case .admin: .deployment
         case .agencyAdmin: .agency(agency)
-        case .practitioner, .dsl, .manager: nil
+        case .practitioner, .dsl, .manager, .auditor: nil
         }
     }
 
@@ -49,8 +54,7 @@ extension RelayService {
         guard policy.agencyKinds.contains(request.kind) else {
             throw RelayRefusal.badRequest("admin.invalid-agency-kind", "agency kind `\(request.kind)` is not one of \(policy.agencyKinds.joined(separator: ", "))")
         }
-        let name = request.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count), PlainText.isValid(name), !name.contains("\n"), !name.contains("\t") else {
+        guard let name = APIText.validated(request.name, maximum: 200, singleLine: true) else {
             throw RelayRefusal.badRequest("admin.invalid-name", "an agency name is 1–200 characters on one line, with no control characters")
         }
         let agency = Agency(id: id, name: name, kind: request.kind, registeredAt: clock())
@@ -64,6 +68,9 @@ extension RelayService {
         try requireAdmin(admin)
         let id: AgencyID
         do { id = try AgencyID(raw) } catch { throw RelayRefusal.badRequest("admin.invalid-agency-id", error.message) }
+        if status == .suspended, id == admin.agency {
+            throw RelayRefusal.conflict("admin.self", "you cannot suspend your own agency (\(id)): you would lock yourself out; another deployment admin must")
+        }
         _ = try await stored {
             try await store.updateAgencyStatus(id, to: status, event: event(status == .suspended ? "agency.suspended" : "agency.reinstated", by: admin.id.rawValue, ["agency": id.rawValue]))
         }
@@ -78,7 +85,7 @@ extension RelayService {
             throw RelayRefusal(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
         }
         let csr: MemberCertificateRequest
-        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw RelayRefusal.badRequest(error.code.rawValue, error.message) }
+        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw RelayRefusal.unprocessable(error.code.rawValue, error.message) }
         guard let role = Member.Role(rawValue: request.role) else {
             throw RelayRefusal.badRequest("admin.invalid-role", "role `\(request.role)` is not one of \(Member.Role.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -118,8 +125,8 @@ extension RelayService {
     public func revoke(_ raw: String, reason: String, by admin: Member) async throws -> DirectoryMember {
         let id = try memberID(raw)
         try requireAuthority(admin, over: id.agency)
-        let trimmed = reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(trimmed.count), PlainText.isValid(trimmed) else {
+        try refuseSelf(id, admin, "revoke yourself")
+        guard let trimmed = APIText.validated(reason, maximum: 500, singleLine: false) else {
             throw RelayRefusal.badRequest("admin.reason", "give a reason for the revocation (1–500 characters of plain text, no control characters)")
         }
         if let target = try await stored({ try await store.member(id) }), target.role.isAdministrator, admin.role != .admin {
@@ -141,6 +148,7 @@ extension RelayService {
         guard let target = try await stored({ try await store.member(id) }) else { throw RelayRefusal.notFound("\(id) is not enrolled") }
         try requireMayGrant(role, by: admin)
         try requireMayGrant(target.role, by: admin)
+        try refuseSelf(id, admin, "change your own role")
         var entry: [UInt8]?
         if Self.authority(for: role, in: id.agency) != Self.authority(for: target.role, in: id.agency) {
             guard let text = request.directoryEntry, let data = Data(base64Encoded: text) else {
@@ -162,6 +170,9 @@ extension RelayService {
         try requireAuthority(admin, over: address.agency)
         let ids = try members.map { try memberID($0) }
         guard ids.count <= 64 else { throw RelayRefusal.badRequest("admin.role-size", "a role address has at most 64 members") }
+        for id in ids where try await stored({ try await store.member(id) })?.role == .auditor {
+            throw RelayRefusal.unprocessable("admin.role-auditor", "\(id) is an auditor: auditors receive no packets, so they cannot answer for a role address")
+        }
         _ = try await stored {
             try await store.setRoleAddress(address, members: ids, event: event("role.set", by: admin.id.rawValue,
                                                                                 ["address": address.rawValue, "members": ids.map(\.rawValue).sorted().joined(separator: ",")]))

@@ -12,11 +12,11 @@ extension RelayService {
                               signed: Data(signed.encoded()).base64EncodedString())
     }
 
-    /// The whole log, leaf by leaf: for deployment admins only. Events name senders, recipients, purposes and reasons
-    /// across every agency; a member gets their own (`partyLeaves`).
+    /// The whole log, leaf by leaf: for deployment admins and auditors only. Events name senders, recipients, purposes and
+    /// reasons across every agency; a member gets their own (`partyLeaves`).
     public func leaves(start: UInt64, end: UInt64, for member: Member) async throws -> LeavesBody {
-        guard member.role == .admin else {
-            throw RelayRefusal.forbidden("audit.whole-log", "the whole audit log is for deployment admins; your own events, with their proofs, are at /v1/audit/mine")
+        guard member.role == .admin || member.role == .auditor else {
+            throw RelayRefusal.forbidden("audit.whole-log", "the whole audit log is for deployment admins and auditors; your own events, with their proofs, are at /v1/audit/mine")
         }
         return try await leaves(start: start, end: end)
     }
@@ -25,7 +25,7 @@ extension RelayService {
     /// inclusion proof: enough for `isr audit verify` to prove their own history is in the log the relay signed.
     public func partyLeaves(for member: Member, size: UInt64, after: UInt64?) async throws -> PartyLeavesBody {
         let current = try await stored { try await store.auditSize() }
-        guard (1...current).contains(size) else { throw RelayRefusal.badRequest("audit.range", "size is 1–\(current), the size of a checkpoint you hold") }
+        guard (1...current).contains(size) else { throw RelayRefusal.unprocessable("audit.range", "size is 1–\(current), the size of a checkpoint you hold") }
         let limit = 200
         let indices = try await stored { try await store.partyLeaves(member.id, size: size, after: after, limit: limit + 1) }
         var leaves: [PartyLeavesBody.Leaf] = []
@@ -38,9 +38,9 @@ extension RelayService {
     }
 
     public func leaves(start: UInt64, end: UInt64) async throws -> LeavesBody {
-        guard start <= end, end - start <= 1000 else { throw RelayRefusal.badRequest("audit.range", "ask for 0 to 1000 leaves with start ≤ end") }
+        guard start <= end, end - start <= 1000 else { throw RelayRefusal.unprocessable("audit.range", "ask for 0 to 1000 leaves with start ≤ end") }
         let size = try await stored { try await store.auditSize() }
-        guard end <= size else { throw RelayRefusal.badRequest("audit.range", "the log has \(size) leaves; end must be at most \(size)") }
+        guard end <= size else { throw RelayRefusal.unprocessable("audit.range", "the log has \(size) leaves; end must be at most \(size)") }
         let leaves = try await stored { try await store.auditLeaves(start: start, end: end) }
         return LeavesBody(start: start, leaves: leaves.map { Data($0).base64EncodedString() })
     }
@@ -61,7 +61,7 @@ extension RelayService {
         do {
             return ProofBody(proof: try await stored(body).map { Data($0).base64EncodedString() })
         } catch let error as AuditError {
-            throw RelayRefusal.badRequest(error.code.rawValue, error.message)
+            throw RelayRefusal.unprocessable(error.code.rawValue, error.message)
         }
     }
 }

@@ -58,8 +58,9 @@ extension RelayService {
 
     /// The countersigner sends a held packet back to its sender with reasons (signed); it never reaches the recipients.
     public func returnToSender(_ id: PacketID, signature: [UInt8], reason: String, from member: Member) async throws -> PacketStatus {
-        guard PlainText.isValid(reason), reason.utf8.count <= 2000 else {
-            throw RelayRefusal.badRequest("invalid-reason", "the reason is 1–2000 bytes of plain text: tell the sender what to change")
+        // Checked, not trimmed: the countersigner signed these exact characters.
+        guard APIText.validated(reason, maximum: 2000, singleLine: false) != nil else {
+            throw RelayRefusal.badRequest("invalid-reason", "the reason is 1–2000 characters of plain text: tell the sender what to change")
         }
         let record = try await countersignable(id, by: member)
         let data = Countersignature.returnData(packetID: id, packetDigest: record.digest, countersigner: member.id, reason: reason)

@@ -51,8 +51,7 @@ extension RelayService {
     /// Revokes one of the caller's devices (lost, stolen, replaced); nothing more is sealed to or accepted from it.
     public func revokeDevice(_ name: String, _ body: DeviceRevocation, by member: Member) async throws -> [DirectoryKey] {
         guard MemberKey.isValidDeviceName(name) else { throw RelayRefusal.badRequest("devices.invalid-name", "`\(name.prefix(60))` is not a device name") }
-        let reason = body.reason.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...500).contains(reason.count), PlainText.isValid(reason) else {
+        guard let reason = APIText.validated(body.reason, maximum: 500, singleLine: false) else {
             throw RelayRefusal.badRequest("devices.reason", "give a reason for the revocation (1–500 characters of plain text)")
         }
         guard let current = try await stored({ try await store.member(member.id) }), current.activeKeys.contains(where: { $0.device == name }) else {
@@ -75,7 +74,7 @@ extension RelayService {
         }
         try requireMayGrant(member.role, by: admin)
         let csr: MemberCertificateRequest
-        do { csr = try MemberCertificateRequest(pem: submission.certificateRequest) } catch { throw RelayRefusal.badRequest(error.code.rawValue, error.message) }
+        do { csr = try MemberCertificateRequest(pem: submission.certificateRequest) } catch { throw RelayRefusal.unprocessable(error.code.rawValue, error.message) }
         guard let entryData = Data(base64Encoded: request.directoryEntry) else {
             throw RelayRefusal.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }

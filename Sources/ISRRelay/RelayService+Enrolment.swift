@@ -27,7 +27,7 @@ extension RelayService {
             let row = request.items.count > 1 ? "invitation \(index + 1) (\(item.member)): " : ""
             let member: MemberID
             do { member = try MemberID(item.member) } catch { throw RelayRefusal.badRequest("invalid-member-id", row + error.message) }
-            guard seen.insert(member).inserted else { throw RelayRefusal.badRequest("admin.invitation-duplicate", row + "\(member) is invited twice") }
+            guard seen.insert(member).inserted else { throw RelayRefusal.unprocessable("admin.invitation-duplicate", row + "\(member) is invited twice") }
             guard let role = Member.Role(rawValue: item.role) else {
                 throw RelayRefusal.badRequest("admin.invalid-role", row + "role `\(item.role)` is not one of \(Member.Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
@@ -139,7 +139,7 @@ extension RelayService {
         }
         guard invitation.purpose == .enrol else { return try await approveKeys(invitation, submission: submission, request, by: admin) }
         let csr: MemberCertificateRequest
-        do { csr = try MemberCertificateRequest(pem: submission.certificateRequest) } catch { throw RelayRefusal.badRequest(error.code.rawValue, error.message) }
+        do { csr = try MemberCertificateRequest(pem: submission.certificateRequest) } catch { throw RelayRefusal.unprocessable(error.code.rawValue, error.message) }
         guard let entryData = Data(base64Encoded: request.directoryEntry) else {
             throw RelayRefusal.badRequest("admin.invalid-entry", "directory_entry is a base64 SignedDirectoryEntry signed by you")
         }
@@ -238,8 +238,7 @@ extension RelayService {
     }
 
     func displayName(_ raw: String, row: String = "") throws -> String {
-        let name = raw.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...200).contains(name.count), PlainText.isValid(name), !name.contains("\n"), !name.contains("\t") else {
+        guard let name = APIText.validated(raw, maximum: 200, singleLine: true) else {
             throw RelayRefusal.badRequest("admin.invalid-name", row + "a display name is 1–200 characters on one line, with no control characters")
         }
         return name

@@ -15,7 +15,7 @@ extension RelayService {
             throw RelayRefusal(.serviceUnavailable, code: "admin.no-ca", title: "No CA", detail: "this relay holds no CA key, so it cannot issue certificates")
         }
         let csr: MemberCertificateRequest
-        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw RelayRefusal.badRequest(error.code.rawValue, error.message) }
+        do { csr = try MemberCertificateRequest(pem: request.certificateRequest) } catch { throw RelayRefusal.unprocessable(error.code.rawValue, error.message) }
         guard csr.member == member.id else {
             throw RelayRefusal.forbidden("renewal.other-member", "the certificate request is for \(csr.member); you can renew only your own certificate")
         }

@@ -45,6 +45,9 @@ public struct Member: Sendable, Equatable {
         /// Invites, approves, revokes and sets roles within their own agency only.
         case agencyAdmin = "agency-admin"
         case admin
+        /// Reads the whole audit log to scrutinise the deployment's sharing (e.g. for the safeguarding partnership), and
+        /// nothing else: sends and receives no packets, administers nobody. Only a deployment admin makes one.
+        case auditor
 
         /// Roles that may countersign held shares and receive escalations for their agency.
         public var isSeniorSafeguarding: Bool { self == .dsl || self == .manager }

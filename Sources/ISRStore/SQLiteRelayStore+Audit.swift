@@ -28,7 +28,7 @@ extension SQLiteRelayStore {
         }
         return try await read { db in
             try Data.fetchAll(db.cachedStatement(sql: "SELECT data FROM audit_leaves WHERE leaf_index >= ? AND leaf_index < ? ORDER BY leaf_index"),
-                              arguments: [Int64(start), Int64(end)]).map { Array($0) }
+                              arguments: [Int64(clamping: start), Int64(clamping: end)]).map { Array($0) }
         }
     }
 
@@ -46,7 +46,7 @@ extension SQLiteRelayStore {
                     UNION SELECT s.leaf_index FROM packet_states s JOIN mine ON mine.id = s.packet_id
                 )
                 WHERE leaf_index < ?2 AND leaf_index > ?3 ORDER BY leaf_index LIMIT ?4
-                """), arguments: [member.rawValue, Int64(size), after.map { Int64($0) } ?? -1, limit]).map { UInt64($0) }
+                """), arguments: [member.rawValue, Int64(clamping: size), after.map { Int64(clamping: $0) } ?? -1, limit]).map { UInt64($0) }
         }
     }
 

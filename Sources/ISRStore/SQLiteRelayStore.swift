@@ -136,7 +136,7 @@ struct DatabaseMerkleNodes: MerkleNodeStore {
     let db: Database
 
     func node(level: Int, index: UInt64) throws -> [UInt8]? {
-        try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(index)]).map { Array($0) }
+        try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(clamping: index)]).map { Array($0) }
     }
 }
 

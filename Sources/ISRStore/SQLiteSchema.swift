@@ -314,6 +314,27 @@ enum SQLiteSchema {
                 try db.execute(sql: "UPDATE audit_leaves SET actor = ? WHERE leaf_index = ?", arguments: [actor, index])
             }
         }
+        migrator.registerMigration("v10-auditors") { db in
+            // An `auditor` role: SQLite cannot change a CHECK in place, so both tables that name roles are rebuilt
+            // (create-copy-drop-rename, as in v6) from their current definitions, keeping every column added since, and
+            // their indexes are made again.
+            let narrow = "role IN ('practitioner', 'dsl', 'manager', 'agency-admin', 'admin')"
+            let wide = "role IN ('practitioner', 'dsl', 'manager', 'agency-admin', 'admin', 'auditor')"
+            for table in ["members", "invitations"] {
+                guard let definition = try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", arguments: [table]),
+                      definition.contains(narrow), let open = definition.firstIndex(of: "(") else {
+                    throw StoreError(.corrupt, "table \(table) does not have the role check this migration widens")
+                }
+                let indexes = try String.fetchAll(db, sql: "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+                                                  arguments: [table])
+                let rebuilt = "CREATE TABLE \(table)_v10 " + definition[open...].replacingOccurrences(of: narrow, with: wide)
+                try db.execute(sql: rebuilt)
+                try db.execute(sql: "INSERT INTO \(table)_v10 SELECT * FROM \(table)")
+                try db.execute(sql: "DROP TABLE \(table)")
+                try db.execute(sql: "ALTER TABLE \(table)_v10 RENAME TO \(table)")
+                for index in indexes { try db.execute(sql: index) }
+            }
+        }
         return migrator
     }
 }

@@ -7,7 +7,7 @@ import ISRRelayAPI
 /// submitted keys, invitations, members and revocation, role addresses and agencies — what `isr admin` does, through
 /// the same ISRClient code.
 extension WebApp {
-    static let memberRoles = ["practitioner", "dsl", "manager", "agency-admin", "admin"]
+    static let memberRoles = ["practitioner", "dsl", "manager", "agency-admin", "admin", "auditor"]
 
     func admin(invited: Session.Invited? = nil, note: String? = nil) async throws -> Response {
         guard renderer.admin else { throw ClientError(.refused, "the admin pages are for admins and agency admins; ask yours") }

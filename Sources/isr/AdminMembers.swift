@@ -46,7 +46,7 @@ struct MemberCommands: AsyncParsableCommand {
             discussion: "Codes are made here; the relay stores only their SHA-256. Hand each code to its person by a channel you trust.")
         @Argument(help: "The member id to invite, name@agency.") var id: String?
         @Option(help: "Their name as colleagues will see it.") var name: String?
-        @Option(help: "practitioner, dsl, manager, agency-admin or admin.") var role: String?
+        @Option(help: "practitioner, dsl, manager, agency-admin, admin or auditor.") var role: String?
         @Option(help: "A CSV staff list with the columns id,name,role.") var csv: String?
         @Option(help: "With --csv: where to write id,name,role,code,expires (mode 0600).") var out: String?
         @Option(help: "How long each code works: e.g. 7d or 48h (1 hour to 30 days).") var expires = "7d"
@@ -197,7 +197,7 @@ struct MemberCommands: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Change a member's role (to or from admin or agency-admin, their directory entry is re-signed with the new authority).")
         @Argument(help: "The member id.") var id: String
-        @Argument(help: "practitioner, dsl, manager, agency-admin or admin.") var role: String
+        @Argument(help: "practitioner, dsl, manager, agency-admin, admin or auditor.") var role: String
         @OptionGroup var global: GlobalOptions
 
         func run() async throws {

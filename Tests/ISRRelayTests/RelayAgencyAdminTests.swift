@@ -62,6 +62,8 @@ import Testing
         #expect(try await relay.json(carol, .post, "/v1/admin/members/\(bob.id)/revoke", ["reason": "test"]).problemCode == "admin.other-agency")
         #expect(try await relay.json(carol, .put, "/v1/admin/roles/duty@devon-csc", ["members": [bob.id.rawValue]]).problemCode == "admin.other-agency")
         #expect(try await relay.json(carol, .post, "/v1/admin/members/\(carol.id)/role", ["role": "admin"]).problemCode == "admin.grant")
+        // Nor an auditor, who reads every agency's events.
+        #expect(try await relay.json(carol, .post, "/v1/admin/members/\(dave.id)/role", ["role": "auditor"]).problemCode == "admin.grant")
         // Within it, they set roles and role addresses, see their agency's invitations, and revoke.
         #expect(try await relay.json(carol, .post, "/v1/admin/members/\(dave.id)/role", ["role": "dsl"]).status == .ok)
         #expect(try await relay.json(carol, .put, "/v1/admin/roles/duty@school-a", ["members": [dave.id.rawValue]]).status == .ok)

@@ -82,4 +82,20 @@ import Testing
         let metrics = try await relay.request(relay.admin, .get, "/metrics").text
         #expect(metrics.contains("isr_rate_limited_total{kind=\"send\"}"), "\(metrics.prefix(2000))")
     }
+    /// Many members' certificates used from one machine share that address's budget: the per-member limit cannot be
+    /// multiplied by stealing (or enrolling) more identities.
+    @Test func sendsFromOneAddressShareItsBudget() async throws {
+        let relay = try await RelayHarness.start(limits: "sends_per_minute = 100\naddress_sends_per_minute = 4\nrequests_per_minute = 1000")
+        defer { Task { await relay.stop() } }
+        let (alice, dsl, bob, carol) = try await relay.standardCast()
+        for sender in [alice, alice, carol, carol] {
+            #expect(try await relay.send(try await relay.build(.share, from: sender, to: [sender.id == alice.id ? bob.id : dsl.id]), as: sender).status == .created)
+        }
+        let over = try await relay.send(try await relay.build(.share, from: bob, to: [alice.id]), as: bob)
+        #expect(over.status == .tooManyRequests && over.problemCode == "rate.limited" && over.text.contains("network address"), "\(over.text)")
+        #expect((1...60).contains(Int(over.headers[.retryAfter] ?? "") ?? 0), "Retry-After: \(over.headers[.retryAfter] ?? "none")")
+        #expect(try await relay.request(alice, .get, "/v1/sent").json(ListBody<PacketStatus>.self).items.count == 2, "nothing more was stored")
+        let metrics = try await relay.request(relay.admin, .get, "/metrics").text
+        #expect(metrics.contains("isr_rate_limited_total{kind=\"send-address\"}"), "\(metrics.prefix(2000))")
+    }
 }

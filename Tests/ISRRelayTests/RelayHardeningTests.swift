@@ -9,18 +9,46 @@ import ISRAudit
 import Testing
 @testable import ISRRelay
 
-/// What a fuzzer and a review found, fixed: proofs asked beyond the log are the client's mistake (400), not a damaged
-/// store (503); a known path asked with an undeclared method answers 405 with `Allow`; a reply cannot tell an unknown
+/// What a fuzzer and a review found, fixed: proofs asked beyond the log are the client's mistake (422: the request matches
+/// the OpenAPI document, the log has no such tree), not a damaged store (503); a known path asked with an undeclared method answers 405 with `Allow`; a reply cannot tell an unknown
 /// packet from someone else's; member ids and role addresses cannot collide; a file cannot add an admin to a used store.
 @Suite(.serialized) struct RelayHardeningTests {
-    @Test func proofsBeyondTheLogAreBadRequestsNotStoreFailures() async throws {
+    @Test func proofsBeyondTheLogAreRefusedNotStoreFailures() async throws {
         let relay = try await RelayHarness.start()
         defer { Task { await relay.stop() } }
         for path in ["/v1/audit/inclusion?index=571&size=1", "/v1/audit/consistency?new=1099511627776&old=0", "/v1/audit/inclusion?index=0&size=1099511627776",
                      "/v1/audit/consistency?old=5&new=2"] {
             let reply = try await relay.request(relay.admin, .get, path)
-            #expect(reply.status == .badRequest && reply.problemCode == "audit.range", "\(path): \(reply.status) \(reply.text)")
+            #expect(reply.status == .unprocessableContent && reply.problemCode == "audit.range", "\(path): \(reply.status) \(reply.text)")
         }
+        // Schemathesis found these crashed the relay (an unsigned cursor past Int64 converted for SQLite).
+        for path in ["/v1/audit/mine?size=1&after=18446744073709551614", "/v1/audit/leaves?start=18446744073709551614&end=18446744073709551615"] {
+            let reply = try await relay.request(relay.admin, .get, path)
+            #expect(reply.status == .ok || reply.status == .unprocessableContent, "\(path): \(reply.status) \(reply.text)")
+        }
+        #expect(try await relay.request(relay.admin, .get, "/v1/audit/mine?size=1&after=18446744073709551614").json(PartyLeavesBody.self).leaves.isEmpty)
+    }
+
+    /// Path parameters are percent-decoded (a client may send `alice%40school-a`), and an admin cannot lock themselves
+    /// out: not by suspending their own agency, revoking themselves or changing their own role (fuzzing did all three).
+    @Test func pathsArePercentDecodedAndAdminsCannotLockThemselvesOut() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (alice, _, _, _) = try await relay.standardCast()
+        let entry = try await relay.request(alice, .get, "/v1/directory/alice%40school-a")
+        #expect(try entry.status == .ok && entry.json(DirectoryMember.self).id == "alice@school-a", "\(entry.text)")
+        let admin = relay.admin.id
+        for (path, body) in [("/v1/admin/agencies/\(admin.agency)/suspend", [String: Any]()), ("/v1/admin/members/\(admin)/revoke", ["reason": "testing"]),
+                             ("/v1/admin/members/\(admin.rawValue.replacingOccurrences(of: "@", with: "%40"))/role", ["role": "practitioner"])] {
+            let reply = try await relay.json(relay.admin, .post, path, body)
+            #expect(reply.status == .conflict && reply.problemCode == "admin.self", "\(path): \(reply.status) \(reply.text)")
+        }
+        #expect(try await relay.request(relay.admin, .get, "/v1/inbox").status == .ok, "the admin still works")
+        // Names and reasons are checked as the document states them: characters, not bytes; something besides white space.
+        let blank = try await relay.json(relay.admin, .post, "/v1/admin/members/alice@school-a/revoke", ["reason": " \t\n "])
+        #expect(blank.status == .badRequest && blank.problemCode == "admin.reason", "\(blank.text)")
+        let long = try await relay.json(relay.admin, .post, "/v1/admin/agencies", ["id": "wide", "name": String(repeating: "é", count: 200), "kind": "school"])
+        #expect(long.status == .created, "200 characters of two bytes each are 200 characters: \(long.text)")
     }
 
     @Test func anUndeclaredMethodOnAKnownPathIs405WithAllow() async throws {
@@ -123,5 +151,30 @@ import Testing
         let kinds = try hers.leaves.map { try AuditEvent(derEncoded: Array(Data(base64Encoded: $0.leaf) ?? Data())).kind }
         #expect(kinds.contains("packet.accepted") && kinds.contains("packet.delivered") && kinds.contains("packet.readback"), "\(kinds)")
         #expect(try await relay.request(alice, .get, "/v1/audit/mine?size=0").problemCode == "audit.range")
+    }
+
+    /// An auditor reads the whole log and does nothing else: sends nothing, receives nothing, administers nobody; only a
+    /// deployment admin makes one.
+    @Test func anAuditorReadsTheWholeLogAndNothingMore() async throws {
+        let relay = try await RelayHarness.start()
+        defer { Task { await relay.stop() } }
+        let (alice, _, bob, _) = try await relay.standardCast()
+        try await relay.addAgency("lscp", kind: "local-authority")
+        let audrey = try await relay.enrol("audrey@lscp", role: "auditor", agencyKind: "local-authority")
+        _ = try await relay.acknowledgedShare(from: alice, to: bob)
+        let size = try await relay.request(audrey, .get, "/v1/audit/checkpoint").json(CheckpointBody.self).size
+        let leaves = try await relay.request(audrey, .get, "/v1/audit/leaves?start=0&end=\(size)")
+        #expect(leaves.status == .ok, "\(leaves.text)")
+        let kinds = try leaves.json(LeavesBody.self).leaves.map { try AuditEvent(derEncoded: Array(Data(base64Encoded: $0) ?? Data())).kind }
+        #expect(kinds.contains("packet.accepted") && kinds.contains("packet.readback") && kinds.count == Int(size), "\(kinds)")
+        let send = try await relay.send(try await relay.build(.share, from: audrey, to: [bob.id]), as: audrey)
+        #expect(send.status == .forbidden && send.problemCode == "auditor.read-only", "\(send.text)")
+        let toAuditor = try await relay.send(try await relay.build(.share, from: alice, to: [audrey.id]), as: alice)
+        #expect(toAuditor.status == .unprocessableContent && toAuditor.problemCode == "recipient.auditor", "\(toAuditor.text)")
+        let role = try await relay.json(relay.admin, .put, "/v1/admin/roles/scrutiny@lscp", ["members": [audrey.id.rawValue]])
+        #expect(role.status == .unprocessableContent && role.problemCode == "admin.role-auditor", "\(role.text)")
+        #expect(try await relay.json(audrey, .post, "/v1/admin/agencies", ["id": "x-a", "name": "X", "kind": "school"]).problemCode == "admin.required")
+        #expect(try await relay.json(audrey, .post, "/v1/admin/members/bob@devon-csc/revoke", ["reason": "no"]).problemCode == "admin.required")
+        // (An agency admin cannot make an auditor: RelayAgencyAdminTests.)
     }
 }

@@ -46,7 +46,10 @@ final class RelayHarness: RelayEndpoint, Sendable {
     /// `[limits]` lines that keep rate limits out of the way (the harness's clock only moves when a test moves it, so no
     /// bucket refills on its own, and the process tests stream thousands of packets from one member) and give a
     /// connection two minutes for its first request: a CI machine running every suite at once can stall a client that long.
-    static let unlimitedRates = "sends_per_minute = 1000000\nadmin_actions_per_minute = 1000000\nrequests_per_minute = 1000000\nrequest_head_timeout_seconds = 120"
+    static let unlimitedRates = """
+        sends_per_minute = 1000000\nadmin_actions_per_minute = 1000000\nrequests_per_minute = 1000000\nrequest_head_timeout_seconds = 120
+        address_sends_per_minute = 1000000\naddress_admin_actions_per_minute = 1000000
+        """
 
     /// `limits` are `[limits]` lines added after `max_packet_bytes`.
     static func start(policy edit: (String) -> String = { $0 }, limits: String = unlimitedRates) async throws -> RelayHarness {

@@ -93,10 +93,11 @@ import X509
         func post(_ bytes: [UInt8]) async throws -> Reply {
             try await relay.request(alice, .post, "/v1/packets", body: bytes, contentType: "application/octet-stream")
         }
-        expectProblem(try await post(Array("not a packet".utf8)), .badRequest, "packet.malformed")
-        expectProblem(try await post(Array(good.bytes.prefix(good.bytes.count / 2))), .badRequest, "packet.truncated")
+        // A packet body is any bytes as far as the OpenAPI document can say, so what its DER must hold is content: 422.
+        expectProblem(try await post(Array("not a packet".utf8)), .unprocessableContent, "packet.malformed")
+        expectProblem(try await post(Array(good.bytes.prefix(good.bytes.count / 2))), .unprocessableContent, "packet.truncated")
         expectProblem(try await post([UInt8](repeating: 0x30, count: 70_000)), .contentTooLarge, "http.413")
-        expectProblem(try await post([]), .badRequest, "packet.truncated")
+        expectProblem(try await post([]), .unprocessableContent, "packet.truncated")
         var flipped = good.bytes
         flipped[flipped.count - 10] ^= 1
         expectProblem(try await post(flipped), .unprocessableContent, "packet.bad-signature")
@@ -140,11 +141,11 @@ import X509
         expectProblem(try await relay.json(relay.admin, .post, "/v1/admin/agencies", ["id": "school-a", "name": "Again", "kind": "school"]), .conflict, "store.already-exists")
         expectProblem(try await relay.json(alice, .post, "/v1/admin/agencies", ["id": "school-b", "name": "B", "kind": "school"]), .forbidden, "admin.required")
         expectProblem(try await relay.json(relay.admin, .post, "/v1/admin/members", ["certificate_request": "nonsense", "display_name": "X", "role": "practitioner",
-                                                                                     "signing_key": "", "encryption_key": "", "directory_entry": ""]), .badRequest, "pki.invalid-pem")
+                                                                                     "signing_key": "", "encryption_key": "", "directory_entry": ""]), .unprocessableContent, "pki.invalid-pem")
         expectProblem(try await relay.request(alice, .get, "/v1/no-such-route"), .notFound, "http.404")
         expectProblem(try await relay.request(alice, .get, "/v1/packets/not-hex"), .badRequest, "invalid-packet-id")
         expectProblem(try await relay.request(alice, .get, "/v1/packets/\(PacketID.random().hex)"), .notFound, "not-found")
-        expectProblem(try await relay.request(relay.admin, .get, "/v1/audit/leaves?start=5&end=2"), .badRequest, "audit.range")
+        expectProblem(try await relay.request(relay.admin, .get, "/v1/audit/leaves?start=5&end=2"), .unprocessableContent, "audit.range")
         expectProblem(try await relay.request(alice, .get, "/v1/audit/leaves?start=0&end=2"), .forbidden, "audit.whole-log")
         expectProblem(try await relay.request(alice, .get, "/v1/audit/inclusion?index=x&size=1"), .badRequest, "invalid-query")
         expectProblem(try await relay.json(alice, .post, "/v1/packets/\(PacketID.random().hex)/receipt", ["signature": "AAAA"]), .badRequest, "invalid-signature")

@@ -21,7 +21,7 @@ import Testing
         }
         #expect(try await relay.json(alice, .post, "/v1/certificate/renew", try renewal(alice.id, P256.Signing.PrivateKey())).problemCode == "renewal.other-key")
         #expect(try await relay.json(alice, .post, "/v1/certificate/renew", try renewal(relay.admin.id, tlsKey)).problemCode == "renewal.other-member")
-        #expect(try await relay.json(alice, .post, "/v1/certificate/renew", ["certificate_request": "nonsense"]).status == .badRequest)
+        #expect(try await relay.json(alice, .post, "/v1/certificate/renew", ["certificate_request": "nonsense"]).status == .unprocessableContent)
 
         // The renewed certificate expires later than the one it replaces.
         let before = try #require(try await relay.service.store.member(alice.id)?.certificateExpiresAt)

@@ -96,6 +96,25 @@ import Testing
         let found = try await store.packets(aboutSubject: SubjectKey.of("CASE-7"), party: alice, limit: 10).map(\.id)
         #expect(found == [shareID, try PacketHeader(derEncoded: reply.headerBytes).id])
         #expect(try await store.packets(aboutSubject: SubjectKey.of("CASE-7"), party: bob, limit: 10).isEmpty, "bob holds no stanza row here")
+        // v10 rebuilt members and invitations with an `auditor` role: alice is still there, the indexes are back, and the
+        // CHECK admits an auditor but still nothing unknown.
+        #expect(try await store.member(alice)?.role == .practitioner)
         try store.close()
+        let migrated = try DatabaseQueue(path: path)
+        try await migrated.write { db in
+            let indexes = try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'invitations' AND sql IS NOT NULL")
+            #expect(indexes.contains("invitations_live_per_device"), "\(indexes)")
+            try db.execute(sql: """
+                INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, enrolled_at)
+                VALUES ('audrey@school-a', 'school-a', 'Audrey', 'auditor', zeroblob(32), zeroblob(32), 'fb', 'active', 1)
+                """)
+            #expect(throws: (any Error).self) {
+                try db.execute(sql: """
+                    INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, enrolled_at)
+                    VALUES ('zed@school-a', 'school-a', 'Zed', 'overlord', zeroblob(32), zeroblob(32), 'fc', 'active', 1)
+                    """)
+            }
+        }
+        try migrated.close()
     }
 }
