@@ -55,6 +55,8 @@ import Testing
                              "--exclude-path", "/v1/events", "--no-color"]
         process.environment = ["PATH": "/usr/bin:/bin", "HOME": NSTemporaryDirectory(), "SCHEMATHESIS_TELEMETRY": "false"]
         process.standardInput = FileHandle.nullDevice
+        // Schemathesis keeps a cache in its working directory: the relay's temporary one, not the repository.
+        process.currentDirectoryURL = URL(fileURLWithPath: log).deletingLastPathComponent()
         let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         process.standardOutput = handle
         process.standardError = handle
