@@ -103,6 +103,11 @@ extension Session {
         try await client.post("/v1/admin/members/\(id)/revoke", json: RevocationRequest(reason: reason)).decode(DirectoryMember.self)
     }
 
+    /// Why members and devices were revoked (admins only; the log itself holds only each reason's SHA-256).
+    public func revocations() async throws(ClientError) -> [RevocationBody] {
+        try await client.get("/v1/admin/revocations").decode(ListBody<RevocationBody>.self).items
+    }
+
     public func roleAddresses() async throws(ClientError) -> [RoleAddressBody] {
         try await client.get("/v1/roles").decode(ListBody<RoleAddressBody>.self).items
     }

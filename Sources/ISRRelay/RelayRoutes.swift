@@ -27,6 +27,7 @@ extension InvitationSummary: ResponseEncodable {}
 extension EnrolmentProgress: ResponseEncodable {}
 extension ExportReceipt: ResponseEncodable {}
 extension PartyLeavesBody: ResponseEncodable {}
+extension RevocationBody: ResponseEncodable {}
 
 /// Every route the relay serves; `openapi.yaml` documents each one (a test holds the two together).
 public enum RelayRoutes {
@@ -175,6 +176,7 @@ public enum RelayRoutes {
             let body = try await request.decode(as: RevocationRequest.self, context: context)
             return try await service.revoke(try pathParameter(context, "member"), reason: body.reason, by: try context.requireMember())
         }
+        v1.get("admin/revocations") { _, context in ListBody(items: try await service.revocations(by: try context.requireMember())) }
         v1.post("admin/members/:member/role") { request, context in
             let body = try await request.decode(as: RoleChangeRequest.self, context: context)
             return try await service.changeRole(try pathParameter(context, "member"), to: body, by: try context.requireMember())

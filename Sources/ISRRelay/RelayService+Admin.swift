@@ -133,10 +133,22 @@ extension RelayService {
             throw RelayRefusal.forbidden("admin.grant", "only a deployment admin can revoke an \(target.role.rawValue)")
         }
         _ = try await stored {
-            try await store.updateMember(id, status: .revoked, role: nil, directoryEntry: nil,
-                                         event: event("member.revoked", by: admin.id.rawValue, ["member": id.rawValue, "reason": trimmed]))
+            try await store.revokeMember(id, reason: trimmed, at: clock(),
+                                         event: event("member.revoked", by: admin.id.rawValue, ["member": id.rawValue, "reason-sha256": Self.reasonDigest(trimmed)]))
         }
         return try await directoryEntry(id)
+    }
+
+    /// What the log records of a revocation reason: its SHA-256, so that the text (often about a person's conduct or
+    /// health) stays with admins while the log still binds it.
+    static func reasonDigest(_ reason: String) -> String { Hex.encode(SHA256.hash(Array(reason.utf8))) }
+
+    /// Why members and devices were revoked: all of them for a deployment admin, their own agency's for an agency admin.
+    public func revocations(by admin: Member) async throws -> [RevocationBody] {
+        guard admin.role.isAdministrator else { throw RelayRefusal.forbidden("admin.required", "revocation reasons are for admins; you are \(admin.role.rawValue)") }
+        return try await stored { try await store.revocationReasons() }
+            .filter { (try? requireAuthority(admin, over: $0.member.agency)) != nil }
+            .map { RevocationBody(leafIndex: $0.leafIndex, member: $0.member.rawValue, device: $0.device, reason: $0.reason, revokedAt: $0.at, revokedBy: $0.by) }
     }
 
     /// Changes a member's role; a change of what their entry must vouch for (to or from an admin role) needs the entry

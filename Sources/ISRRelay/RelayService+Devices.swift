@@ -61,8 +61,9 @@ extension RelayService {
             throw RelayRefusal.forbidden("devices.revoke-pinned-admin", "every client pins the key of `\(name)`, this deployment admin's primary device; it cannot be revoked while the deployment relies on it")
         }
         _ = try await stored {
-            try await store.revokeDevice(member.id, device: name, at: clock(),
-                                         event: event("member.device-revoked", by: member.id.rawValue, ["member": member.id.rawValue, "device": name, "reason": reason]))
+            try await store.revokeDevice(member.id, device: name, at: clock(), reason: reason,
+                                         event: event("member.device-revoked", by: member.id.rawValue,
+                                                      ["member": member.id.rawValue, "device": name, "reason-sha256": Self.reasonDigest(reason)]))
         }
         return try await devices(of: member)
     }

@@ -116,6 +116,26 @@ public struct EnrolmentRequest: Codable, Sendable {
     }
 }
 
+/// `GET /v1/admin/revocations`: why members and devices were revoked (admins only; the audit log holds each reason's
+/// SHA-256 as `reason-sha256` in the event at `leaf_index`).
+public struct RevocationBody: Codable, Sendable, Equatable {
+    public let leafIndex: UInt64
+    public let member: String
+    public let device: String?
+    public let reason: String
+    public let revokedAt: Int64
+    public let revokedBy: String
+
+    public init(leafIndex: UInt64, member: String, device: String?, reason: String, revokedAt: Int64, revokedBy: String) {
+        self.leafIndex = leafIndex
+        self.member = member
+        self.device = device
+        self.reason = reason
+        self.revokedAt = revokedAt
+        self.revokedBy = revokedBy
+    }
+}
+
 public struct RevocationRequest: Codable, Sendable {
     public let reason: String
 

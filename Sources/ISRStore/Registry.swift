@@ -35,6 +35,27 @@ extension AgencyID: Codable {
     }
 }
 
+/// Why a member or one of their devices was revoked: kept beside the audit log, which records only the reason's SHA-256
+/// (`reason-sha256`), so that admins read it and auditors, who read the whole log, do not.
+public struct RevocationReason: Sendable, Equatable {
+    public let leafIndex: UInt64
+    public let member: MemberID
+    /// The device, for a device revocation; nil when the member was revoked.
+    public let device: String?
+    public let reason: String
+    public let at: Int64
+    public let by: String
+
+    public init(leafIndex: UInt64, member: MemberID, device: String?, reason: String, at: Int64, by: String) {
+        self.leafIndex = leafIndex
+        self.member = member
+        self.device = device
+        self.reason = reason
+        self.at = at
+        self.by = by
+    }
+}
+
 /// A registered practitioner: their keys, their client certificate, their role and status.
 public struct Member: Sendable, Equatable {
     public enum Role: String, Sendable, Codable, CaseIterable {

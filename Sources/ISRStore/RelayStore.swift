@@ -64,6 +64,10 @@ public protocol RelayStore: Sendable {
     func insertMember(_ member: Member, event: AuditEvent) async throws -> UInt64
     /// Changes a member's status, role or directory entry (nil leaves a value as it is).
     func updateMember(_ id: MemberID, status: Member.Status?, role: Member.Role?, directoryEntry: [UInt8]?, event: AuditEvent) async throws -> UInt64
+    /// Revokes a member, keeping `reason` beside the log (whose event carries only its digest) in the same transaction.
+    func revokeMember(_ id: MemberID, reason: String, at now: Int64, event: AuditEvent) async throws -> UInt64
+    /// Every revocation reason, oldest first.
+    func revocationReasons() async throws -> [RevocationReason]
     func member(_ id: MemberID) async throws -> Member?
     /// Replaces an active member's client certificate (its fingerprint and expiry): the old one stops authenticating.
     func renewCertificate(_ id: MemberID, device: String, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64
@@ -97,7 +101,7 @@ public protocol RelayStore: Sendable {
     func approveKeyInvitation(codeHash: [UInt8], member: MemberID, key: MemberKey, approvedBy: MemberID, certificate: String,
                               event: AuditEvent) async throws -> UInt64
     /// Revokes one device's keys (a revoked primary device is replaced by the newest other active one).
-    func revokeDevice(_ id: MemberID, device: String, at now: Int64, event: AuditEvent) async throws -> UInt64
+    func revokeDevice(_ id: MemberID, device: String, at now: Int64, reason: String, event: AuditEvent) async throws -> UInt64
 
     // MARK: Packets
     /// Stores a packet with its acceptance event, or recognises a retry (same id, same digest) before anything else

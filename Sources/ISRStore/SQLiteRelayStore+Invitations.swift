@@ -162,7 +162,7 @@ extension SQLiteRelayStore {
         }
     }
 
-    public func revokeDevice(_ id: MemberID, device: String, at now: Int64, event: AuditEvent) async throws -> UInt64 {
+    public func revokeDevice(_ id: MemberID, device: String, at now: Int64, reason: String, event: AuditEvent) async throws -> UInt64 {
         try await registryWrite { db in
             guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT status, device FROM members WHERE id = ?"), arguments: [id.rawValue]),
                   try row.decode(String.self, forColumn: "status") == Member.Status.active.rawValue else {
@@ -187,7 +187,9 @@ extension SQLiteRelayStore {
                     .execute(arguments: [now, id.rawValue, device])
                 guard db.changesCount == 1 else { throw StoreError(.notFound, "\(id) has no active device `\(device)`") }
             }
-            return try Self.append(event, db)
+            let index = try Self.append(event, db)
+            try Self.keepReason(RevocationReason(leafIndex: index, member: id, device: device, reason: reason, at: now, by: event.actor), db)
+            return index
         }
     }
 

@@ -74,6 +74,30 @@ extension SQLiteRelayStore {
         }
     }
 
+    public func revokeMember(_ id: MemberID, reason: String, at now: Int64, event: AuditEvent) async throws -> UInt64 {
+        try await registryWrite { db in
+            try db.cachedStatement(sql: "UPDATE members SET status = 'revoked' WHERE id = ?").execute(arguments: [id.rawValue])
+            guard db.changesCount == 1 else { throw StoreError(.notFound, "member \(id) is not enrolled") }
+            let index = try Self.append(event, db)
+            try Self.keepReason(RevocationReason(leafIndex: index, member: id, device: nil, reason: reason, at: now, by: event.actor), db)
+            return index
+        }
+    }
+
+    static func keepReason(_ reason: RevocationReason, _ db: Database) throws {
+        try db.cachedStatement(sql: "INSERT INTO revocation_reasons (leaf_index, member, device, reason, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [Int64(clamping: reason.leafIndex), reason.member.rawValue, reason.device, reason.reason, reason.at, reason.by])
+    }
+
+    public func revocationReasons() async throws -> [RevocationReason] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM revocation_reasons ORDER BY leaf_index").map { row in
+                RevocationReason(leafIndex: UInt64(row["leaf_index"] as Int64), member: try MemberID(row["member"] as String), device: row["device"],
+                                 reason: row["reason"], at: row["revoked_at"], by: row["revoked_by"])
+            }
+        }
+    }
+
     public func renewCertificate(_ id: MemberID, device: String, fingerprint: String, expiresAt: Int64, event: AuditEvent) async throws -> UInt64 {
         try await registryWrite { db in
             try db.cachedStatement(sql: "UPDATE members SET certificate_fingerprint = ?, certificate_expires_at = ? WHERE id = ? AND device = ? AND status = 'active'")

@@ -335,6 +335,20 @@ enum SQLiteSchema {
                 for index in indexes { try db.execute(sql: index) }
             }
         }
+        migrator.registerMigration("v11-revocation-reasons") { db in
+            // Revocation reasons leave the audit log (auditors read all of it; reasons are for admins): events from now
+            // on carry the reason's SHA-256, and the text is kept here, keyed by its leaf.
+            try db.execute(sql: """
+                CREATE TABLE revocation_reasons (
+                    leaf_index INTEGER PRIMARY KEY NOT NULL,
+                    member TEXT NOT NULL,
+                    device TEXT,
+                    reason TEXT NOT NULL,
+                    revoked_at INTEGER NOT NULL,
+                    revoked_by TEXT NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

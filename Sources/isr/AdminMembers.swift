@@ -9,7 +9,7 @@ import ISRRelayAPI
 struct MemberCommands: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "member", abstract: "Invite, approve, enrol, list, change or revoke members.",
-        subcommands: [Invite.self, Pending.self, Approve.self, Add.self, List.self, Role.self, Revoke.self, Reset.self])
+        subcommands: [Invite.self, Pending.self, Approve.self, Add.self, List.self, Role.self, Revoke.self, Revocations.self, Reset.self])
 
     /// A lost device or forgotten passphrase: the member's keys are revoked and a new invitation lets them enrol again
     /// under the same id, keeping their history.
@@ -97,6 +97,19 @@ struct MemberCommands: AsyncParsableCommand {
 
         static func date(_ milliseconds: Int64) -> String {
             ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000))
+        }
+    }
+
+    /// Revocation reasons are kept for admins beside the log, which binds each by its SHA-256 (auditors read the log).
+    struct Revocations: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List why members and devices were revoked (admins; an agency admin sees their own agency's).")
+        @OptionGroup var global: GlobalOptions
+
+        func run() async throws {
+            let revocations = try await withSession(global) { session in try await session.revocations() }
+            Terminal.emit(revocations, json: global.json, human: revocations.isEmpty ? "No member or device has been revoked." : Terminal.table(
+                ["WHEN", "MEMBER", "DEVICE", "BY", "REASON", "LEAF"],
+                revocations.map { [Invite.date($0.revokedAt), $0.member, $0.device ?? "(member)", $0.revokedBy, $0.reason, String($0.leafIndex)] }))
         }
     }
 

@@ -116,6 +116,9 @@ import Testing
 
         expect(try isr(["admin", "member", "revoke", "dina@school-a", "--reason", "left the school"], home: "admin"), exit: 0, "Revoked dina@school-a")
         expect(try isr(["directory", "dina"], home: "alice"), exit: 0, "revoked")
+        // The reason is for admins (the log binds it by its SHA-256 only); a practitioner is refused.
+        expect(try isr(["admin", "member", "revocations"], home: "admin"), exit: 0, "left the school")
+        expect(try isr(["admin", "member", "revocations"], home: "alice"), exit: 1, "revocation reasons are for admins")
         expect(try isr(["whoami"], home: "dina"), exit: 0, "dina@school-a")
         expect(try isr(["directory"], home: "dina"), exit: 1, "has been revoked")
 

@@ -41,6 +41,7 @@ extension CLIJourneyTests {
 
         // The tablet is lost: bob revokes it from the laptop. It stops working; nothing new is sealed to it.
         expect(try isr(["device", "revoke", "tablet", "--reason", "left on the train"], home: "bob"), exit: 0, "Revoked device `tablet`")
+        expect(try isr(["admin", "member", "revocations", "--json"], home: "admin"), exit: 0, "\"reason\":\"left on the train\"")
         expect(try isr(["inbox"], home: "bob-tablet"), exit: 1, "(`tablet`) has been revoked")
         let after = try #require(try json(try isr(["send"] + share, home: "alice"))["id"] as? String)
         expect(try isr(["read", after], home: "bob"), exit: 0, "Attendance 62% this term")

@@ -158,7 +158,7 @@ import Testing
     @Test func anAuditorReadsTheWholeLogAndNothingMore() async throws {
         let relay = try await RelayHarness.start()
         defer { Task { await relay.stop() } }
-        let (alice, _, bob, _) = try await relay.standardCast()
+        let (alice, _, bob, carol) = try await relay.standardCast()
         try await relay.addAgency("lscp", kind: "local-authority")
         let audrey = try await relay.enrol("audrey@lscp", role: "auditor", agencyKind: "local-authority")
         _ = try await relay.acknowledgedShare(from: alice, to: bob)
@@ -176,5 +176,20 @@ import Testing
         #expect(try await relay.json(audrey, .post, "/v1/admin/agencies", ["id": "x-a", "name": "X", "kind": "school"]).problemCode == "admin.required")
         #expect(try await relay.json(audrey, .post, "/v1/admin/members/bob@devon-csc/revoke", ["reason": "no"]).problemCode == "admin.required")
         // (An agency admin cannot make an auditor: RelayAgencyAdminTests.)
+        // Revocation reasons are for admins: the log (which the auditor reads) binds each by its SHA-256 only.
+        let reason = "Left the service after a conduct investigation"
+        #expect(try await relay.json(relay.admin, .post, "/v1/admin/members/\(carol.id)/revoke", ["reason": reason]).status == .ok)
+        let after = try await relay.request(audrey, .get, "/v1/audit/checkpoint").json(CheckpointBody.self).size
+        let log = try await relay.request(audrey, .get, "/v1/audit/leaves?start=0&end=\(after)").json(LeavesBody.self).leaves
+        let events = try log.map { try AuditEvent(derEncoded: Array(Data(base64Encoded: $0) ?? Data())) }
+        #expect(events.allSatisfy { !$0.attributes.contains { $0.value.contains("conduct") } }, "no event holds the reason")
+        let revoked = try #require(events.lastIndex { $0.kind == "member.revoked" })
+        let attributes = Dictionary(events[revoked].attributes, uniquingKeysWith: { a, _ in a })
+        #expect(attributes["reason-sha256"] == Hex.encode(SHA256.hash(Array(reason.utf8))) && attributes["reason"] == nil, "\(attributes)")
+        let reasons = try await relay.request(relay.admin, .get, "/v1/admin/revocations").json(ListBody<RevocationBody>.self).items
+        #expect(reasons.map(\.reason) == [reason] && reasons.first?.leafIndex == UInt64(revoked) && reasons.first?.member == carol.id.rawValue, "\(reasons)")
+        for outsider in [audrey, alice] {
+            #expect(try await relay.request(outsider, .get, "/v1/admin/revocations").problemCode == "admin.required")
+        }
     }
 }

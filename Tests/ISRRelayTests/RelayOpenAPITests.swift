@@ -30,7 +30,7 @@ import Testing
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
             return "\(route.method) /\(path)"
         })
-        #expect(registered.count == 44)
+        #expect(registered.count == 45)
         #expect(registered.subtracting(Self.documented()).isEmpty, "undocumented routes: \(registered.subtracting(Self.documented()).sorted())")
         #expect(Self.documented().subtracting(registered).isEmpty, "documented but not served: \(Self.documented().subtracting(registered).sorted())")
         let served = try await relay.request(relay.admin, .get, "/v1/openapi.yaml")

@@ -67,12 +67,12 @@ import Testing
         #expect(try await store.member(Fixture.bob)?.activeKeys.last?.certificateFingerprint == "renewed tablet")
 
         // Revoking the primary promotes the tablet into the member's row; the last device cannot be revoked.
-        _ = try await store.revokeDevice(Fixture.bob, device: "primary", at: 400, event: Fixture.event("member.device-revoked"))
+        _ = try await store.revokeDevice(Fixture.bob, device: "primary", at: 400, reason: "lost", event: Fixture.event("member.device-revoked"))
         bob = try #require(try await store.member(Fixture.bob))
         #expect(bob.device == "tablet" && bob.certificateFingerprint == "renewed tablet" && bob.activeKeys.count == 1 && bob.primaryKey.createdAt == 200)
         #expect(bob.otherKeys.contains { $0.device == "primary" && $0.state == .revoked && $0.endedAt == 400 })
         let last = await #expect(throws: StoreError.self) {
-            try await store.revokeDevice(Fixture.bob, device: "tablet", at: 500, event: Fixture.event("member.device-revoked"))
+            try await store.revokeDevice(Fixture.bob, device: "tablet", at: 500, reason: "lost", event: Fixture.event("member.device-revoked"))
         }
         #expect(last?.code == .invalidTransition)
 
