@@ -197,7 +197,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ],
-            exclude: ["Alerts", "Connections"]
+            exclude: ["Alerts", "Connections", "Fuzz"]
         ),
         .testTarget(
             name: "ISRPKITests",
