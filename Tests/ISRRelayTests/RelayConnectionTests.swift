@@ -52,7 +52,7 @@ import Testing
         let report = try #require(try JSONSerialization.jsonObject(with: Data((text.split(separator: "\n").last ?? "").utf8)) as? [String: Any], "\(text)")
         print("slowloris client: \(text)")
         #expect(report["opened"] as? Int == 40, "\(text)")
-        #expect((report["closed_at_once"] as? Int ?? 0) >= 24, "the sockets over the cap of 16 are closed at once: \(text)")
+        #expect((report["closed_at_once"] as? Int ?? 0) >= 24, "the sockets over the cap of 16 are closed at once (within 5 s, long before the deadline): \(text)")
         #expect(report["still_open"] as? Int == 0, "no socket outlives the deadline: \(text)")
         let latest = report["latest_close_seconds"] as? Double ?? 99
         #expect(latest >= 19 && latest < 35, "stalled handshakes and slow headers close at the 20 s deadline: \(text)")

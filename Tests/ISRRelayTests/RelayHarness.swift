@@ -180,6 +180,7 @@ extension RelayEndpoint {
             var headers = extra
             if let contentType { headers[.contentType] = contentType }
             let response = try await client.execute(.init(path, method: method, authority: "localhost", headers: headers, body: body.map { ByteBuffer(bytes: $0) }))
+            DocumentedStatuses.check(method.rawValue, path, Int(response.status.code))
             return Reply(status: response.status, contentType: response.headers[.contentType],
                          body: response.body.map { Array(buffer: $0) } ?? [], headers: response.headers)
         }

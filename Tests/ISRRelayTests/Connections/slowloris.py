@@ -62,7 +62,9 @@ while time.monotonic() < deadline and len(closed) < len(sockets):
     sent += 1
     time.sleep(0.2)
 
-at_once = sum(1 for t in closed.values() if t < 0.5)
-later = [t for t in closed.values() if t >= 0.5]
+# "At once" is long before the deadline: a machine running every test suite at once can delay a refusal's close by
+# a second or more, while sockets inside the cap close only when the (20 s) deadline passes.
+at_once = sum(1 for t in closed.values() if t < 5.0)
+later = [t for t in closed.values() if t >= 5.0]
 print(json.dumps({"opened": len(sockets), "closed_at_once": at_once, "closed_later": len(later),
                   "latest_close_seconds": round(max(later), 2) if later else None, "still_open": len(sockets) - len(closed)}))
