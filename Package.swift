@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "ISRAudit", targets: ["ISRAudit"]),
         .library(name: "ISRPKI", targets: ["ISRPKI"]),
         .library(name: "ISRStore", targets: ["ISRStore"]),
+        .library(name: "ISRStorePostgres", targets: ["ISRStorePostgres"]),
         .library(name: "ISRRelay", targets: ["ISRRelay"]),
         .library(name: "ISRClient", targets: ["ISRClient"]),
         .library(name: "ISRRelayAPI", targets: ["ISRRelayAPI"]),
@@ -32,6 +33,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         // SQLite for the embedded relay store: WAL, migrations, one writer.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        // PostgreSQL for several relay instances on one store (scale-out and high availability): the maintained Swift
+        // client of the wire protocol, over the SwiftNIO already in the graph.
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // The relay's HTTPS server: Hummingbird 2 over SwiftNIO with swift-nio-ssl for mutual TLS 1.3,
         // and swift-service-lifecycle for graceful shutdown on SIGTERM/SIGINT.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -91,13 +95,25 @@ let package = Package(
             name: "ISRStore",
             dependencies: ["ISRPacket", "ISRLifecycle", "ISRAudit", "ISRCrypto", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The relay's PostgreSQL store: the same operations as SQLite over postgres-nio, for several relay instances.
+        .target(
+            name: "ISRStorePostgres",
+            dependencies: [
+                "ISRStore", "ISRAudit", "ISRPacket",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The relay API's JSON bodies, shared by the relay and its clients.
         .target(name: "ISRRelayAPI"),
         // The relay daemon as a library: configuration, mTLS server, routes, lifecycle rules, escalation.
         .target(
             name: "ISRRelay",
             dependencies: [
-                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRAudit", "ISRPKI", "ISRStore", "ISRRelayAPI",
+                "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRAudit", "ISRPKI", "ISRStore", "ISRStorePostgres", "ISRRelayAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -125,6 +141,7 @@ let package = Package(
             dependencies: [
                 "ISRCrypto", "ISRPacket", "ISRPolicy", "ISRLifecycle", "ISRPKI", "ISRAudit", "ISRRelayAPI", "ISRRecord",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -161,7 +178,7 @@ let package = Package(
         .target(
             name: "ISRBench",
             dependencies: [
-                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI", "ISRPolicy", "ISRRelayAPI", "ISRStore", "ISRAudit",
+                "ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI", "ISRPolicy", "ISRRelayAPI", "ISRStore", "ISRStorePostgres", "ISRAudit",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -184,7 +201,7 @@ let package = Package(
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRLifecycle", "ISRPacket"]),
         .testTarget(name: "ISRLifecycleTests", dependencies: ["ISRLifecycle", "ISRPacket"]),
         .testTarget(name: "ISRAuditTests", dependencies: ["ISRAudit", "ISRCrypto"]),
-        .testTarget(name: "ISRStoreTests", dependencies: ["ISRStore", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto"]),
+        .testTarget(name: "ISRStoreTests", dependencies: ["ISRStore", "ISRStorePostgres", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto"]),
         .testTarget(
             name: "ISRRelayTests",
             dependencies: [
@@ -207,6 +224,6 @@ let package = Package(
         .testTarget(name: "ISRWebTests", dependencies: ["ISRWeb"]),
         .testTarget(name: "ISRRecordTests", dependencies: ["ISRRecord", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRAudit", "ISRRelayAPI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket", "ISRRecord"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket", "ISRRecord", "ISRStorePostgres"]),
     ]
 )

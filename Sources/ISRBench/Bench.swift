@@ -46,6 +46,10 @@ public enum Bench {
         let cast = try await SyntheticCast.enrol(pairs: pairs, relayURL: target.url, admin: target.admin, caPEM: target.caPEM)
         var report = BenchReport(relay: target.url, connections: options.connections, packets: 0, bodyBytes: options.bodyBytes, packetBytes: 0,
                                  rate: options.rate, duration: options.duration, buildMicrosPerPacket: 0, phases: [])
+        if options.relayURL == nil {
+            report.store = options.store
+            report.instances = options.instances
+        }
         if options.idleConnections > 0 {
             report.idle = await IdleCheck.run(count: options.idleConnections, target: target, member: cast.senders[0], group: group, progress: progress)
             return report
@@ -136,8 +140,10 @@ public enum Bench {
 
     static func connect(_ members: [BenchMember], target: Target, group: any EventLoopGroup) async throws -> [BenchConnection] {
         var connections: [BenchConnection] = []
-        for member in members {
-            connections.append(try await BenchConnection.connect(host: target.host, port: target.port, tls: try member.tlsContext(caPEM: target.caPEM), group: group))
+        let ports = target.ports.isEmpty ? [target.port] : target.ports
+        for (index, member) in members.enumerated() {
+            connections.append(try await BenchConnection.connect(host: target.host, port: ports[index % ports.count], tls: try member.tlsContext(caPEM: target.caPEM),
+                                                                 group: group))
         }
         return connections
     }

@@ -26,6 +26,10 @@ public struct BenchOptions: Sendable {
     public var clientThreads = 2
     public var policyPath = "config/policy.toml"
     public var relayBinary: String?
+    /// The throw-away relay's store: `sqlite` (its embedded default) or `postgres` (a throw-away PostgreSQL cluster).
+    public var store = "sqlite"
+    /// Relay instances on the throw-away store (PostgreSQL only), connections spread across them in turn.
+    public var instances = 1
     /// Keep the throw-away deployment directory (for inspection) instead of deleting it.
     public var keep = false
 

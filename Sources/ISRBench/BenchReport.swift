@@ -19,6 +19,9 @@ public struct BenchReport: Codable, Sendable {
     /// Relay accept throughput as a fraction of the baseline's.
     public var acceptToBaseline: Double?
     public var idle: IdleResult?
+    /// The throw-away relay's store and how many instances shared it (nil against a running relay).
+    public var store: String?
+    public var instances: Int?
 
     /// The human-readable report.
     public var text: String {
@@ -32,7 +35,8 @@ public struct BenchReport: Codable, Sendable {
         }
         let load = rate.map { String(format: "open loop at %.0f/s", $0) } ?? "closed loop"
         lines.append("isr-bench: \(relay), \(connections) connections, \(packets) packets, \(bodyBytes)-byte bodies (\(packetBytes)-byte packets), \(load)"
-                     + (duration.map { String(format: ", at most %.0f s per phase", $0) } ?? ""))
+                     + (duration.map { String(format: ", at most %.0f s per phase", $0) } ?? "")
+                     + (store.map { ", store \($0)" + ((instances ?? 1) > 1 ? " with \(instances ?? 1) relay instances" : "") } ?? ""))
         if let auditLeavesBefore { lines.append("audit log before the phases: \(auditLeavesBefore) leaves") }
         lines.append(String(format: "client: building one share packet takes %.0f µs (one core)", buildMicrosPerPacket))
         lines.append(pad("phase", 11) + pad("ops", 8, right: true) + pad("ops/s", 10, right: true) + pad("p50 ms", 9, right: true) + pad("p90 ms", 9, right: true)

@@ -8,10 +8,11 @@ public final class RelayDaemon: @unchecked Sendable {
     public var pid: Int32 { process.processIdentifier }
     public let logPath: String
 
-    /// Starts `executable --config configPath` and waits (at most 60 s) for its "listening on" line.
-    public init(executable: String, configPath: String, directory: String) throws {
-        let outPath = directory + "/relay.out"
-        logPath = directory + "/relay.err"
+    /// Starts `executable --config configPath` and waits (at most 60 s) for its "listening on" line; its output goes to
+    /// `name`.out and `name`.err in `directory`.
+    public init(executable: String, configPath: String, directory: String, name: String = "relay") throws {
+        let outPath = directory + "/\(name).out"
+        logPath = directory + "/\(name).err"
         _ = FileManager.default.createFile(atPath: outPath, contents: nil)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         process = Process()

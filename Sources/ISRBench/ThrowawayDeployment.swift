@@ -13,6 +13,17 @@ public struct ThrowawayDeployment: Sendable {
     public let caPEM: String
     public var configPath: String { directory + "/relay.toml" }
     public var storePath: String { directory + "/data/relay.sqlite" }
+    /// The PostgreSQL database the relays share, if `useStore(url:)` set one.
+    public var storeURL: String? {
+        let text = (try? String(contentsOfFile: configPath, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").first { $0.hasPrefix("url = \"postgres") }.map { String($0.dropFirst(7).dropLast()) }
+    }
+
+    /// Points the relay configuration at a PostgreSQL database instead of the SQLite file.
+    public func useStore(url: String) throws {
+        let text = try String(contentsOfFile: configPath, encoding: .utf8)
+        try Data(text.replacingOccurrences(of: "[store]\n", with: "[store]\nurl = \"\(url)\"\n").utf8).write(to: URL(fileURLWithPath: configPath))
+    }
 
     public static func create(policyPath: String) throws -> ThrowawayDeployment {
         guard let policy = FileManager.default.contents(atPath: policyPath) else {

@@ -99,7 +99,8 @@ public struct AuditVerification: Sendable {
     }
 
     /// This member's leaves in the tree of the checkpoint (those in `range` if given), each proved included (at most 100
-    /// pages of 200).
+    /// pages of 200). Not optimised: Swift 6.3.1's optimizer crashes (signal 11) splitting this coroutine in release builds.
+    @_optimize(none)
     static func ownLeaves(_ client: RelayClient, checkpoint: Checkpoint,
                           range: ClosedRange<UInt64>? = nil) async throws(ClientError) -> [(index: UInt64, data: [UInt8], proof: [[UInt8]])] {
         var leaves: [(index: UInt64, data: [UInt8], proof: [[UInt8]])] = []

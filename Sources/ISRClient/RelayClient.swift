@@ -4,13 +4,23 @@ import Foundation
 import ISRCrypto
 import NIOCore
 import NIOHTTP1
+import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// HTTPS to the relay as this practitioner: TLS 1.3, the deployment CA as the only trust root, and the
 /// practitioner's client certificate. Problem documents become `refused` errors with the relay's own words.
+/// A deployment with several relay instances is named by several URLs, tried in order: a request moves on to the
+/// next when a relay cannot be reached (and, for reads, when the connection fails at any point), and later requests
+/// start from the one that answered.
 public final class RelayClient: Sendable {
     let http: HTTPClient
-    public let baseURL: String
+    /// Every relay URL of the deployment, in the order they are tried.
+    public let baseURLs: [String]
+    private let preferred = Mutex<Int>(0)
+
+    /// The relay URL requests go to first (the last one that answered).
+    public var baseURL: String { baseURLs[preferred.withLock { $0 }] }
 
     public struct Reply: Sendable {
         public let status: Int
@@ -37,11 +47,18 @@ public final class RelayClient: Sendable {
         }
         let certificate = try home.text(home.certificatePath, missing: "no client certificate in \(home.path); run `isr enrol ENROLMENT_FILE` first")
         let ca = try home.text(home.caPath, missing: "no deployment CA in \(home.path); run `isr keygen` with --ca first")
-        try self.init(relayUrl: config.relayUrl, caPEM: ca, certificatePEM: certificate, privateKeyPEM: key.pemRepresentation)
+        try self.init(relayUrls: config.relays(environment: ProcessInfo.processInfo.environment), caPEM: ca, certificatePEM: certificate,
+                      privateKeyPEM: key.pemRepresentation)
     }
 
     /// A client presenting `certificatePEM` with `privateKeyPEM`; with neither, one that can only enrol with an invitation code.
-    public init(relayUrl: String, caPEM: String, certificatePEM: String? = nil, privateKeyPEM: String? = nil) throws(ClientError) {
+    public convenience init(relayUrl: String, caPEM: String, certificatePEM: String? = nil, privateKeyPEM: String? = nil) throws(ClientError) {
+        try self.init(relayUrls: [relayUrl], caPEM: caPEM, certificatePEM: certificatePEM, privateKeyPEM: privateKeyPEM)
+    }
+
+    /// A client for a deployment's relay instances, tried in the order given.
+    public init(relayUrls: [String], caPEM: String, certificatePEM: String? = nil, privateKeyPEM: String? = nil) throws(ClientError) {
+        guard !relayUrls.isEmpty else { throw ClientError(.usage, "no relay URL; set one with `isr config relays URL[,URL…]`") }
         var tls = TLSConfiguration.makeClientConfiguration()
         do {
             tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(caPEM.utf8)))
@@ -56,7 +73,7 @@ public final class RelayClient: Sendable {
         var configuration = HTTPClient.Configuration(tlsConfiguration: tls)
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(30))
         http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        baseURL = relayUrl.hasSuffix("/") ? String(relayUrl.dropLast()) : relayUrl
+        baseURLs = relayUrls.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
     }
 
     public func shutdown() async {
@@ -90,10 +107,13 @@ public final class RelayClient: Sendable {
         if let lastEventID { request.headers.add(name: "Last-Event-ID", value: lastEventID) }
         var parser = ServerSentEvents(lastEventID: lastEventID)
         let response: HTTPClientResponse
+        let base = baseURL
         do {
             response = try await http.execute(request, deadline: .now() + .seconds(Int64(max(1, (deadline - .now).components.seconds))))
         } catch {
-            throw ClientError(.network, "cannot reach the relay at \(baseURL) (\(Self.describe(error))); check that it is running and that your certificate is from its deployment")
+            // The caller reconnects; the next attempt starts from the next relay instance.
+            preferred.withLock { if baseURLs[$0] == base { $0 = ($0 + 1) % baseURLs.count } }
+            throw ClientError(.network, "cannot reach the relay at \(base) (\(Self.describe(error))); check that it is running and that your certificate is from its deployment")
         }
         guard response.status.code == 200 else {
             let body = Array(buffer: (try? await response.body.collect(upTo: 64 * 1024)) ?? ByteBuffer())
@@ -114,26 +134,48 @@ public final class RelayClient: Sendable {
         return parser.lastEventID
     }
 
-    /// Sends one request; 2xx is returned, a problem document becomes `refused`, no connection `network`.
+    /// Sends one request; 2xx is returned, a problem document becomes `refused`, no connection `network`. Moves on to the
+    /// deployment's next relay when this one cannot be reached (any method: nothing reached it), or for a GET when the
+    /// exchange failed at any point (reading twice changes nothing).
     func send(_ path: String, method: HTTPMethod, body: [UInt8]?, contentType: String?, headers: [(String, String)] = []) async throws(ClientError) -> Reply {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = method
-        if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
-        let status: Int
-        let bytes: [UInt8]
-        do {
-            let response = try await http.execute(request, timeout: .seconds(30))
-            status = Int(response.status.code)
-            bytes = Array(buffer: try await response.body.collect(upTo: 2 * 1024 * 1024))
-        } catch {
-            throw ClientError(.network, "cannot reach the relay at \(baseURL) (\(Self.describe(error))); check that it is running and that your certificate is from its deployment")
+        let start = preferred.withLock { $0 }
+        var failures: [String] = []
+        for offset in 0..<baseURLs.count {
+            let index = (start + offset) % baseURLs.count
+            let base = baseURLs[index]
+            var request = HTTPClientRequest(url: base + path)
+            request.method = method
+            if let contentType { request.headers.add(name: "Content-Type", value: contentType) }
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
+            let status: Int
+            let bytes: [UInt8]
+            do {
+                let response = try await http.execute(request, timeout: .seconds(30))
+                status = Int(response.status.code)
+                bytes = Array(buffer: try await response.body.collect(upTo: 2 * 1024 * 1024))
+            } catch {
+                failures.append("\(base) (\(Self.describe(error)))")
+                if offset + 1 < baseURLs.count, method == .GET || Self.unreachable(error) { continue }
+                let tried = failures.joined(separator: ", ")
+                throw ClientError(.network, "cannot reach the relay at \(tried); check that it is running and that your certificate is from its deployment")
+            }
+            preferred.withLock { $0 = index }
+            guard (200..<300).contains(status) else {
+                throw ClientError(.refused, Self.problemText(status: status, body: bytes))
+            }
+            return Reply(status: status, body: bytes)
         }
-        guard (200..<300).contains(status) else {
-            throw ClientError(.refused, Self.problemText(status: status, body: bytes))
-        }
-        return Reply(status: status, body: bytes)
+        throw ClientError(.network, "cannot reach the relay at \(failures.joined(separator: ", "))")
+    }
+
+    /// The request never reached a relay: the connection was refused or not made in time.
+    static func unreachable(_ error: any Error) -> Bool {
+        if error is NIOConnectionError { return true }
+        if let error = error as? HTTPClientError, error == .connectTimeout { return true }
+        let text = String(describing: error)
+        return ["connection refused", "connectionRefused", "Connection refused", "connectTimeout", "No route to host", "Network is unreachable"]
+            .contains { text.contains($0) }
     }
 
     /// The problem's detail, and each violated rule on its own line, as the relay worded them.

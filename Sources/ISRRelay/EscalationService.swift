@@ -5,6 +5,7 @@ import ISRRelayAPI
 import ISRStore
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The background task: marks each recipient overdue once their read-back deadline passes (and each held packet once
 /// its countersignature is late), recording who is notified, and purges the ciphertext of packets whose retention has
@@ -14,6 +15,7 @@ public struct EscalationService: Service, CustomStringConvertible {
     public var description: String { "EscalationService" }
     let service: RelayService
     let interval: Duration
+    private let leadership = LeadershipState()
 
     public init(service: RelayService, interval: Duration) {
         self.service = service
@@ -33,13 +35,31 @@ public struct EscalationService: Service, CustomStringConvertible {
         }
     }
 
-    /// One pass: escalate what is overdue, purge what has expired. Failures are logged and retried next pass.
+    /// One pass: escalate what is overdue, purge what has expired, if this instance leads (on a shared store exactly one
+    /// does; another takes over within a pass of its death). Failures are logged and retried next pass.
     public func runOnce() async {
+        let leads = await service.store.leads()
+        if leadership.changed(to: leads) {
+            service.logger.notice(leads ? "this relay instance now runs escalation and retention" : "another relay instance runs escalation and retention")
+        }
+        guard leads else { return }
         do {
             _ = try await service.escalateOverdue()
             _ = try await service.purgeExpired()
         } catch {
             service.logger.error("escalation pass failed; retrying next pass", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// Whether this instance led at the last pass, so a change is logged once.
+final class LeadershipState: Sendable {
+    private let leading = Mutex<Bool?>(nil)
+
+    func changed(to leads: Bool) -> Bool {
+        leading.withLock { previous in
+            defer { previous = leads }
+            return previous != leads
         }
     }
 }

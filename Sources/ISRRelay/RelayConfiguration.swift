@@ -1,6 +1,7 @@
 import Foundation
 import ISRRelayAPI
 import ISRPolicy
+import ISRStorePostgres
 import TOMLKit
 
 /// `relay.toml`: where the relay listens, its certificates and keys, its store, limits, policy and calendar.
@@ -24,6 +25,9 @@ public struct RelayConfiguration: Sendable, Equatable {
     public var developmentDeployment: String?
     public var policy: String
     public var storePath: String
+    /// A `postgres://` URL: several relay instances share that database instead of the SQLite file at `storePath`.
+    /// `ISR_STORE_URL` in the environment overrides it (so a password need not be written into the file).
+    public var storeURL: String?
     public var maxPacketBytes: Int
     public var timeZone: String
     public var holidays: [String]
@@ -67,7 +71,10 @@ public struct RelayConfiguration: Sendable, Equatable {
                 case developmentDeployment = "development_deployment"
             }
         }
-        struct Store: Decodable { var path: String }
+        struct Store: Decodable {
+            var path: String
+            var url: String?
+        }
         struct Limits: Decodable {
             var maxPacketBytes: Int
             var idleTimeoutSeconds: Int?
@@ -148,6 +155,7 @@ public struct RelayConfiguration: Sendable, Equatable {
             policy: resolve(document.relay.policy), storePath: resolve(document.store.path), maxPacketBytes: document.limits.maxPacketBytes,
             timeZone: document.calendar.timeZone, holidays: document.calendar.holidays, escalationIntervalSeconds: document.escalation.intervalSeconds,
             alerts: try document.alerts.map { document throws(ConfigurationError) in try AlertConfiguration.make(document, path: path, resolve: resolve) })
+        config.storeURL = ProcessInfo.processInfo.environment["ISR_STORE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? document.store.url
         let limits = document.limits
         config.connections.idleTimeoutSeconds = limits.idleTimeoutSeconds ?? config.connections.idleTimeoutSeconds
         config.connections.requestHeadTimeoutSeconds = limits.requestHeadTimeoutSeconds ?? config.connections.requestHeadTimeoutSeconds
@@ -176,6 +184,13 @@ public struct RelayConfiguration: Sendable, Equatable {
         guard [rates.sendsPerMinute, rates.adminActionsPerMinute, rates.requestsPerMinute, rates.addressSendsPerMinute, rates.addressAdminActionsPerMinute]
             .allSatisfy({ (1...1_000_000).contains($0) }) else {
             throw ConfigurationError("\(path): limits.sends_per_minute, admin_actions_per_minute, requests_per_minute, address_sends_per_minute and address_admin_actions_per_minute must be 1–1000000")
+        }
+        if let storeURL {
+            do {
+                _ = try PostgresLocation(url: storeURL)
+            } catch {
+                throw ConfigurationError("\(path): store.url (or ISR_STORE_URL): \(error.message)")
+            }
         }
         guard (1...86_400).contains(escalationIntervalSeconds) else { throw ConfigurationError("\(path): escalation.interval_seconds must be 1–86400") }
         do {

@@ -65,6 +65,7 @@ public struct RelayRefusal: Error, Sendable, Equatable {
         case .notFound: notFound(error.message)
         case .alreadyExists, .packetConflict, .invalidTransition: conflict(error.code.rawValue, error.message)
         case .outOfRange: unprocessable("audit.range", error.message)
+        case .notActive: forbidden(error.code.rawValue, error.message)
         case .unavailable, .corrupt:
             RelayRefusal(.serviceUnavailable, code: error.code.rawValue, title: "Store unavailable", detail: "the relay cannot reach its store; try again shortly")
         }

@@ -8,6 +8,7 @@ import ISRPacket
 import ISRRelayAPI
 import ISRPolicy
 import ISRStore
+import ISRStorePostgres
 import Logging
 import NIOCore
 import NIOSSL
@@ -23,7 +24,7 @@ public enum RelayServer {
         public let service: RelayService
         public let tls: TLSConfiguration
         public let policyText: String
-        public let store: SQLiteRelayStore
+        public let store: any RelayStore
         /// The relay's TLS certificate and key, reloadable while serving.
         public let serverCertificate: ServerCertificate
     }
@@ -45,8 +46,7 @@ public enum RelayServer {
         if let caKey = config.caPrivateKey, FileManager.default.fileExists(atPath: caKey) {
             ca = try DeploymentCA(certificatePEM: try PEMFile.read(config.caCertificate), privateKeyPEM: try PEMFile.read(caKey))
         }
-        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: config.storePath).deletingLastPathComponent().path, withIntermediateDirectories: true)
-        let store = try SQLiteRelayStore(path: config.storePath)
+        let store = try await openStore(config, logger: logger)
         let limits = PacketLimits(maximumPacketBytes: config.maxPacketBytes, maximumRecipients: PacketLimits.standard.maximumRecipients,
                                   maximumStanzas: PacketLimits.standard.maximumStanzas)
         var service = RelayService(store: store, policy: policy, calendar: calendar, limits: limits, relayKey: relayKey, origin: config.origin,
@@ -58,6 +58,17 @@ public enum RelayServer {
         let serverCertificate = try ServerCertificate(certificatePath: config.certificate, keyPath: config.privateKey)
         return Prepared(service: service, tls: try tlsConfiguration(config, serverCertificate: serverCertificate), policyText: policyText, store: store,
                         serverCertificate: serverCertificate)
+    }
+
+    /// The PostgreSQL store at `store.url` (shared with the deployment's other relay instances), else the SQLite file.
+    static func openStore(_ config: RelayConfiguration, logger: Logger) async throws -> any RelayStore {
+        if let url = config.storeURL {
+            let store = try await PostgresRelayStore(url: url, logger: logger)
+            logger.notice("store: PostgreSQL", metadata: ["store": "\(store.location)"])
+            return store
+        }
+        try FileManager.default.createDirectory(atPath: URL(fileURLWithPath: config.storePath).deletingLastPathComponent().path, withIntermediateDirectories: true)
+        return try SQLiteRelayStore(path: config.storePath)
     }
 
     /// TLS 1.3 only; a client certificate, when presented, is verified against the deployment CA. One is optional at the TLS
@@ -165,7 +176,7 @@ public enum RelayServer {
         hangup.resume()
         defer { hangup.cancel() }
         try await app.runService()
-        try prepared.store.close()
+        try await prepared.store.close()
         logger.notice("relay stopped; store closed")
     }
 }

@@ -15,7 +15,7 @@ final class GroupCommit: Sendable {
     private let pool: DatabasePool
     /// Runs last in every group's transaction; what it returns runs after the commit, before any caller is answered.
     private let groupEnd: @Sendable (Database) throws -> @Sendable () -> Void
-    private let state = Mutex<(queue: [Job], draining: Bool)>(([], false))
+    private let queue = CommitQueue<Job>(maximumGroup: GroupCommit.maximumGroup)
     private let committed = Atomic<Int>(0)
     /// At most this many operations share a transaction, so one group's latency stays bounded.
     static let maximumGroup = 512
@@ -44,29 +44,14 @@ final class GroupCommit: Sendable {
                     return { continuation.resume(throwing: error) }
                 }
             }, fail: { continuation.resume(throwing: $0) })
-            let startDraining = state.withLock { state in
-                state.queue.append(job)
-                guard !state.draining else { return false }
-                state.draining = true
-                return true
-            }
-            if startDraining { drainNext() }
+            if queue.enqueue(job) { drainNext() }
         }
     }
 
     /// Commits the next group on the writer's queue; its completion answers the group and starts the next one,
     /// so a busy writer goes from group to group without another thread in between.
     private func drainNext() {
-        let group: [Job] = state.withLock { state in
-            guard !state.queue.isEmpty else {
-                state.draining = false
-                return []
-            }
-            let count = min(state.queue.count, Self.maximumGroup)
-            let group = Array(state.queue.prefix(count))
-            state.queue.removeFirst(count)
-            return group
-        }
+        let group = queue.nextGroup()
         guard !group.isEmpty else { return }
         let groupEnd = groupEnd
         // GRDB calls the completion after the transaction committed (or failed and rolled back).

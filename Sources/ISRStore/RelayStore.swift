@@ -53,7 +53,7 @@ public struct PhaseChange: Sendable, Equatable {
 /// (and the Merkle nodes the leaf completes) in the same durable transaction, and returns the leaf index
 /// only after that commit: "accepted" means on disk, with its record.
 ///
-/// One protocol, two implementations (SQLite here; PostgreSQL later), one conformance suite.
+/// One protocol, two implementations (SQLite, `ISRStorePostgres`), one conformance suite.
 public protocol RelayStore: Sendable {
     // MARK: Registry
     func insertAgency(_ agency: Agency, event: AuditEvent) async throws -> UInt64
@@ -154,6 +154,13 @@ public protocol RelayStore: Sendable {
     func rootHash(size: UInt64) async throws -> [UInt8]
     func inclusionProof(index: UInt64, size: UInt64) async throws -> [[UInt8]]
     func consistencyProof(oldSize: UInt64, newSize: UInt64) async throws -> [[UInt8]]
+
+    // MARK: Instances
+    /// Whether this relay instance runs the deployment's background work (escalation, retention) now: exactly one
+    /// instance on a shared store does. A store only one process opens always leads.
+    func leads() async -> Bool
+    /// Closes the store; later calls fail with `unavailable`.
+    func close() async throws
 }
 
 /// A log size and the Merkle root of its first `size` leaves.

@@ -6,10 +6,10 @@ import ISRPacket
 
 /// The embedded store: one SQLite file in WAL mode with fully synchronous commits, so a transaction that
 /// returned is on disk. One writer (GRDB's `DatabasePool`) committing concurrent operations in groups, concurrent readers.
-public final class SQLiteRelayStore: RelayStore {
+public final class SQLiteRelayStore: SQLRelayStore {
     let pool: DatabasePool
     let groupCommit: GroupCommit
-    let registry = RegistryCache()
+    public let registry = RegistryCache()
     /// The log's size and root as of the last commit, kept by the group commit so checkpoints need no reads.
     let head = PublishedTreeHead()
     let checkpointer: WALCheckpointer
@@ -40,7 +40,7 @@ public final class SQLiteRelayStore: RelayStore {
             let head = self.head
             // Each group ends by computing the new tree head inside its transaction; it is published after the commit.
             groupCommit = GroupCommit(pool: pool) { db in
-                let current = try Self.treeHead(db)
+                let current = try Self.treeHead(SQLiteSession(db: db))
                 return { head.publish(current) }
             }
         } catch {
@@ -58,29 +58,54 @@ public final class SQLiteRelayStore: RelayStore {
         try await pool.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") ?? "" }
     }
 
+    /// Copies the database, online, to a new file at `path` with SQLite's backup API: one consistent snapshot taken
+    /// while the relay goes on writing (a backup in one step holds a read transaction, which WAL lets writers pass).
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw StoreError(.alreadyExists, "\(path) already exists; name a new file for the backup")
+        }
+        do {
+            let destination = try DatabaseQueue(path: path)
+            try pool.backup(to: destination)
+            try destination.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)
+            throw Self.storeError(error)
+        }
+    }
+
+    /// One process owns a SQLite file, so it always leads.
+    public func leads() async -> Bool { true }
+
     /// Closes the database; later calls fail with `unavailable`.
     public func close() throws {
         checkpointer.stop()
         try pool.close()
     }
 
-    // MARK: Helpers shared by the operations
+    // MARK: What the shared operations need
 
     /// Runs `body` as one operation of a group commit: it returns after the group's transaction is on disk.
-    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
         do {
-            return try await groupCommit.write(body)
+            return try await groupCommit.write { db in try body(SQLiteSession(db: db)) }
         } catch {
             throw Self.storeError(error)
         }
     }
 
-    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
         do {
-            return try await pool.read(body)
+            return try await pool.read { db in try body(SQLiteSession(db: db)) }
         } catch {
             throw Self.storeError(error)
         }
+    }
+
+    /// This process is the database's only writer, so the head its own commits published is current.
+    public func treeHead() async throws -> TreeHead {
+        if let current = head.current { return current }
+        return head.publish(try await read { db in try Self.treeHead(db) })
     }
 
     static func storeError(_ error: any Error) -> StoreError {
@@ -91,52 +116,12 @@ public final class SQLiteRelayStore: RelayStore {
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_CORRUPT || error.resultCode == .SQLITE_NOTADB {
             return StoreError(.corrupt, "the relay database is damaged: \(describe(error))")
         }
-        if let error = error as? AuditError, error.code == .indexOutOfRange {
-            return StoreError(.outOfRange, error.message)
-        }
-        if error is AuditError || error is PacketError || error is RowDecodingError {
-            return StoreError(.corrupt, "the relay database holds a record it cannot read back: \(describe(error))")
-        }
-        return StoreError(.unavailable, "the relay database could not complete the operation: \(describe(error))")
+        return StoreError.shared(error) ?? StoreError(.unavailable, "the relay database could not complete the operation: \(describe(error))")
     }
 
     static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return "\(error.resultCode): \(error.message ?? "")" }
         return String(describing: error)
-    }
-
-    /// The number of leaves in the log as `db` sees it.
-    static func auditSize(_ db: Database) throws -> UInt64 {
-        UInt64(try Int64.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves")) ?? 0)
-    }
-
-    /// The size and root of the log as `db` sees it.
-    static func treeHead(_ db: Database) throws -> TreeHead {
-        let size = try auditSize(db)
-        return TreeHead(size: size, root: try MerkleLog(store: DatabaseMerkleNodes(db: db)).rootHash(size: size))
-    }
-
-    /// Appends `event` as the next audit leaf, with the Merkle nodes it completes, inside the caller's transaction.
-    static func append(_ event: AuditEvent, _ db: Database) throws -> UInt64 {
-        let size = try auditSize(db)
-        let data = event.derEncoded()
-        let hash = MerkleHash.leaf(data)
-        try db.cachedStatement(sql: "INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [Int64(size), Data(data), Data(hash), event.actor])
-        for node in try MerkleLog(store: DatabaseMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size) {
-            try db.cachedStatement(sql: "INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)").execute(
-                           arguments: [node.level, Int64(node.index), Data(node.hash)])
-        }
-        return size
-    }
-}
-
-/// Merkle nodes read inside one database access (a snapshot), so proofs and appends see one consistent tree.
-struct DatabaseMerkleNodes: MerkleNodeStore {
-    let db: Database
-
-    func node(level: Int, index: UInt64) throws -> [UInt8]? {
-        try Data.fetchOne(db.cachedStatement(sql: "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?"), arguments: [level, Int64(clamping: index)]).map { Array($0) }
     }
 }
 

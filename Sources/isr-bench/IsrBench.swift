@@ -53,6 +53,8 @@ struct IsrBench: AsyncParsableCommand {
     @Option(name: .customLong("client-threads"), help: "Event-loop threads of the load generator.") var clientThreads = 2
     @Option(help: "The purpose policy for the throw-away relay.") var policy = "config/policy.toml"
     @Option(name: .customLong("relay-binary"), help: "The isr-relay to start (default: the one beside isr-bench).") var relayBinary: String?
+    @Option(help: "The throw-away relay's store: sqlite, or postgres (a throw-away PostgreSQL cluster started with initdb).") var store = "sqlite"
+    @Option(help: "Relay instances on the throw-away store (postgres only); connections are spread across them.") var instances = 1
     @Flag(help: "Keep the throw-away deployment directory.") var keep = false
     @Flag(help: "Print the report as JSON.") var json = false
 
@@ -74,6 +76,8 @@ struct IsrBench: AsyncParsableCommand {
         options.clientThreads = clientThreads
         options.policyPath = policy
         options.relayBinary = relayBinary
+        options.store = store
+        options.instances = instances
         options.keep = keep
         let quiet = json
         do {

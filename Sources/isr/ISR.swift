@@ -16,7 +16,7 @@ struct ISR: AsyncParsableCommand {
         version: "isr \(ISRVersion.software) (packet format v\(ISRVersion.packetFormat))",
         subcommands: [Keygen.self, Enrol.self, Whoami.self, Directory.self, Purposes.self, Send.self, Inbox.self, Read.self, Ack.self, Confirm.self,
                       Clarify.self, Request.self, Decline.self, Decide.self, Correct.self, Outcome.self, Countersign.self, Withdraw.self, Status.self, Notices.self, Audit.self,
-                      Record.self, Export.self, VerifyBundle.self, Renew.self, Rekey.self, Device.self, Watch.self, UI.self, Resend.self, Unlock.self, Lock.self, AgentCommand.self, Admin.self, PolicyCommand.self])
+                      Record.self, Export.self, VerifyBundle.self, Renew.self, Rekey.self, Device.self, Watch.self, UI.self, Resend.self, Unlock.self, Lock.self, AgentCommand.self, Admin.self, PolicyCommand.self, ConfigCommand.self])
 
     static func main() async {
         do {

@@ -38,7 +38,7 @@ struct Whoami: AsyncParsableCommand {
                             enrolled: enrolled, admin: config.adminId, device: config.deviceName, previousKeys: identity.previousEncryptionPublicKeys.count)
         Terminal.emit(result, json: global.json, human: """
             \(config.member) (\(config.displayName))
-              relay:        \(config.relayUrl)
+              relay:        \(config.relays(environment: ProcessInfo.processInfo.environment).joined(separator: ", "))
               fingerprint:  \(result.fingerprint)
               device:       \(config.deviceName)\(result.previousKeys > 0 ? " (keeps \(result.previousKeys) earlier key\(result.previousKeys == 1 ? "" : "s") from re-keying)" : "")
               enrolled:     \(enrolled ? "yes, admin \(config.adminId ?? "?") pinned" : "no — run `isr enrol FILE`")

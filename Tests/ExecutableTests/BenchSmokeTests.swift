@@ -28,6 +28,8 @@ import Testing
         let baseline: Phase?
         let acceptToBaseline: Double?
         let idle: Idle?
+        let store: String?
+        let instances: Int?
     }
 
     static func bench(_ arguments: [String]) throws -> (ExecutableTests.Run, Report?) {
@@ -55,6 +57,21 @@ import Testing
             #expect(baseline.operations == 24 && baseline.errors == 0, "\(baseline.firstError ?? "")")
             #expect(result.acceptToBaseline != nil)
         }
+    }
+
+    @Test func twoRelayInstancesOnAThrowAwayPostgreSQL() throws {
+        let (run, report) = try Self.bench(["--store", "postgres", "--instances", "2", "--connections", "4", "--packets", "40", "--prefill-leaves", "100"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let result = try #require(report, "JSON report: \(run.stdout.prefix(400)) \(run.stderr.suffix(400))")
+        #expect(result.store == "postgres" && result.instances == 2)
+        #expect((result.auditLeavesBefore ?? 0) >= 100, "the prefill went into the PostgreSQL store")
+        #expect(result.phases.map(\.name) == ["accept", "inbox", "deliver", "read-back", "confirm"])
+        for phase in result.phases {
+            #expect(phase.errors == 0, "\(phase.name): \(phase.firstError ?? "")")
+            #expect(phase.operations == (phase.name == "inbox" ? 4 : 40), "\(phase.name)")
+        }
+        let refused = try ExecutableTests.run("isr-bench", ["--instances", "2"])
+        #expect(refused.status != 0 && refused.stderr.contains("only with --store postgres"), "\(refused.stderr)")
     }
 
     @Test func openLoopPrefilledLogAndIdleConnections() throws {

@@ -59,7 +59,8 @@ import Testing
     /// `isr admin init`, the relay started on it, two agencies, practitioners enrolled through keygen → member add → enrol,
     /// and duty@devon-csc set to `duty`.
     func deploy(_ people: [(String, String, String)], duty: [String], drill: Bool = false,
-                agencies: [(String, String, String)] = [], certificateDays: Int? = nil) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
+                agencies: [(String, String, String)] = [], certificateDays: Int? = nil,
+                storeURL: String? = nil) throws -> (relay: Process, port: Int, url: String, ca: String, policy: String) {
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         let port = Self.freePort()
         var policy = ExecutableTests.root.appendingPathComponent("config/policy.toml").path
@@ -80,6 +81,11 @@ import Testing
         if let certificateDays {
             let config = root + "/deployment/relay.toml"
             try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "member_certificate_days = 365", with: "member_certificate_days = \(certificateDays)")
+                .write(toFile: config, atomically: true, encoding: .utf8)
+        }
+        if let storeURL {
+            let config = root + "/deployment/relay.toml"
+            try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "[store]\n", with: "[store]\nurl = \"\(storeURL)\"\n")
                 .write(toFile: config, atomically: true, encoding: .utf8)
         }
         let relay = try startRelay(root + "/deployment/relay.toml")

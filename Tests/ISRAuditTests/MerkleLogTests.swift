@@ -34,6 +34,17 @@ func referenceRoot(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
 }
 
 @Suite struct MerkleLogTests {
+    @Test func aFrontierOfLeavesAloneReachesTheReferenceRootAtEverySize() {
+        let leaves = (0..<70).map { [UInt8(truncatingIfNeeded: $0), 0x5a] }
+        var frontier = MerkleFrontier()
+        #expect(frontier.root == MerkleHash.empty)
+        for (count, leaf) in leaves.enumerated() {
+            frontier.append(leafData: leaf)
+            #expect(frontier.size == UInt64(count + 1))
+            #expect(frontier.root == referenceRoot(leaves.prefix(count + 1)), "size \(count + 1)")
+        }
+    }
+
     // The certificate-transparency reference leaves and tree heads (RFC 6962 test data).
     static let ctLeaves: [[UInt8]] = [[], [0x00], [0x10], [0x20, 0x21], [0x30, 0x31], [0x40, 0x41, 0x42, 0x43],
                                       Array(0x50...0x57), Array(0x60...0x6f)]

@@ -5,22 +5,32 @@ import ISRLifecycle
 import ISRPacket
 import Testing
 @testable import ISRStore
+import ISRStorePostgres
 
 /// The storage protocol's conformance suite: every `RelayStore` implementation must pass it unchanged.
 /// Add a case to `StoreKind` for a new implementation (e.g. PostgreSQL) and the whole suite runs against it.
 enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case sqlite
+    /// A real PostgreSQL server the tests start themselves (one cluster per test process, a new database per store).
+    case postgres
 
     var testDescription: String { rawValue }
 
-    func make() throws -> any RelayStore {
+    func make() async throws -> any RelayStore {
         switch self {
         case .sqlite:
             let dir = NSTemporaryDirectory() + "isr-store-" + UUID().uuidString
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             return try SQLiteRelayStore(path: dir + "/relay.sqlite")
+        case .postgres:
+            return try await PostgresRelayStore(url: try TestPostgres.cluster.get().createDatabase())
         }
     }
+}
+
+/// The test process's PostgreSQL cluster, started on first use and stopped when the process exits.
+enum TestPostgres {
+    static let cluster = Result { try ScratchPostgres() }
 }
 
 enum Fixture {
@@ -41,7 +51,13 @@ enum Fixture {
 
     /// A store with two agencies, three members and the duty role address.
     static func populated(_ kind: StoreKind) async throws -> any RelayStore {
-        let store = try kind.make()
+        let store = try await kind.make()
+        _ = try await populate(store)
+        return store
+    }
+
+    /// Fills `store` as `populated` does; returns the log's size after it.
+    static func populate(_ store: any RelayStore) async throws -> UInt64 {
         for (id, name, agencyKind) in [("school-a", "School A", "school"), ("devon-csc", "Devon children's social care", "childrens-social-care"),
                                        ("devon-la", "Devon County Council", "local-authority")] {
             _ = try await store.insertAgency(Agency(id: try AgencyID(id), name: name, kind: agencyKind, registeredAt: 1), event: event("agency.registered"))
@@ -49,8 +65,7 @@ enum Fixture {
         for member in [admin, alice, bob, carol] {
             _ = try await store.insertMember(Self.member(member, role: member == admin ? .admin : .practitioner), event: event("member.enrolled"))
         }
-        _ = try await store.setRoleAddress(duty, members: [bob, carol], event: event("role.set"))
-        return store
+        return try await store.setRoleAddress(duty, members: [bob, carol], event: event("role.set"))
     }
 
     static func id(_ n: Int) -> PacketID { try! PacketID(bytes: SHA256.hash(Array("id \(n)".utf8)).prefix(16)) }
@@ -73,6 +88,26 @@ enum Fixture {
 }
 
 @Suite struct StoreConformanceTests {
+    @Test(arguments: StoreKind.allCases)
+    func aPacketFromOrToAMemberNoLongerActiveIsRefusedInsideItsTransaction(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        _ = try await store.revokeMember(Fixture.carol, reason: "left", at: 2, event: Fixture.event("member.revoked"))
+        let toCarol = await #expect(throws: StoreError.self) {
+            try await store.insertPacket(Fixture.packet(1, to: [Fixture.duty], deliveries: [(Fixture.bob, Fixture.duty), (Fixture.carol, Fixture.duty)]),
+                                         event: Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(1)), linked: [])
+        }
+        #expect(toCarol?.code == .notActive && toCarol?.message.contains("carol@devon-csc") == true)
+        _ = try await store.updateAgencyStatus(try AgencyID("school-a"), to: .suspended, event: Fixture.event("agency.suspended"))
+        let fromSuspended = await #expect(throws: StoreError.self) {
+            try await store.insertPacket(Fixture.packet(2), event: Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(2)), linked: [])
+        }
+        #expect(fromSuspended?.code == .notActive && fromSuspended?.message.contains("cannot send") == true)
+        let first = try await store.packet(Fixture.id(1))
+        let second = try await store.packet(Fixture.id(2))
+        #expect(first == nil && second == nil)
+        #expect(try await store.auditSize() == 10, "nothing of either refused packet reached the log")
+    }
+
     @Test(arguments: StoreKind.allCases)
     func registryRoundTripsAndRefusesDuplicatesAndOrphans(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)

@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import ISRAudit
 import ISRCrypto
 import ISRLifecycle
 import ISRPacket
 
-extension SQLiteRelayStore {
+extension SQLRelayStore {
     public func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: [LinkedTransition]) async throws -> AcceptOutcome {
         try await write { db in
             let id = Data(packet.record.id.bytes)
@@ -15,29 +14,27 @@ extension SQLiteRelayStore {
                 }
                 return .duplicate(existing)
             }
+            try Self.requireActive([packet.record.sender] + packet.deliveries.map(\.member), db)
             for link in linked { try Self.checkLink(link, db) }
             let leaf = try Self.append(event, db)
             var record = packet.record
             record.leafIndex = leaf
-            try db.cachedStatement(sql: """
+            try db.execute("""
                 INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, deadline, leaf_index, digest, bytes,
                                      in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason, subject_key)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
                         COALESCE(?19, (SELECT subject_key FROM packets WHERE id = ?12), (SELECT subject_key FROM packets WHERE id = ?13)))
-                """).execute(arguments: [id, record.sender.rawValue, record.kind.rawValue, record.purpose, record.recipients.map(\.rawValue).joined(separator: ","),
+                """, [id, record.sender.rawValue, record.kind.rawValue, record.purpose, record.recipients.map(\.rawValue).joined(separator: ","),
                                  record.phase.rawValue, record.acceptedAt, record.deadline, Int64(leaf), Data(record.digest), Data(packet.bytes),
                                  record.inReplyTo.map { Data($0.bytes) }, record.relatesTo.map { Data($0.bytes) }, record.retentionDays,
                                  record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason, packet.subjectKey.map { Data($0) }])
             let retention = Int64(record.retentionDays) * 86_400_000
-            try db.cachedStatement(sql: "INSERT INTO packet_retention (packet_id, retention_ms, purge_at) VALUES (?, ?, ?)")
-                .execute(arguments: [id, retention, event.time + retention])
+            try db.execute("INSERT INTO packet_retention (packet_id, retention_ms, purge_at) VALUES (?, ?, ?)", [id, retention, event.time + retention])
             for stanza in packet.deliveries {
-                try db.cachedStatement(sql: "INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner])
+                try db.execute("INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES (?, ?, ?, ?)", [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner])
             }
             for obligation in packet.obligations {
-                try db.cachedStatement(sql: "INSERT INTO packet_obligations (packet_id, address, state, deadline) VALUES (?, ?, ?, ?)")
-                    .execute(arguments: [id, obligation.address.rawValue, obligation.state.rawValue, obligation.deadline])
+                try db.execute("INSERT INTO packet_obligations (packet_id, address, state, deadline) VALUES (?, ?, ?, ?)", [id, obligation.address.rawValue, obligation.state.rawValue, obligation.deadline])
             }
             let first: LifecycleEvent = record.emergency ? .emergencyReleased : (record.phase == .held ? .held : .accepted)
             try Self.recordState(id: record.id, event: first, at: event.time, actor: event.actor, leaf: leaf, db)
@@ -71,22 +68,21 @@ extension SQLiteRelayStore {
                 throw StoreError(.invalidTransition, "packet \(id) is not waiting for a countersignature")
             }
             if change.onlyIfUnfetched {
-                let fetched = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM packet_recipients WHERE packet_id = ? AND countersigner = 0 AND delivered_at IS NOT NULL"),
-                                               arguments: [Data(id.bytes)]) ?? 0
+                let fetched = try db.value(Int.self, "SELECT COUNT(*) FROM packet_recipients WHERE packet_id = ? AND countersigner = 0 AND delivered_at IS NOT NULL", [Data(id.bytes)]) ?? 0
                 guard fetched == 0 else { throw StoreError(.invalidTransition, "packet \(id) has already been fetched by a recipient; send a correction instead") }
             }
             let leaf = try Self.append(event, db)
-            try db.cachedStatement(sql: "UPDATE packets SET state = ? WHERE id = ?").execute(arguments: [change.rule.to.rawValue, Data(id.bytes)])
+            try db.execute("UPDATE packets SET state = ? WHERE id = ?", [change.rule.to.rawValue, Data(id.bytes)])
             try Self.touch(id, at: event.time, db)
             if let reason = change.returnReason {
-                try db.cachedStatement(sql: "UPDATE packets SET return_reason = ? WHERE id = ?").execute(arguments: [reason, Data(id.bytes)])
+                try db.execute("UPDATE packets SET return_reason = ? WHERE id = ?", [reason, Data(id.bytes)])
             }
             if change.countersignature {
-                try db.cachedStatement(sql: "UPDATE packets SET countersigned_at = ? WHERE id = ?").execute(arguments: [event.time, Data(id.bytes)])
+                try db.execute("UPDATE packets SET countersigned_at = ? WHERE id = ?", [event.time, Data(id.bytes)])
             }
             if let deadline = change.releaseDeadline {
-                try db.cachedStatement(sql: "UPDATE packets SET deadline = ? WHERE id = ? AND deadline IS NULL").execute(arguments: [deadline, Data(id.bytes)])
-                try db.cachedStatement(sql: "UPDATE packet_obligations SET deadline = ? WHERE packet_id = ? AND deadline IS NULL").execute(arguments: [deadline, Data(id.bytes)])
+                try db.execute("UPDATE packets SET deadline = ? WHERE id = ? AND deadline IS NULL", [deadline, Data(id.bytes)])
+                try db.execute("UPDATE packet_obligations SET deadline = ? WHERE packet_id = ? AND deadline IS NULL", [deadline, Data(id.bytes)])
             }
             try Self.recordState(id: id, event: change.rule.event, at: event.time, actor: event.actor, leaf: leaf, db)
             return leaf
@@ -101,11 +97,9 @@ extension SQLiteRelayStore {
             }
             guard delivery.deliveredAt == nil else { return nil }
             let leaf = try Self.append(event, db)
-            try db.cachedStatement(sql: "UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?")
-                .execute(arguments: [event.time, Data(id.bytes), member.rawValue])
+            try db.execute("UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?", [event.time, Data(id.bytes), member.rawValue])
             if !delivery.countersigner {
-                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onFetch.from)))")
-                    .execute(arguments: [Lifecycle.onFetch.to.rawValue, Data(id.bytes), delivery.via.rawValue])
+                try db.execute("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onFetch.from)))", [Lifecycle.onFetch.to.rawValue, Data(id.bytes), delivery.via.rawValue])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .delivered, at: event.time, actor: member.rawValue, leaf: leaf, db)
@@ -126,11 +120,9 @@ extension SQLiteRelayStore {
                 throw StoreError(.alreadyExists, "\(member) already posted a receipt for packet \(id)")
             }
             let leaf = try Self.append(event, db)
-            try db.cachedStatement(sql: "UPDATE packet_recipients SET receipt = ?, read_at = ? WHERE packet_id = ? AND member_id = ?")
-                .execute(arguments: [Data(receipt), event.time, Data(id.bytes), member.rawValue])
+            try db.execute("UPDATE packet_recipients SET receipt = ?, read_at = ? WHERE packet_id = ? AND member_id = ?", [Data(receipt), event.time, Data(id.bytes), member.rawValue])
             if !delivery.countersigner {
-                try db.cachedStatement(sql: "UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onReceipt.from)))")
-                    .execute(arguments: [Lifecycle.onReceipt.to.rawValue, Data(id.bytes), delivery.via.rawValue])
+                try db.execute("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onReceipt.from)))", [Lifecycle.onReceipt.to.rawValue, Data(id.bytes), delivery.via.rawValue])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .read, at: event.time, actor: member.rawValue, leaf: leaf, db)
@@ -140,7 +132,7 @@ extension SQLiteRelayStore {
 
     public func inbox(_ member: MemberID, before: Int64?, limit: Int) async throws -> Page<InboxEntry> {
         try await read { db in
-            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            let rows = try db.rows("""
                 SELECT \(Self.packetColumns(prefix: "p.")), r.via AS via, r.countersigner AS countersigner, r.delivered_at AS delivered_at,
                        r.read_at AS read_at, o.state AS o_state, o.deadline AS o_deadline, o.answered_by AS o_answered_by
                 FROM packet_recipients r JOIN packets p ON p.id = r.packet_id
@@ -150,7 +142,7 @@ extension SQLiteRelayStore {
                        OR (r.countersigner = 1 AND p.countersign_due IS NOT NULL AND p.countersigned_at IS NULL
                            AND p.state IN (\(Self.sql(Lifecycle.phaseRule(.countersign).from)))))
                 ORDER BY p.leaf_index DESC LIMIT ?
-                """), arguments: [member.rawValue, before ?? Int64.max, limit + 1])
+                """, [member.rawValue, before ?? Int64.max, limit + 1])
             let entries = try rows.prefix(limit).map { row in
                 InboxEntry(packet: try Self.packetRecord(row), via: try MemberID(row.decode(String.self, forColumn: "via")),
                            countersigner: try row.decode(Bool.self, forColumn: "countersigner"),
@@ -165,8 +157,7 @@ extension SQLiteRelayStore {
 
     public func sent(by member: MemberID, before: Int64?, limit: Int) async throws -> Page<PacketRecord> {
         try await read { db in
-            let records = try Row.fetchAll(db.cachedStatement(sql: "SELECT \(Self.packetColumns) FROM packets WHERE sender = ? AND leaf_index < ? ORDER BY leaf_index DESC LIMIT ?"),
-                                           arguments: [member.rawValue, before ?? Int64.max, limit + 1]).map(Self.packetRecord)
+            let records = try db.rows("SELECT \(Self.packetColumns) FROM packets WHERE sender = ? AND leaf_index < ? ORDER BY leaf_index DESC LIMIT ?", [member.rawValue, before ?? Int64.max, limit + 1]).map(Self.packetRecord)
             let page = Array(records.prefix(limit))
             return Page(items: page, next: records.count > limit ? page.last.map { Int64($0.leafIndex) } : nil)
         }
@@ -174,32 +165,32 @@ extension SQLiteRelayStore {
 
     public func packets(aboutSubject key: [UInt8], party member: MemberID, limit: Int) async throws -> [PacketRecord] {
         try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
+            try db.rows("""
                 SELECT \(Self.packetColumns) FROM packets
                 WHERE subject_key = ? AND (sender = ? OR EXISTS (SELECT 1 FROM packet_recipients r WHERE r.packet_id = packets.id AND r.member_id = ?))
                 ORDER BY leaf_index LIMIT ?
-                """), arguments: [Data(key), member.rawValue, member.rawValue, limit]).map(Self.packetRecord)
+                """, [Data(key), member.rawValue, member.rawValue, limit]).map(Self.packetRecord)
         }
     }
 
     public func overdue(now: Int64, limit: Int) async throws -> [OverdueItem] {
         try await read { db in
-            let recipients = try Row.fetchAll(db.cachedStatement(sql: """
+            let recipients = try db.rows("""
                 SELECT \(Self.packetColumns(prefix: "p.")), o.address AS o_address, o.deadline AS o_deadline
                 FROM packet_obligations o JOIN packets p ON p.id = o.packet_id
                 WHERE o.deadline IS NOT NULL AND o.deadline < ? AND o.overdue_at IS NULL
                   AND o.state IN (\(Self.sql(RecipientState.awaitingAnswer))) AND p.state IN (\(Self.sql(PacketPhase.allCases.filter(\.isDeliverable))))
                 ORDER BY o.deadline LIMIT ?
-                """), arguments: [now, limit]).map { row in
+                """, [now, limit]).map { row in
                 OverdueItem(packet: try Self.packetRecord(row), address: try MemberID(row.decode(String.self, forColumn: "o_address")),
                             deadline: try row.decode(Int64.self, forColumn: "o_deadline"))
             }
-            let countersignatures = try Row.fetchAll(db.cachedStatement(sql: """
+            let countersignatures = try db.rows("""
                 SELECT \(Self.packetColumns) FROM packets
                 WHERE countersign_due IS NOT NULL AND countersign_due < ? AND countersigned_at IS NULL AND countersign_overdue_at IS NULL
                   AND state IN (\(Self.sql(Lifecycle.phaseRule(.countersign).from)))
                 ORDER BY countersign_due LIMIT ?
-                """), arguments: [now, limit]).map { row in
+                """, [now, limit]).map { row in
                 let record = try Self.packetRecord(row)
                 return OverdueItem(packet: record, address: nil, deadline: record.countersignDue ?? 0)
             }
@@ -209,18 +200,16 @@ extension SQLiteRelayStore {
 
     public func markOverdue(_ id: PacketID, address: MemberID?, notices: [(recipient: MemberID, body: [UInt8])], event: AuditEvent) async throws -> UInt64 {
         try await write { db in
+            let changed: Int
             if let address {
-                try db.cachedStatement(sql: "UPDATE packet_obligations SET overdue_at = ? WHERE packet_id = ? AND address = ? AND overdue_at IS NULL")
-                    .execute(arguments: [event.time, Data(id.bytes), address.rawValue])
+                changed = try db.execute("UPDATE packet_obligations SET overdue_at = ? WHERE packet_id = ? AND address = ? AND overdue_at IS NULL", [event.time, Data(id.bytes), address.rawValue])
             } else {
-                try db.cachedStatement(sql: "UPDATE packets SET countersign_overdue_at = ? WHERE id = ? AND countersign_overdue_at IS NULL")
-                    .execute(arguments: [event.time, Data(id.bytes)])
+                changed = try db.execute("UPDATE packets SET countersign_overdue_at = ? WHERE id = ? AND countersign_overdue_at IS NULL", [event.time, Data(id.bytes)])
             }
-            guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or was already escalated") }
+            guard changed == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or was already escalated") }
             let leaf = try Self.append(event, db)
             for notice in notices {
-                try db.cachedStatement(sql: "INSERT INTO notices (recipient, packet_id, body, created_at) VALUES (?, ?, ?, ?)").execute(
-                               arguments: [notice.recipient.rawValue, Data(id.bytes), Data(notice.body), event.time])
+                try db.execute("INSERT INTO notices (recipient, packet_id, body, created_at) VALUES (?, ?, ?, ?)", [notice.recipient.rawValue, Data(id.bytes), Data(notice.body), event.time])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: address == nil ? .countersignOverdue : .overdue, at: event.time, actor: event.actor, leaf: leaf, db)
@@ -230,11 +219,11 @@ extension SQLiteRelayStore {
 
     public func notices(for member: MemberID, before: Int64?, limit: Int) async throws -> Page<StoredNotice> {
         try await read { db in
-            let notices = try Row.fetchAll(db.cachedStatement(sql: """
+            let notices = try db.rows("""
                 SELECT id, recipient, packet_id, body, created_at FROM notices
                 WHERE (recipient = ? OR recipient IN (SELECT address FROM role_members WHERE member_id = ?)) AND id < ?
                 ORDER BY id DESC LIMIT ?
-                """), arguments: [member.rawValue, member.rawValue, before ?? Int64.max, limit + 1]).map { row in
+                """, [member.rawValue, member.rawValue, before ?? Int64.max, limit + 1]).map { row in
                 StoredNotice(id: try row.decode(Int64.self, forColumn: "id"), recipient: try MemberID(row.decode(String.self, forColumn: "recipient")),
                              packetID: try PacketID(bytes: row.decode(Data.self, forColumn: "packet_id")),
                              body: Array(try row.decode(Data.self, forColumn: "body")), createdAt: try row.decode(Int64.self, forColumn: "created_at"))
@@ -246,20 +235,20 @@ extension SQLiteRelayStore {
 
     public func purgeable(now: Int64, limit: Int) async throws -> [PacketRecord] {
         try await read { db in
-            try Row.fetchAll(db.cachedStatement(sql: """
+            try db.rows("""
                 SELECT \(Self.packetColumns(prefix: "p.")) FROM packet_retention r JOIN packets p ON p.id = r.packet_id
                 WHERE r.purge_at < ? ORDER BY r.purge_at LIMIT ?
-                """), arguments: [now, limit]).map(Self.packetRecord)
+                """, [now, limit]).map(Self.packetRecord)
         }
     }
 
     public func purge(_ id: PacketID, event: AuditEvent) async throws -> UInt64 {
         try await write { db in
-            try db.cachedStatement(sql: "UPDATE packets SET bytes = NULL WHERE id = ? AND bytes IS NOT NULL").execute(arguments: [Data(id.bytes)])
-            guard db.changesCount == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or already purged") }
+            let changed = try db.execute("UPDATE packets SET bytes = NULL WHERE id = ? AND bytes IS NOT NULL", [Data(id.bytes)])
+            guard changed == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or already purged") }
             let leaf = try Self.append(event, db)
             // Purged: nothing left to time (and purging is not an event that restarts retention).
-            try db.cachedStatement(sql: "DELETE FROM packet_retention WHERE packet_id = ?").execute(arguments: [Data(id.bytes)])
+            try db.execute("DELETE FROM packet_retention WHERE packet_id = ?", [Data(id.bytes)])
             try Self.recordState(id: id, event: .purged, at: event.time, actor: event.actor, leaf: leaf, db)
             return leaf
         }
@@ -267,29 +256,27 @@ extension SQLiteRelayStore {
 
     // MARK: Row mapping and shared steps
 
-    static func record(_ id: PacketID, _ db: Database) throws -> PacketRecord? {
-        try Row.fetchOne(db.cachedStatement(sql: "SELECT \(packetColumns) FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map(packetRecord)
+    static func record(_ id: PacketID, _ db: any SQLSession) throws -> PacketRecord? {
+        try db.row("SELECT \(packetColumns) FROM packets WHERE id = ?", [Data(id.bytes)]).map(packetRecord)
     }
 
     /// The exact packet bytes, or nil once purged.
-    static func bytes(_ id: PacketID, _ db: Database) throws -> [UInt8]? {
-        try Data.fetchOne(db.cachedStatement(sql: "SELECT bytes FROM packets WHERE id = ?"), arguments: [Data(id.bytes)]).map { Array($0) }
+    static func bytes(_ id: PacketID, _ db: any SQLSession) throws -> [UInt8]? {
+        try db.value(Data.self, "SELECT bytes FROM packets WHERE id = ?", [Data(id.bytes)]).map { Array($0) }
     }
 
-    static func deliveries(_ id: PacketID, _ db: Database) throws -> [Delivery] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id"),
-                         arguments: [Data(id.bytes)]).map(delivery)
+    static func deliveries(_ id: PacketID, _ db: any SQLSession) throws -> [Delivery] {
+        try db.rows("SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id", [Data(id.bytes)]).map(delivery)
     }
 
-    static func delivery(_ row: Row) throws -> Delivery {
+    static func delivery(_ row: SQLRow) throws -> Delivery {
         Delivery(member: try MemberID(row.decode(String.self, forColumn: "member_id")), via: try MemberID(row.decode(String.self, forColumn: "via")),
                  countersigner: try row.decode(Bool.self, forColumn: "countersigner"),
                  deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
     }
 
-    static func obligations(_ id: PacketID, _ db: Database) throws -> [Obligation] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT address, state, deadline, overdue_at, answered_by, answer_packet FROM packet_obligations WHERE packet_id = ? ORDER BY address"),
-                         arguments: [Data(id.bytes)]).map { row in
+    static func obligations(_ id: PacketID, _ db: any SQLSession) throws -> [Obligation] {
+        try db.rows("SELECT address, state, deadline, overdue_at, answered_by, answer_packet FROM packet_obligations WHERE packet_id = ? ORDER BY address", [Data(id.bytes)]).map { row in
             Obligation(address: try MemberID(row.decode(String.self, forColumn: "address")), state: try recipientState(row.decode(String.self, forColumn: "state")),
                        deadline: try row.decode(Int64?.self, forColumn: "deadline"), overdueAt: try row.decode(Int64?.self, forColumn: "overdue_at"),
                        answeredBy: try row.decode(String?.self, forColumn: "answered_by").map { text throws in try MemberID(text) },
@@ -297,8 +284,8 @@ extension SQLiteRelayStore {
         }
     }
 
-    static func history(_ id: PacketID, _ db: Database) throws -> [PacketStateChange] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT state, at, actor, leaf_index FROM packet_states WHERE packet_id = ? ORDER BY rowid"), arguments: [Data(id.bytes)]).map { row in
+    static func history(_ id: PacketID, _ db: any SQLSession) throws -> [PacketStateChange] {
+        try db.rows("SELECT state, at, actor, leaf_index FROM packet_states WHERE packet_id = ? ORDER BY \(db.dialect.insertionOrder)", [Data(id.bytes)]).map { row in
             guard let event = LifecycleEvent(rawValue: try row.decode(String.self, forColumn: "state")) else {
                 throw StoreError(.corrupt, "packet \(id) has a history step this relay does not know")
             }
@@ -308,13 +295,29 @@ extension SQLiteRelayStore {
     }
 
     /// `member`'s stanza of packet `id` and the packet, or not-found.
-    static func stanza(_ id: PacketID, _ member: MemberID, _ db: Database) throws -> (Delivery, PacketRecord) {
+    static func stanza(_ id: PacketID, _ member: MemberID, _ db: any SQLSession) throws -> (Delivery, PacketRecord) {
         guard let record = try record(id, db),
-              let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? AND member_id = ?"),
-                                         arguments: [Data(id.bytes), member.rawValue]) else {
+              let row = try db.row("SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? AND member_id = ?", [Data(id.bytes), member.rawValue]) else {
             throw StoreError(.notFound, "packet \(id) has no stanza for \(member)")
         }
         return (try delivery(row), record)
+    }
+
+    /// Refuses unless the sender (first) and every recipient are active members of active agencies, as this transaction
+    /// sees the registry.
+    static func requireActive(_ members: [MemberID], _ db: any SQLSession) throws {
+        let unique = Array(Set(members))
+        let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
+        let active = try db.values(String.self, """
+            SELECT m.id FROM members m JOIN agencies a ON a.id = m.agency_id
+            WHERE m.id IN (\(placeholders)) AND m.status = 'active' AND a.status = 'active'
+            """, unique.map(\.rawValue))
+        if let sender = members.first, !active.contains(sender.rawValue) {
+            throw StoreError(.notActive, "\(sender) is no longer an active member of an active agency, so cannot send; ask an admin")
+        }
+        if let gone = unique.sorted().first(where: { !active.contains($0.rawValue) }) {
+            throw StoreError(.notActive, "\(gone) is no longer an active member of an active agency; refresh the directory (`isr directory`) and send again without them")
+        }
     }
 
     /// A recipient fetches a live packet; a countersigner fetches one whose countersignature is awaited.
@@ -323,13 +326,12 @@ extension SQLiteRelayStore {
     }
 
     /// Checks a linked transition against the target's obligation, under the write transaction.
-    static func checkLink(_ link: LinkedTransition, _ db: Database) throws {
+    static func checkLink(_ link: LinkedTransition, _ db: any SQLSession) throws {
         guard let record = try record(link.packet, db) else { throw StoreError(.notFound, "packet \(link.packet) is not known to this relay") }
         guard record.phase == .accepted else {
             throw StoreError(.invalidTransition, "packet \(link.packet) is \(record.phase.rawValue); only a released packet can be answered")
         }
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, answered_by FROM packet_obligations WHERE packet_id = ? AND address = ?"),
-                                         arguments: [Data(link.packet.bytes), link.address.rawValue]) else {
+        guard let row = try db.row("SELECT state, answered_by FROM packet_obligations WHERE packet_id = ? AND address = ?", [Data(link.packet.bytes), link.address.rawValue]) else {
             throw StoreError(.invalidTransition, "packet \(link.packet) was not addressed to \(link.address)")
         }
         let state = try recipientState(row.decode(String.self, forColumn: "state"))
@@ -344,17 +346,14 @@ extension SQLiteRelayStore {
         }
     }
 
-    static func applyLink(_ link: LinkedTransition, answer: PacketID, at: Int64, actor: String, leaf: UInt64, _ db: Database) throws {
-        let key: [any DatabaseValueConvertible] = [Data(link.packet.bytes), link.address.rawValue]
-        try db.cachedStatement(sql: "UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ?")
-            .execute(arguments: StatementArguments([link.transition.to.rawValue] + key))
+    static func applyLink(_ link: LinkedTransition, answer: PacketID, at: Int64, actor: String, leaf: UInt64, _ db: any SQLSession) throws {
+        let key: [any SQLArgument] = [Data(link.packet.bytes), link.address.rawValue]
+        try db.execute("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ?", [link.transition.to.rawValue] + key)
         if let answeredBy = link.answeredBy {
-            try db.cachedStatement(sql: "UPDATE packet_obligations SET answered_by = ?, answer_packet = ? WHERE packet_id = ? AND address = ?")
-                .execute(arguments: StatementArguments([answeredBy.rawValue, Data(answer.bytes)] + key))
+            try db.execute("UPDATE packet_obligations SET answered_by = ?, answer_packet = ? WHERE packet_id = ? AND address = ?", [answeredBy.rawValue, Data(answer.bytes)] + key)
         }
         if let deadline = link.newDeadline {
-            try db.cachedStatement(sql: "UPDATE packet_obligations SET deadline = ?, overdue_at = NULL WHERE packet_id = ? AND address = ?")
-                .execute(arguments: StatementArguments([deadline] + key))
+            try db.execute("UPDATE packet_obligations SET deadline = ?, overdue_at = NULL WHERE packet_id = ? AND address = ?", [deadline] + key)
         }
         guard let event = LifecycleEvent(rawValue: link.transition.to.rawValue) else {
             throw StoreError(.corrupt, "the lifecycle named a step the history cannot record")
@@ -370,13 +369,12 @@ extension SQLiteRelayStore {
     }
 
     /// Records that something happened to the packet now (retention counts from its last event).
-    static func touch(_ id: PacketID, at: Int64, _ db: Database) throws {
-        try db.cachedStatement(sql: "UPDATE packet_retention SET purge_at = MAX(purge_at, ? + retention_ms) WHERE packet_id = ?").execute(arguments: [at, Data(id.bytes)])
+    static func touch(_ id: PacketID, at: Int64, _ db: any SQLSession) throws {
+        try db.execute("UPDATE packet_retention SET purge_at = \(db.dialect.greatest)(purge_at, ? + retention_ms) WHERE packet_id = ?", [at, Data(id.bytes)])
     }
 
-    static func recordState(id: PacketID, event: LifecycleEvent, at: Int64, actor: String, leaf: UInt64, _ db: Database) throws {
-        try db.cachedStatement(sql: "INSERT INTO packet_states (packet_id, state, at, actor, leaf_index) VALUES (?, ?, ?, ?, ?)").execute(
-                       arguments: [Data(id.bytes), event.rawValue, at, actor, Int64(leaf)])
+    static func recordState(id: PacketID, event: LifecycleEvent, at: Int64, actor: String, leaf: UInt64, _ db: any SQLSession) throws {
+        try db.execute("INSERT INTO packet_states (packet_id, state, at, actor, leaf_index) VALUES (?, ?, ?, ?, ?)", [Data(id.bytes), event.rawValue, at, actor, Int64(leaf)])
     }
 
     static func recipientState(_ text: String) throws -> RecipientState {
@@ -385,7 +383,7 @@ extension SQLiteRelayStore {
     }
 
     /// Every column a `PacketRecord` needs; never the ciphertext itself (only whether it is still held).
-    static let packetColumns = packetColumns(prefix: "")
+    static var packetColumns: String { packetColumns(prefix: "") }
 
     static func packetColumns(prefix p: String) -> String {
         ["id", "sender", "kind", "purpose", "recipients", "state", "urgency", "accepted_at", "deadline", "leaf_index", "digest", "in_reply_to", "relates_to",
@@ -393,7 +391,7 @@ extension SQLiteRelayStore {
             + ", \(p)bytes IS NOT NULL AS has_bytes"
     }
 
-    static func packetRecord(_ row: Row) throws -> PacketRecord {
+    static func packetRecord(_ row: SQLRow) throws -> PacketRecord {
         guard let kind = PacketKind(rawValue: try row.decode(String.self, forColumn: "kind")),
               let phase = PacketPhase(rawValue: try row.decode(String.self, forColumn: "state")),
               let urgency = Urgency(rawValue: try row.decode(String.self, forColumn: "urgency")) else {

@@ -1,0 +1,50 @@
+import ISRAudit
+import ISRPacket
+
+/// A `RelayStore` over SQL: every business operation is written once, in the extensions of this protocol, against
+/// `SQLSession`; an implementation supplies durable write transactions (answered only after commit), consistent read
+/// snapshots, the in-memory registry, and its tree head.
+public protocol SQLRelayStore: RelayStore {
+    /// Runs `body` in a write transaction and returns its value once that transaction is durable. A throw rolls back
+    /// everything `body` did.
+    func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T
+    /// Runs `body` on one consistent snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T
+    /// The registry held in memory, dropped after every registry change.
+    var registry: RegistryCache { get }
+}
+
+extension SQLRelayStore {
+    /// The number of leaves in the log as `db` sees it.
+    public static func auditSize(_ db: any SQLSession) throws -> UInt64 {
+        UInt64(try db.value(Int64.self, "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0)
+    }
+
+    /// The size and root of the log as `db` sees it.
+    public static func treeHead(_ db: any SQLSession) throws -> TreeHead {
+        let size = try auditSize(db)
+        return TreeHead(size: size, root: try MerkleLog(store: SQLMerkleNodes(db: db)).rootHash(size: size))
+    }
+
+    /// Appends `event` as the next audit leaf, with the Merkle nodes it completes, inside the caller's transaction.
+    /// The caller's transaction must be the only writer of the log (SQLite's single writer; PostgreSQL's advisory lock).
+    static func append(_ event: AuditEvent, _ db: any SQLSession) throws -> UInt64 {
+        let size = try auditSize(db)
+        let data = event.derEncoded()
+        let hash = MerkleHash.leaf(data)
+        try db.execute("INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)", [Int64(size), data, hash, event.actor])
+        for node in try MerkleLog(store: SQLMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size) {
+            try db.execute("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", [node.level, Int64(node.index), node.hash])
+        }
+        return size
+    }
+}
+
+/// Merkle nodes read inside one transaction or snapshot, so proofs and appends see one consistent tree.
+struct SQLMerkleNodes: MerkleNodeStore {
+    let db: any SQLSession
+
+    func node(level: Int, index: UInt64) throws -> [UInt8]? {
+        try db.value([UInt8].self, "SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?", [level, Int64(clamping: index)])
+    }
+}

@@ -1,0 +1,51 @@
+/// One database connection inside a transaction or a read snapshot, as the store's operations see it. The operations
+/// (`SQLRelayStore`) are written once against this; SQLite and PostgreSQL each supply a session and a dialect.
+public protocol SQLSession {
+    var dialect: SQLDialect { get }
+    /// Runs one statement (`?` or `?N` placeholders) and returns how many rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [any SQLArgument]) throws -> Int
+    /// Runs one query and returns every row.
+    func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow]
+}
+
+extension SQLSession {
+    @discardableResult
+    public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
+
+    public func rows(_ sql: String) throws -> [SQLRow] { try rows(sql, []) }
+
+    /// The first row, or nil. Queries that could match more say `LIMIT 1` themselves.
+    public func row(_ sql: String, _ arguments: [any SQLArgument] = []) throws -> SQLRow? {
+        try rows(sql, arguments).first
+    }
+
+    /// The first column of the first row, or nil if there is no row or it is null.
+    public func value<T: SQLColumnValue>(_ type: T.Type, _ sql: String, _ arguments: [any SQLArgument] = []) throws -> T? {
+        try row(sql, arguments)?.decode(T?.self, at: 0)
+    }
+
+    /// The first column of every row.
+    public func values<T: SQLColumnValue>(_ type: T.Type, _ sql: String, _ arguments: [any SQLArgument] = []) throws -> [T] {
+        try rows(sql, arguments).map { row throws(StoreError) in try row.decode(T.self, at: 0) }
+    }
+
+    /// Whether the query returns a row.
+    public func exists(_ sql: String, _ arguments: [any SQLArgument] = []) throws -> Bool {
+        try !rows(sql, arguments).isEmpty
+    }
+}
+
+/// What the two stores spell differently, and nothing else: everything else is SQL both accept.
+public struct SQLDialect: Sendable {
+    /// The larger of two values (`MAX(a, b)` in SQLite, `GREATEST(a, b)` in PostgreSQL).
+    public var greatest: String
+    /// A column giving rows of `packet_states` in insertion order.
+    public var insertionOrder: String
+    /// Run inside a transaction that changed the registry (agencies, members, keys, role addresses), so every
+    /// relay instance on the same database forgets its in-memory registry once that transaction commits.
+    public var registryChanged: String?
+
+    public static let sqlite = SQLDialect(greatest: "MAX", insertionOrder: "rowid", registryChanged: nil)
+    public static let postgres = SQLDialect(greatest: "GREATEST", insertionOrder: "seq", registryChanged: "NOTIFY isr_registry")
+}

@@ -1,0 +1,69 @@
+import ISRStore
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+/// Opens connections to the store's database, waiting on the calling (blocking) thread.
+final class PostgresConnector: Sendable {
+    let configuration: PostgresConnection.Configuration
+    let eventLoop: any EventLoop
+    let logger: Logger
+    private let ids = Atomic<Int>(0)
+
+    init(configuration: PostgresConnection.Configuration, eventLoop: any EventLoop, logger: Logger) {
+        self.configuration = configuration
+        self.eventLoop = eventLoop
+        self.logger = logger
+    }
+
+    func connect() throws -> PostgresConnection {
+        try PostgresConnection.connect(on: eventLoop, configuration: configuration, id: ids.add(1, ordering: .relaxed).newValue, logger: logger).wait()
+    }
+
+    func connectAsync() -> EventLoopFuture<PostgresConnection> {
+        PostgresConnection.connect(on: eventLoop, configuration: configuration, id: ids.add(1, ordering: .relaxed).newValue, logger: logger)
+    }
+}
+
+/// Idle reader connections, reused; a broken one is dropped rather than returned.
+final class PostgresConnectionPool: Sendable {
+    private let idle = Mutex<[PostgresConnection]>([])
+    private let connector: PostgresConnector
+    static let maximumIdle = 8
+
+    init(connector: PostgresConnector) {
+        self.connector = connector
+    }
+
+    func checkout() throws -> PostgresConnection {
+        while let connection = idle.withLock({ $0.popLast() }) {
+            if !connection.isClosed { return connection }
+        }
+        return try connector.connect()
+    }
+
+    func checkin(_ connection: PostgresConnection) {
+        guard !connection.isClosed else { return }
+        let kept = idle.withLock { idle in
+            guard idle.count < Self.maximumIdle else { return false }
+            idle.append(connection)
+            return true
+        }
+        if !kept { connection.closeQuietly() }
+    }
+
+    func closeAll() {
+        for connection in idle.withLock({ idle in defer { idle = [] }; return idle }) {
+            connection.closeQuietly()
+        }
+    }
+}
+
+extension PostgresConnection {
+    /// Closes the connection and keeps it alive until it has closed (postgres-nio asserts a connection is closed
+    /// before it is released).
+    func closeQuietly() {
+        close().whenComplete { _ in _ = self }
+    }
+}

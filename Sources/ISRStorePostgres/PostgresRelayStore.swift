@@ -1,0 +1,163 @@
+import ISRAudit
+import ISRPacket
+import ISRStore
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresNIO
+import Synchronization
+
+/// The scale-out store: PostgreSQL, shared by several relay instances of one deployment. The same operations as SQLite
+/// (`SQLRelayStore`), with group commit serialised across instances by an advisory lock, read snapshots at REPEATABLE
+/// READ, the registry cache dropped by `LISTEN isr_registry` when any instance changes it, and a leader (an advisory
+/// lock held by one instance's session) for the work only one instance may do.
+public final class PostgresRelayStore: SQLRelayStore {
+    public let registry = RegistryCache()
+    public let location: PostgresLocation
+    private let logger: Logger
+    private let eventLoops: MultiThreadedEventLoopGroup
+    private let writerThread: NIOThreadPool
+    private let readerThreads: NIOThreadPool
+    private let connector: PostgresConnector
+    private let readers: PostgresConnectionPool
+    private let writer: PostgresGroupCommit
+    private let listener: RegistryListener
+    private let leadership: PostgresLeadership
+
+    /// How many read transactions run at once (each on its own connection and blocking thread).
+    public static let readerThreadCount = 4
+
+    /// Connects to the database at `url`, applies pending migrations, and starts listening for registry changes.
+    public init(url: String, logger: Logger = Logger(label: "isr-store-postgres")) async throws(StoreError) {
+        location = try PostgresLocation(url: url)
+        self.logger = logger
+        eventLoops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        writerThread = NIOThreadPool(numberOfThreads: 1)
+        readerThreads = NIOThreadPool(numberOfThreads: Self.readerThreadCount)
+        writerThread.start()
+        readerThreads.start()
+        let configuration: PostgresConnection.Configuration
+        do {
+            configuration = try location.configuration()
+        } catch {
+            throw StoreError(.unavailable, "cannot set up TLS for the PostgreSQL store at \(location): \(error)")
+        }
+        connector = PostgresConnector(configuration: configuration, eventLoop: eventLoops.next(), logger: logger)
+        readers = PostgresConnectionPool(connector: connector)
+        writer = PostgresGroupCommit(connector: connector, thread: writerThread, logger: logger) { session in
+            try Self.publishHead(session)
+        }
+        listener = RegistryListener(connector: connector, registry: registry, logger: logger)
+        leadership = PostgresLeadership(connector: connector)
+        let (connector, location, readers) = (connector, location, readers)
+        do {
+            try await readerThreads.runIfActive {
+                let connection = try connector.connect()
+                defer { readers.checkin(connection) }
+                try PostgresSchema.migrate(PostgresSession(connection: connection, logger: logger))
+            }
+        } catch {
+            await shutdown()
+            throw StoreError(.unavailable, "cannot open the PostgreSQL store at \(location): \(PostgresErrors.describe(error))")
+        }
+        listener.start()
+    }
+
+    public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await writer.write { session in try body(session) }
+        } catch {
+            throw PostgresErrors.storeError(error)
+        }
+    }
+
+    /// Runs `body` in a REPEATABLE READ, read-only transaction; a connection lost before an answer is retried once.
+    public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
+        let (readers, logger) = (readers, logger)
+        do {
+            return try await readerThreads.runIfActive {
+                var attempt = 0
+                while true {
+                    attempt += 1
+                    let connection = try readers.checkout()
+                    let session = PostgresSession(connection: connection, logger: logger)
+                    do {
+                        try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                        let value = try body(session)
+                        try session.execute("COMMIT")
+                        readers.checkin(connection)
+                        return value
+                    } catch {
+                        if PostgresErrors.isConnectionLoss(error) {
+                            connection.closeQuietly()
+                            if attempt < 2 { continue }
+                        } else {
+                            _ = try? session.execute("ROLLBACK")
+                            readers.checkin(connection)
+                        }
+                        throw error
+                    }
+                }
+            }
+        } catch {
+            throw PostgresErrors.storeError(error)
+        }
+    }
+
+    /// The head as the last commit of any instance left it: one row, written inside each group's transaction.
+    public func treeHead() async throws -> TreeHead {
+        try await read { db in
+            if let row = try db.row("SELECT size, root FROM audit_head WHERE one = 1") {
+                return TreeHead(size: UInt64(try row.decode(Int64.self, forColumn: "size")), root: try row.decode([UInt8].self, forColumn: "root"))
+            }
+            return try Self.treeHead(db)
+        }
+    }
+
+    /// Whether this instance holds the deployment's leadership (escalation, retention): taken by the first instance to
+    /// ask, held for as long as its session lives, taken over by another instance's next ask once that session ends.
+    public func leads() async -> Bool {
+        let leadership = leadership
+        return (try? await readerThreads.runIfActive { leadership.holds() }) ?? false
+    }
+
+    /// How many group transactions this instance committed (tests and diagnostics).
+    public var groupsCommitted: Int { writer.groupsCommitted }
+
+    /// Closes every connection and stops the store's threads; later calls fail with `unavailable`.
+    public func close() async {
+        await shutdown()
+    }
+
+    deinit {
+        listener.stop()
+        writer.close()
+        readers.closeAll()
+        leadership.close()
+        writerThread.shutdownGracefully { _ in }
+        readerThreads.shutdownGracefully { _ in }
+        eventLoops.shutdownGracefully { _ in }
+    }
+
+    private func shutdown() async {
+        listener.stop()
+        writer.close()
+        readers.closeAll()
+        leadership.close()
+        try? await writerThread.shutdownGracefully()
+        try? await readerThreads.shutdownGracefully()
+        try? await eventLoops.shutdownGracefully()
+    }
+
+    /// Writes the head the group's transaction leaves, if the group appended to the log.
+    static func publishHead(_ db: PostgresSession) throws {
+        let size = try auditSize(db)
+        let published = try db.value(Int64.self, "SELECT size FROM audit_head WHERE one = 1")
+        guard published.map({ UInt64($0) != size }) ?? (size > 0) else { return }
+        let head = try treeHead(db)
+        try db.execute("""
+            INSERT INTO audit_head (one, size, root) VALUES (1, ?, ?)
+            ON CONFLICT (one) DO UPDATE SET size = excluded.size, root = excluded.root
+            """, [Int64(head.size), head.root])
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import ISRAudit
+import ISRPacket
+import ISRStorePostgres
+import Testing
+@testable import ISRStore
+
+/// What only the PostgreSQL store does: several stores (relay instances) on one database, lost connections, leadership.
+@Suite struct PostgresStoreTests {
+    /// A fresh database on the test cluster, and its URL.
+    func database() throws -> (cluster: ScratchPostgres, url: String, name: String) {
+        let cluster = try TestPostgres.cluster.get()
+        let url = try cluster.createDatabase()
+        return (cluster, url, String(url.split(separator: "/").last ?? ""))
+    }
+
+    @Test func instancesShareOneLogOneRegistryAndOneLeader() async throws {
+        let (_, url, _) = try database()
+        let a = try await PostgresRelayStore(url: url)
+        let b = try await PostgresRelayStore(url: url)
+        let populated = try await Fixture.populate(a)
+        #expect(populated == 7)
+        // B sees A's registry, and a revocation through A reaches B's cache through the notification channel.
+        #expect(try await b.member(Fixture.carol)?.status == .active)
+        _ = try await a.revokeMember(Fixture.carol, reason: "left", at: 2, event: Fixture.event("member.revoked"))
+        var seen: Member.Status?
+        for _ in 0..<50 {
+            seen = try await b.member(Fixture.carol)?.status
+            if seen == .revoked { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(seen == .revoked, "instance B dropped its cached registry when A revoked carol")
+        // Writes through both instances at once: one gap-free log that both publish the same head for.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for n in 0..<40 {
+                let store = n % 2 == 0 ? a : b
+                group.addTask {
+                    _ = try await store.insertPacket(Fixture.packet(100 + n), event: Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(100 + n)),
+                                                     linked: [])
+                }
+            }
+            try await group.waitForAll()
+        }
+        let head = try await a.verifyAuditLog()
+        #expect(head.size == 9 + 40)
+        #expect(try await b.treeHead() == head)
+        // Exactly one instance leads; when it closes, the other takes over.
+        let leadsA = await a.leads()
+        let leadsB = await b.leads()
+        #expect(leadsA != leadsB, "exactly one of two instances leads")
+        let (leader, follower) = leadsA ? (a, b) : (b, a)
+        await leader.close()
+        var took = false
+        for _ in 0..<50 where !took {
+            took = await follower.leads()
+            if !took { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        #expect(took, "the other instance took the lead once the leader's session ended")
+        await follower.close()
+    }
+
+    @Test func connectionsKilledByTheServerAreReplacedAndNothingIsHalfWritten() async throws {
+        let (cluster, url, name) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        _ = try await Fixture.populate(store)
+        _ = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(1)), linked: [])
+        // The server ends every session of this database (a failover, a restart, an admin's pg_terminate_backend).
+        try cluster.command("psql", ["-h", cluster.directory, "-p", String(cluster.port), "-U", cluster.user, "-d", "postgres", "-q", "-c",
+                                     "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)' AND pid <> pg_backend_pid()"])
+        // The next write and read each get a new connection (the write's group had not begun: safe to retry).
+        _ = try await store.insertPacket(Fixture.packet(2), event: Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(2)), linked: [])
+        #expect(try await store.packet(Fixture.id(2)) != nil)
+        #expect(try await store.verifyAuditLog().size == 10)
+        await store.close()
+    }
+
+    @Test func aBadURLIsAClearError() async throws {
+        let error = await #expect(throws: StoreError.self) { try await PostgresRelayStore(url: "mysql://x@y/z") }
+        #expect(error?.message.contains("postgres://USER") == true)
+        let refused = await #expect(throws: StoreError.self) { try await PostgresRelayStore(url: "postgres://isr@127.0.0.1:1/none") }
+        #expect(refused?.code == .unavailable && refused?.message.contains("postgres://isr@127.0.0.1:1/none") == true)
+    }
+}
