@@ -192,20 +192,22 @@ let package = Package(
             name: "isr-bench",
             dependencies: ["ISRBench", "isr-relay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // What tests share: the trait that moves tests which block threads off Swift's cooperative pool.
+        .target(name: "ISRTestSupport", path: "Tests/ISRTestSupport"),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
         .testTarget(
             name: "ISRPacketTests",
-            dependencies: ["ISRPacket", "ISRCrypto", .product(name: "SwiftASN1", package: "swift-asn1")],
+            dependencies: ["ISRPacket", "ISRCrypto", "ISRTestSupport", .product(name: "SwiftASN1", package: "swift-asn1")],
             exclude: ["Vectors"]
         ),
         .testTarget(name: "ISRPolicyTests", dependencies: ["ISRPolicy", "ISRLifecycle", "ISRPacket"]),
         .testTarget(name: "ISRLifecycleTests", dependencies: ["ISRLifecycle", "ISRPacket"]),
         .testTarget(name: "ISRAuditTests", dependencies: ["ISRAudit", "ISRCrypto"]),
-        .testTarget(name: "ISRStoreTests", dependencies: ["ISRStore", "ISRStorePostgres", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto"]),
+        .testTarget(name: "ISRStoreTests", dependencies: ["ISRTestSupport", "ISRStore", "ISRStorePostgres", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto"]),
         .testTarget(
             name: "ISRRelayTests",
             dependencies: [
-                "ISRRelay", "ISRRelayAPI", "ISRStore", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
+                "ISRTestSupport", "ISRRelay", "ISRRelayAPI", "ISRStore", "ISRLifecycle", "ISRAudit", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRPolicy",
                 // The end-to-end tests run the real daemon; depending on it makes `swift test` build it.
                 "isr-relay",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
@@ -218,12 +220,12 @@ let package = Package(
         ),
         .testTarget(
             name: "ISRPKITests",
-            dependencies: ["ISRPKI", "ISRPacket", "ISRCrypto", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["ISRPKI", "ISRPacket", "ISRCrypto", "ISRTestSupport", .product(name: "X509", package: "swift-certificates"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ISRClientTests", dependencies: ["ISRClient", "ISRCrypto", "ISRPacket", "ISRPKI"]),
         .testTarget(name: "ISRWebTests", dependencies: ["ISRWeb"]),
-        .testTarget(name: "ISRRecordTests", dependencies: ["ISRRecord", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRAudit", "ISRRelayAPI"]),
+        .testTarget(name: "ISRRecordTests", dependencies: ["ISRTestSupport", "ISRRecord", "ISRPacket", "ISRCrypto", "ISRPKI", "ISRAudit", "ISRRelayAPI"]),
         // Runs the real executables; depending on them makes `swift test` build them first.
-        .testTarget(name: "ExecutableTests", dependencies: ["isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket", "ISRRecord", "ISRStorePostgres"]),
+        .testTarget(name: "ExecutableTests", dependencies: ["ISRTestSupport", "isr", "isr-relay", "isr-bench", "ISRCrypto", "ISRPacket", "ISRRecord", "ISRStorePostgres"]),
     ]
 )

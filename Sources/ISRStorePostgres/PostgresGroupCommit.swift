@@ -6,13 +6,17 @@ import PostgresNIO
 import Synchronization
 
 /// Group commit on PostgreSQL: operations that arrive while a transaction commits wait and then run together in the
-/// next one, each in its own savepoint, with one COMMIT (one WAL flush) for the group. Every group first takes the
-/// deployment's audit-log advisory lock, so groups from all relay instances append to the log one at a time, in one
-/// total order. Callers are answered only after COMMIT returned; when the outcome is unknown (the connection broke),
-/// every caller of the group gets `unavailable`, and retrying is safe (a packet's retry is recognised by its id).
+/// next one, with one COMMIT (one WAL flush) for the group. Every group first takes the deployment's audit-log advisory
+/// lock, so groups from all relay instances append to the log one at a time, in one total order. A group runs first
+/// without savepoints (each costs a round trip); if one of its operations fails, the group is rolled back and run again
+/// with each operation in its own savepoint, so only that one fails. Callers are answered only after COMMIT returned;
+/// a connection lost before COMMIT was sent is replaced and the group run again (nothing of it was written); when the
+/// outcome is unknown (lost during COMMIT), every caller of the group gets `unavailable`, and retrying is safe (a
+/// packet's retry is recognised by its id).
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
-        let run: @Sendable (PostgresSession) -> @Sendable () -> Void
+        /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed.
+        let run: @Sendable (PostgresSession) throws -> @Sendable () -> Void
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -42,20 +46,8 @@ final class PostgresGroupCommit: Sendable {
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let job = Job(run: { session in
-                do {
-                    try session.execute("SAVEPOINT op")
-                    do {
-                        let value = try body(session)
-                        try session.execute("RELEASE SAVEPOINT op")
-                        return { continuation.resume(returning: value) }
-                    } catch {
-                        try session.execute("ROLLBACK TO SAVEPOINT op")
-                        try session.execute("RELEASE SAVEPOINT op")
-                        return { continuation.resume(throwing: error) }
-                    }
-                } catch {
-                    return { continuation.resume(throwing: error) }
-                }
+                let value = try body(session)
+                return { continuation.resume(returning: value) }
             }, fail: { continuation.resume(throwing: $0) })
             if queue.enqueue(job) { drainNext() }
         }
@@ -70,33 +62,40 @@ final class PostgresGroupCommit: Sendable {
         }
     }
 
-    /// Runs one group on the writer thread. A broken connection before any operation ran is replaced and the group
-    /// tried again (nothing was written); after that, the group's outcome is unknown and every caller is told so.
+    /// Runs one group on the writer thread (see the type's comment for what is retried and how).
     private func commit(_ group: [Job]) {
         var attempt = 0
+        var isolated = false
         while true {
             attempt += 1
             let session: PostgresSession
+            let answers: [@Sendable () -> Void]
             do {
                 session = PostgresSession(connection: try writerConnection(), logger: logger)
                 try session.execute("BEGIN")
                 try session.execute("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
+                answers = try isolated ? group.map { try Self.runInSavepoint($0, session) } : group.map { try $0.run(session) }
             } catch {
-                dropConnection()
-                if attempt < 3, PostgresErrors.isConnectionLoss(error) {
-                    Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+                if PostgresErrors.isConnectionLoss(error) {
+                    dropConnection()
+                    if attempt < 3 {
+                        Thread.sleep(forTimeInterval: 0.05 * Double(attempt))
+                        continue
+                    }
+                } else if !isolated, rollBack() {
+                    isolated = true
                     continue
                 }
-                logger.error("the PostgreSQL store cannot start a write transaction", metadata: ["error": "\(PostgresErrors.describe(error))"])
+                if !PostgresErrors.isConnectionLoss(error) { _ = rollBack() }
+                logger.error("a PostgreSQL write transaction could not run", metadata: ["error": "\(PostgresErrors.describe(error))"])
                 for job in group { job.fail(PostgresErrors.storeError(error)) }
                 return
             }
-            let answers = group.map { $0.run(session) }
             do {
                 try groupEnd(session)
                 try session.execute("COMMIT")
             } catch {
-                _ = try? session.execute("ROLLBACK")
+                _ = rollBack()
                 dropConnection()
                 logger.error("a PostgreSQL write transaction did not commit", metadata: ["error": "\(PostgresErrors.describe(error))"])
                 let refusal = StoreError(.unavailable, "the relay could not confirm that its store committed this; nothing is acknowledged, so send it again (\(PostgresErrors.describe(error)))")
@@ -107,6 +106,30 @@ final class PostgresGroupCommit: Sendable {
             for answer in answers { answer() }
             return
         }
+    }
+
+    /// Runs `job` in a savepoint of its own: when it fails, only its own writes are undone and its caller gets the error.
+    private static func runInSavepoint(_ job: Job, _ session: PostgresSession) throws -> @Sendable () -> Void {
+        try session.execute("SAVEPOINT op")
+        do {
+            let answer = try job.run(session)
+            try session.execute("RELEASE SAVEPOINT op")
+            return answer
+        } catch let error where !PostgresErrors.isConnectionLoss(error) {
+            try session.execute("ROLLBACK TO SAVEPOINT op")
+            try session.execute("RELEASE SAVEPOINT op")
+            return { job.fail(error) }
+        }
+    }
+
+    /// Rolls back the writer's open transaction; false (and the connection dropped) when that is not possible.
+    private func rollBack() -> Bool {
+        guard let current = connection.withLock({ $0 }), !current.isClosed,
+              (try? PostgresSession(connection: current, logger: logger).execute("ROLLBACK")) != nil else {
+            dropConnection()
+            return false
+        }
+        return true
     }
 
     private func writerConnection() throws -> PostgresConnection {

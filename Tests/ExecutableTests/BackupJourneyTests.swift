@@ -1,11 +1,12 @@
 import Foundation
 import ISRStorePostgres
+import ISRTestSupport
 import Synchronization
 import Testing
 
 /// Backups taken while practitioners send, restored into a fresh store, served by a new relay whose whole audit log
 /// `isr audit verify` re-hashes: SQLite with `isr-relay backup`/`restore`, PostgreSQL with `pg_dump`/`pg_restore`.
-@Suite(.serialized) struct BackupJourneyTests {
+@Suite(.serialized, .blocksThreads) struct BackupJourneyTests {
     let scale = ScaleOutJourneyTests()
     /// The homes and deployment live under the scale-out helper's journey root.
     var journey: CLIJourneyTests { scale.journey }

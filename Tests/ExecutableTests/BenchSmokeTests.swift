@@ -1,9 +1,10 @@
 import Foundation
+import ISRTestSupport
 import Testing
 
 /// isr-bench, run for seconds so it cannot rot: every phase completes against the real relay with no errors.
 /// No speed thresholds here; numbers come from release builds (README, "Performance").
-@Suite struct BenchSmokeTests {
+@Suite(.blocksThreads) struct BenchSmokeTests {
     struct Report: Decodable {
         struct Phase: Decodable {
             let name: String

@@ -1,11 +1,12 @@
 import Foundation
 import ISRCrypto
 import ISRPacket
+import ISRTestSupport
 import Testing
 
 /// The CLI as practitioners and admins use it: the real `isr` and `isr-relay` binaries, separate homes,
 /// a production deployment made by `isr admin init`.
-@Suite(.serialized) struct CLIJourneyTests {
+@Suite(.serialized, .blocksThreads) struct CLIJourneyTests {
     let root = NSTemporaryDirectory() + "isr-journey-" + UUID().uuidString
     let passphrase = ["ISR_PASSPHRASE": "correct horse battery staple"]
 

@@ -1,8 +1,9 @@
 import Foundation
+import ISRTestSupport
 import Testing
 
 /// The executables as a person or a script meets them: real processes, exit codes and stderr.
-@Suite struct ExecutableTests {
+@Suite(.blocksThreads) struct ExecutableTests {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     struct Run {

@@ -1,12 +1,13 @@
 import Foundation
 import ISRStorePostgres
+import ISRTestSupport
 import Synchronization
 import Testing
 
 /// Two real `isr-relay` processes of one deployment on one real PostgreSQL database, and the CLI pointed at either
 /// (`ISR_RELAY_URL`): a share crosses instances, a revocation through one is refused by the other, concurrent sends
 /// leave one gap-free log, a SIGKILLed instance loses nothing acknowledged, and the survivor takes over escalation.
-@Suite(.serialized) struct ScaleOutJourneyTests {
+@Suite(.serialized, .blocksThreads) struct ScaleOutJourneyTests {
     let journey = CLIJourneyTests()
     let passphrase = ["ISR_PASSPHRASE": "correct horse battery staple"]
 

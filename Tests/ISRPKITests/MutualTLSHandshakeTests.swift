@@ -1,13 +1,14 @@
 import Crypto
 import Foundation
 import ISRPacket
+import ISRTestSupport
 import Testing
 import X509
 @testable import ISRPKI
 
 /// Our certificates in a real TLS 1.3 handshake with client authentication, between OpenSSL's own server and
 /// client: the deployment PKI works with an independent TLS stack, and a certificate from another CA does not.
-@Suite(.serialized) struct MutualTLSHandshakeTests {
+@Suite(.serialized, .blocksThreads) struct MutualTLSHandshakeTests {
     struct Deployment {
         let dir: String
     }

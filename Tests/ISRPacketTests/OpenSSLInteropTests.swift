@@ -1,10 +1,11 @@
 import Foundation
+import ISRTestSupport
 import Testing
 @testable import ISRPacket
 
 /// An independent DER parser (OpenSSL's) must read every valid packet, header and body: the format is plain DER,
 /// not something only this implementation understands.
-@Suite struct OpenSSLInteropTests {
+@Suite(.blocksThreads) struct OpenSSLInteropTests {
     static func asn1parse(_ bytes: [UInt8]) throws -> (Int32, String) {
         let path = NSTemporaryDirectory() + "isr-der-\(UUID().uuidString).der"
         try Data(bytes).write(to: URL(fileURLWithPath: path))

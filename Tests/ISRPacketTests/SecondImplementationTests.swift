@@ -1,9 +1,10 @@
 import Foundation
+import ISRTestSupport
 import Testing
 
 /// `Vectors/open_vectors.py` opens every vector with PyNaCl and pyasn1, following only PacketFormat.md.
 /// Agreement shows the spec and vectors are enough for another implementation to interoperate.
-@Suite struct SecondImplementationTests {
+@Suite(.blocksThreads) struct SecondImplementationTests {
     @Test func aPythonImplementationReachesTheSameOutcomeOnEveryVector() throws {
         let script = PacketVectorTests.path.deletingLastPathComponent().appendingPathComponent("open_vectors.py").path
         let python = "/usr/bin/python3"

@@ -4,6 +4,7 @@ import ISRCrypto
 import ISRPKI
 import ISRPacket
 import ISRRelayAPI
+import ISRTestSupport
 import Testing
 @testable import ISRRecord
 
@@ -70,7 +71,7 @@ struct Deployment {
     }
 }
 
-@Suite struct BundleVerifierTests {
+@Suite(.blocksThreads) struct BundleVerifierTests {
     @Test func aBundleProvesWhoSentWhatWhoReadItAndThatItIsInTheLog() throws {
         let deployment = try Deployment()
         let result = try BundleVerifier.verify(try deployment.bundle(), adminKey: deployment.adminKey.publicKey.fingerprint)

@@ -1,9 +1,10 @@
 import Foundation
+import ISRTestSupport
 import Testing
 @testable import ISRRecord
 
 /// The bundle's tar layout: any tar tool reads it, and the reader takes nothing but what the writer makes.
-@Suite struct CanonicalTarTests {
+@Suite(.blocksThreads) struct CanonicalTarTests {
     let files: [(name: String, bytes: [UInt8])] = [("manifest.json", Array("{}".utf8)), ("packets/a.isr", [UInt8](repeating: 7, count: 1000)),
                                                    ("empty", [])]
 

@@ -1,13 +1,14 @@
 import Foundation
 import ISRCrypto
 import ISRPacket
+import ISRTestSupport
 import Testing
 
 /// Alerts for people who are not looking at a screen, through real parts: the daemon hands e-mails to msmtp, which
 /// delivers them to a local SMTP server (aiosmtpd, writing a Maildir); webhooks go over HTTPS to a local Python receiver
 /// that checks their HMAC signature; a webhook answered 503 is retried and then counted as failed in `/metrics`.
 /// No alert carries content, the subject reference or a person's name.
-@Suite(.serialized) struct RelayAlertTests {
+@Suite(.serialized, .blocksThreads) struct RelayAlertTests {
     /// A free loopback TCP port (bound, read, closed).
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,12 +1,13 @@
 import Foundation
 import ISRPacket
 import ISRRelayAPI
+import ISRTestSupport
 import Testing
 
 /// Connections cannot starve the relay: from one address, sockets over the per-address cap are closed at once, and
 /// sockets that never finish a TLS handshake or send their headers a byte at a time are closed when the request-head
 /// deadline passes — while a member on another address still sends within a second. Driven by a Python slowloris client.
-@Suite(.serialized) struct RelayConnectionTests {
+@Suite(.serialized, .blocksThreads) struct RelayConnectionTests {
     @Test func slowAndExcessConnectionsAreShedWhileAMemberStillSends() async throws {
         let relay = try await RelayHarness.start(limits: "request_head_timeout_seconds = 20\nmax_connections_per_address = 16\nmax_connections = 64")
         defer { Task { await relay.stop() } }

@@ -2,11 +2,12 @@ import Foundation
 import ISRCrypto
 import ISRPacket
 import ISRRelayAPI
+import ISRTestSupport
 import Testing
 
 /// `GET /v1/events` on the real daemon, read by curl as an independent client: each member sees only their own events
 /// (ids, kinds, purposes, deadlines — never content or subject references), live and resumed with `Last-Event-ID`.
-@Suite(.serialized) struct RelayEventsTests {
+@Suite(.serialized, .blocksThreads) struct RelayEventsTests {
     /// curl streaming `/v1/events` as `person` for `seconds` (it then times out, which is how the stream is cut here).
     func stream(_ relay: RelayProcess, as person: Person, lastEventID: String?, seconds: Int) throws -> Process {
         let directory = relay.directory + "/curl-\(person.id.local)-\(UUID().uuidString)"

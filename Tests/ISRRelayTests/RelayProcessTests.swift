@@ -1,18 +1,19 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import NIOCore
 import ISRAudit
 import ISRCrypto
 import ISRPacket
-import ISRRelayAPI
 import ISRRelay
+import ISRRelayAPI
+import ISRTestSupport
+import NIOCore
 import Synchronization
 import Testing
 
 /// The real daemon, end to end: lifecycle over TLS, curl as an independent client, graceful stop, and a
 /// SIGKILL in the middle of a stream of packets.
-@Suite(.serialized) struct RelayProcessTests {
+@Suite(.serialized, .blocksThreads) struct RelayProcessTests {
     @Test func theDaemonServesTheLifecycleAnswersCurlAndStopsGracefully() async throws {
         let relay = try RelayProcess()
         defer { relay.stop(signal: SIGKILL) }

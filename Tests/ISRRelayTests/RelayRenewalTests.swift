@@ -4,12 +4,13 @@ import ISRCrypto
 import ISRPKI
 import ISRPacket
 import ISRRelayAPI
+import ISRTestSupport
 import Testing
 @testable import ISRRelay
 
 /// Certificates over time: a member renews for the same key before expiry (the old certificate stops working), the
 /// metrics count certificates about to expire, and the relay's own certificate is renewed and reloaded on SIGHUP.
-@Suite(.serialized) struct RelayRenewalTests {
+@Suite(.serialized, .blocksThreads) struct RelayRenewalTests {
     @Test func aMemberRenewsForTheSameKeyAndTheOldCertificateStopsWorking() async throws {
         let relay = try await RelayHarness.start()
         defer { Task { await relay.stop() } }

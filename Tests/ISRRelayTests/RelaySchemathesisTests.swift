@@ -1,5 +1,6 @@
 import Foundation
 import ISRPacket
+import ISRTestSupport
 import Testing
 
 /// Schemathesis (from PyPI, installed by `.ci/run` into /opt/isr-schemathesis) fuzzes the real `isr-relay` from its own
@@ -7,7 +8,7 @@ import Testing
 /// requests refused, invalid ones accepted, undeclared methods answered 405 with `Allow`), coverage, fuzzing and
 /// stateful phases — first as a member, then as the deployment admin, on a deployment with two agencies and a
 /// read-back between them. Settings in `Fuzz/schemathesis.toml`; `ISR_FUZZ_SEED` picks another seed.
-@Suite struct RelaySchemathesisTests {
+@Suite(.blocksThreads) struct RelaySchemathesisTests {
     /// The virtual environment's Python, which has schemathesis; `Fuzz/run_schemathesis.py` runs its CLI.
     static let python = ProcessInfo.processInfo.environment["ISR_SCHEMATHESIS_PYTHON"] ?? "/opt/isr-schemathesis/bin/python3"
     static let seed = ProcessInfo.processInfo.environment["ISR_FUZZ_SEED"] ?? "20261122"

@@ -2,12 +2,13 @@ import Foundation
 import ISRAudit
 import ISRCrypto
 import ISRPacket
+import ISRTestSupport
 import Testing
 @testable import ISRStore
 
 /// Invitations through the store protocol: one live invitation per member, a code submitted once and only before it
 /// expires, approval enrolling the member (or re-enrolling a revoked one under the same id) atomically.
-@Suite struct InvitationStoreTests {
+@Suite(.blocksThreads) struct InvitationStoreTests {
     static func invitation(_ member: MemberID, code: String, expiresAt: Int64 = 10_000) -> Invitation {
         Invitation(codeHash: SHA256.hash(Array(code.utf8)), member: member, displayName: member.local.capitalized, role: .practitioner,
                    invitedBy: Fixture.admin, createdAt: 1, expiresAt: expiresAt)

@@ -2,13 +2,14 @@ import Foundation
 import ISRAudit
 import ISRCrypto
 import ISRPacket
+import ISRTestSupport
 import Testing
 @testable import ISRStore
 
 /// Devices and key history through the store protocol: a device request approved adds an active key set, a re-key retires
 /// the device's keys (primary or not), revoking the primary promotes another device, and a reset keeps every old key
 /// on record as revoked.
-@Suite struct MemberKeyStoreTests {
+@Suite(.blocksThreads) struct MemberKeyStoreTests {
     static func keys(_ label: String, device: String, at time: Int64) -> MemberKey {
         MemberKey(device: device, signingKey: SHA256.hash(Array("\(label) signing".utf8)), encryptionKey: SHA256.hash(Array("\(label) encryption".utf8)),
                   certificateFingerprint: "certificate of \(label)", certificateExpiresAt: 9_000, directoryEntry: Array(label.utf8), state: .active, createdAt: time)

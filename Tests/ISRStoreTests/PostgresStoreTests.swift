@@ -2,11 +2,12 @@ import Foundation
 import ISRAudit
 import ISRPacket
 import ISRStorePostgres
+import ISRTestSupport
 import Testing
 @testable import ISRStore
 
 /// What only the PostgreSQL store does: several stores (relay instances) on one database, lost connections, leadership.
-@Suite struct PostgresStoreTests {
+@Suite(.blocksThreads) struct PostgresStoreTests {
     /// A fresh database on the test cluster, and its URL.
     func database() throws -> (cluster: ScratchPostgres, url: String, name: String) {
         let cluster = try TestPostgres.cluster.get()

@@ -3,9 +3,10 @@ import ISRAudit
 import ISRCrypto
 import ISRLifecycle
 import ISRPacket
-import Testing
 @testable import ISRStore
 import ISRStorePostgres
+import ISRTestSupport
+import Testing
 
 /// The storage protocol's conformance suite: every `RelayStore` implementation must pass it unchanged.
 /// Add a case to `StoreKind` for a new implementation (e.g. PostgreSQL) and the whole suite runs against it.
@@ -87,7 +88,7 @@ enum Fixture {
     static let confirmation = ObligationTransition(from: [.acknowledged], to: .confirmed)
 }
 
-@Suite struct StoreConformanceTests {
+@Suite(.blocksThreads) struct StoreConformanceTests {
     @Test(arguments: StoreKind.allCases)
     func aPacketFromOrToAMemberNoLongerActiveIsRefusedInsideItsTransaction(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
