@@ -7,14 +7,49 @@ public struct MerkleFrontier: Sendable {
 
     public init() {}
 
+    /// Resumes the frontier of a log of `size` leaves from the roots of its complete subtrees, in the order
+    /// `rootPositions(size:)` gives them (as a store that keeps every node holds them).
+    public init(size: UInt64, roots: [[UInt8]]) throws(AuditError) {
+        let positions = Self.rootPositions(size: size)
+        guard roots.count == positions.count else {
+            throw AuditError(.indexOutOfRange, "a log of \(size) leaves has \(positions.count) complete subtrees, not \(roots.count)")
+        }
+        stack = zip(roots, positions).map { (hash: $0, size: UInt64(1) << UInt64($1.level)) }
+        self.size = size
+    }
+
+    /// Where the roots of the complete subtrees of a log of `size` leaves sit (level, and index at that level),
+    /// largest first.
+    public static func rootPositions(size: UInt64) -> [(level: Int, index: UInt64)] {
+        var positions: [(level: Int, index: UInt64)] = []
+        var start: UInt64 = 0
+        for level in stride(from: 63, through: 0, by: -1) where size & (UInt64(1) << UInt64(level)) != 0 {
+            positions.append((level, start >> UInt64(level)))
+            start += UInt64(1) << UInt64(level)
+        }
+        return positions
+    }
+
     public mutating func append(leafData: [UInt8]) {
-        var top = (hash: MerkleHash.leaf(leafData), size: UInt64(1))
+        append(leafHash: MerkleHash.leaf(leafData))
+    }
+
+    /// Appends a leaf by its hash; returns the nodes it completes, as `MerkleLog.nodesForAppend` does: the leaf itself,
+    /// then each parent whose right edge it fills.
+    @discardableResult
+    public mutating func append(leafHash: [UInt8]) -> [MerkleNode] {
+        var top = (hash: leafHash, size: UInt64(1))
+        var nodes = [MerkleNode(level: 0, index: size, hash: leafHash)]
+        var level = 0
         while let last = stack.last, last.size == top.size {
             stack.removeLast()
             top = (MerkleHash.node(last.hash, top.hash), last.size * 2)
+            level += 1
+            nodes.append(MerkleNode(level: level, index: size >> UInt64(level), hash: top.hash))
         }
         stack.append(top)
         size += 1
+        return nodes
     }
 
     /// RFC 9162's MTH of the leaves appended so far (the empty tree's hash for none).

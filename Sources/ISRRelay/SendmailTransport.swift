@@ -65,7 +65,8 @@ struct SendmailTransport: Sendable {
                 DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(timeout.components.seconds * 1000))) {
                     if waiting.withLock({ $0.pid }) == pid { stop(AlertFailure("\(executable) did not finish within \(timeout)")) }
                 }
-                input.fileHandleForWriting.write(Data(message.utf8))
+                // A command that exits without reading it all closes the pipe (EPIPE): its exit status says why.
+                try? input.fileHandleForWriting.write(contentsOf: Data(message.utf8))
                 try? input.fileHandleForWriting.close()
             }
         } onCancel: {

@@ -29,14 +29,48 @@ extension SQLRelayStore {
     /// Appends `event` as the next audit leaf, with the Merkle nodes it completes, inside the caller's transaction.
     /// The caller's transaction must be the only writer of the log (SQLite's single writer; PostgreSQL's advisory lock).
     static func append(_ event: AuditEvent, _ db: any SQLSession) throws -> UInt64 {
-        let size = try auditSize(db)
         let data = event.derEncoded()
         let hash = MerkleHash.leaf(data)
-        try db.execute("INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)", [Int64(size), data, hash, event.actor])
-        for node in try MerkleLog(store: SQLMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size) {
-            try db.execute("INSERT INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)", [node.level, Int64(node.index), node.hash])
+        let size: UInt64
+        let nodes: [MerkleNode]
+        var after: MerkleFrontier?
+        if let tail = db.auditTail {
+            var edge = try tail.frontier ?? rightEdge(db)
+            size = edge.size
+            nodes = edge.append(leafHash: hash)
+            after = edge
+        } else {
+            size = try auditSize(db)
+            nodes = try MerkleLog(store: SQLMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size)
         }
+        try db.execute("INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)", [Int64(size), data, hash, event.actor])
+        let rows = Array(repeating: "(?, ?, ?)", count: nodes.count).joined(separator: ", ")
+        try db.execute("INSERT INTO merkle_nodes (level, idx, hash) VALUES \(rows)", nodes.flatMap { node -> [any SQLArgument] in [node.level, Int64(node.index), node.hash] })
+        if let after { db.auditTail?.frontier = after }
         return size
+    }
+
+    /// The log's right edge as `db` sees it: its size and the roots of its complete subtrees, read in one query.
+    static func rightEdge(_ db: any SQLSession) throws -> MerkleFrontier {
+        let size = try auditSize(db)
+        let positions = MerkleFrontier.rootPositions(size: size)
+        guard !positions.isEmpty else { return MerkleFrontier() }
+        let wanted = Array(repeating: "(level = ? AND idx = ?)", count: positions.count).joined(separator: " OR ")
+        var found: [Int: [UInt8]] = [:]
+        for row in try db.rows("SELECT level, hash FROM merkle_nodes WHERE \(wanted)", positions.flatMap { position -> [any SQLArgument] in [position.level, Int64(position.index)] }) {
+            found[try row.decode(Int.self, forColumn: "level")] = try row.decode([UInt8].self, forColumn: "hash")
+        }
+        let roots = try positions.map { position in
+            guard let hash = found[position.level] else {
+                throw StoreError(.corrupt, "the audit log of \(size) leaves lacks its Merkle node at level \(position.level), index \(position.index)")
+            }
+            return hash
+        }
+        do {
+            return try MerkleFrontier(size: size, roots: roots)
+        } catch {
+            throw StoreError(.corrupt, "the audit log's right edge cannot be rebuilt: \(error)")
+        }
     }
 }
 

@@ -7,9 +7,13 @@ public protocol SQLSession {
     func execute(_ sql: String, _ arguments: [any SQLArgument]) throws -> Int
     /// Runs one query and returns every row.
     func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow]
+    /// The log's right edge kept by a writer across its transaction's appends, or nil to read it from the log each time.
+    var auditTail: AuditTail? { get }
 }
 
 extension SQLSession {
+    public var auditTail: AuditTail? { nil }
+
     @discardableResult
     public func execute(_ sql: String) throws -> Int { try execute(sql, []) }
 

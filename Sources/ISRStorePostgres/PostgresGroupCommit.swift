@@ -33,6 +33,8 @@ final class PostgresGroupCommit: Sendable {
     /// The writer's connection: touched only on the writer thread.
     private let connection = Mutex<PostgresConnection?>(nil)
     private let committed = Atomic<Int>(0)
+    /// The log's right edge as the open transaction left it; forgotten when a transaction starts or an operation fails.
+    private let tail = AuditTail()
 
     init(connector: PostgresConnector, thread: NIOThreadPool, logger: Logger, groupEnd: @escaping @Sendable (PostgresSession) throws -> Void) {
         self.connector = connector
@@ -71,10 +73,11 @@ final class PostgresGroupCommit: Sendable {
             let session: PostgresSession
             let answers: [@Sendable () -> Void]
             do {
-                session = PostgresSession(connection: try writerConnection(), logger: logger)
+                tail.forget()
+                session = PostgresSession(connection: try writerConnection(), logger: logger, auditTail: tail)
                 try session.execute("BEGIN")
                 try session.execute("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
-                answers = try isolated ? group.map { try Self.runInSavepoint($0, session) } : group.map { try $0.run(session) }
+                answers = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { try $0.run(session) }
             } catch {
                 if PostgresErrors.isConnectionLoss(error) {
                     dropConnection()
@@ -109,13 +112,15 @@ final class PostgresGroupCommit: Sendable {
     }
 
     /// Runs `job` in a savepoint of its own: when it fails, only its own writes are undone and its caller gets the error.
-    private static func runInSavepoint(_ job: Job, _ session: PostgresSession) throws -> @Sendable () -> Void {
+    private func runInSavepoint(_ job: Job, _ session: PostgresSession) throws -> @Sendable () -> Void {
         try session.execute("SAVEPOINT op")
+        let edge = tail.frontier
         do {
             let answer = try job.run(session)
             try session.execute("RELEASE SAVEPOINT op")
             return answer
         } catch let error where !PostgresErrors.isConnectionLoss(error) {
+            tail.frontier = edge
             try session.execute("ROLLBACK TO SAVEPOINT op")
             try session.execute("RELEASE SAVEPOINT op")
             return { job.fail(error) }

@@ -156,15 +156,13 @@ public final class PostgresRelayStore: SQLRelayStore {
         try? await eventLoops.shutdownGracefully()
     }
 
-    /// Writes the head the group's transaction leaves, if the group appended to the log.
+    /// Writes the head the group's transaction leaves, if the group appended to the log (its writer kept the log's
+    /// right edge, so this is one statement).
     static func publishHead(_ db: PostgresSession) throws {
-        let size = try auditSize(db)
-        let published = try db.value(Int64.self, "SELECT size FROM audit_head WHERE one = 1")
-        guard published.map({ UInt64($0) != size }) ?? (size > 0) else { return }
-        let head = try treeHead(db)
+        guard let edge = db.auditTail?.frontier else { return }
         try db.execute("""
             INSERT INTO audit_head (one, size, root) VALUES (1, ?, ?)
             ON CONFLICT (one) DO UPDATE SET size = excluded.size, root = excluded.root
-            """, [Int64(head.size), head.root])
+            """, [Int64(edge.size), edge.root])
     }
 }

@@ -9,6 +9,8 @@ import Synchronization
 struct PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// The writer's: kept across the appends of one transaction.
+    var auditTail: AuditTail? = nil
 
     var dialect: SQLDialect { .postgres }
 

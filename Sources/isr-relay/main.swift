@@ -27,6 +27,8 @@ func fail(_ message: String, code: Int32) -> Never {
     exit(code)
 }
 
+// A pipe to a child that exited (an alert command) must fail that write with EPIPE, not end the relay.
+signal(SIGPIPE, SIG_IGN)
 var arguments = Array(CommandLine.arguments.dropFirst())
 var configPath = "config/relay.toml"
 var renew = false

@@ -19,6 +19,8 @@ struct ISR: AsyncParsableCommand {
                       Record.self, Export.self, VerifyBundle.self, Renew.self, Rekey.self, Device.self, Watch.self, UI.self, Resend.self, Unlock.self, Lock.self, AgentCommand.self, Admin.self, PolicyCommand.self, ConfigCommand.self])
 
     static func main() async {
+        // A pipe to a child that exited (the key agent) must fail that write with EPIPE, not end the command.
+        signal(SIGPIPE, SIG_IGN)
         do {
             var command = try parseAsRoot()
             if var asyncCommand = command as? any AsyncParsableCommand {

@@ -34,7 +34,8 @@ struct Unlock: AsyncParsableCommand {
         agent.standardOutput = output
         agent.standardError = FileHandle.nullDevice
         do { try agent.run() } catch { throw ClientError(.local, "cannot start the agent: \(error.localizedDescription)") }
-        keys.secretBytes().withUnsafeBytes { input.fileHandleForWriting.write(Data($0)) }
+        // An agent that failed to start closes the pipe (EPIPE); the line it did not print says so below.
+        keys.secretBytes().withUnsafeBytes { _ = try? input.fileHandleForWriting.write(contentsOf: Data($0)) }
         try? input.fileHandleForWriting.close()
         let line = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard line.hasPrefix("ready") else { throw ClientError(.local, "the agent did not start: \(line.trimmingCharacters(in: .whitespacesAndNewlines))") }

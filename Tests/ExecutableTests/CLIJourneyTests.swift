@@ -185,7 +185,7 @@ import Testing
         process.standardOutput = out
         process.standardError = out
         try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8))  // EPIPE if it exited early: its output says why
         let deadline = Date().addingTimeInterval(60)
         while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
         if process.isRunning { process.terminate(); Issue.record("guided send did not finish within 60 s") }

@@ -45,6 +45,26 @@ func referenceRoot(_ leaves: ArraySlice<[UInt8]>) -> [UInt8] {
         }
     }
 
+    @Test func aFrontierCompletesTheSameNodesAsTheLogAndResumesFromStoredRoots() throws {
+        let leaves = (0..<70).map { [UInt8(truncatingIfNeeded: $0), 0xa5] }
+        let (log, store) = try build(leaves)
+        var frontier = MerkleFrontier()
+        for (index, leaf) in leaves.enumerated() {
+            // Resumed at every size from the nodes the log stored, it has the same root and completes the same nodes.
+            let size = UInt64(index)
+            let roots = try MerkleFrontier.rootPositions(size: size).map { try #require(try store.node(level: $0.level, index: $0.index)) }
+            var resumed = try MerkleFrontier(size: size, roots: roots)
+            #expect(resumed.root == frontier.root && resumed.size == frontier.size, "size \(size)")
+            let hash = MerkleHash.leaf(leaf)
+            let expected = try log.nodesForAppend(leafHash: hash, at: size)
+            #expect(frontier.append(leafHash: hash) == expected, "leaf \(index)")
+            #expect(resumed.append(leafHash: hash) == expected, "leaf \(index) after resuming")
+        }
+        #expect(MerkleFrontier.rootPositions(size: 0).isEmpty)
+        #expect(MerkleFrontier.rootPositions(size: 13).map(\.level) == [3, 2, 0] && MerkleFrontier.rootPositions(size: 13).map(\.index) == [0, 2, 12])
+        #expect(throws: AuditError.self) { try MerkleFrontier(size: 13, roots: [MerkleHash.empty]) }
+    }
+
     // The certificate-transparency reference leaves and tree heads (RFC 6962 test data).
     static let ctLeaves: [[UInt8]] = [[], [0x00], [0x10], [0x20, 0x21], [0x30, 0x31], [0x40, 0x41, 0x42, 0x43],
                                       Array(0x50...0x57), Array(0x60...0x6f)]

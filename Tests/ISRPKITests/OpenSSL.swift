@@ -18,8 +18,9 @@ enum OpenSSL {
         let stdin = Pipe()
         process.standardInput = stdin
         try process.run()
-        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-        try stdin.fileHandleForWriting.close()
+        // A refused handshake ends s_client before it reads its input: the write then fails with EPIPE, which is fine.
+        if let input { try? stdin.fileHandleForWriting.write(contentsOf: Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
