@@ -19,8 +19,8 @@ extension SQLRelayStore {
                         == Agency.Status.active.rawValue else {
                     throw StoreError(.notFound, "agency \(invitation.member.agency) is not registered and active; add it before inviting its staff")
                 }
-                try db.execute("UPDATE invitations SET state = 'withdrawn' WHERE member = ? AND state IN ('open', 'submitted')", [invitation.member.rawValue])
-                try db.execute("""
+                try db.perform("UPDATE invitations SET state = 'withdrawn' WHERE member = ? AND state IN ('open', 'submitted')", [invitation.member.rawValue])
+                try db.perform("""
                     INSERT INTO invitations (code_hash, member, display_name, role, invited_by, created_at, expires_at, state)
                     VALUES (?, ?, ?, ?, ?, ?, ?, 'open')
                     """, [Data(invitation.codeHash), invitation.member.rawValue, invitation.displayName, invitation.role.rawValue,
@@ -72,8 +72,8 @@ extension SQLRelayStore {
                 // Re-enrolment under the same id: the member keeps their history and gets new keys and a new certificate.
                 // Every key they held before stays on record as revoked, so what they signed with it still verifies.
                 try Self.retirePrimary(member.id, as: .revoked, at: member.enrolledAt, db)
-                try db.execute("UPDATE member_keys SET state = 'revoked', ended_at = ? WHERE member_id = ? AND state = 'active'", [member.enrolledAt, member.id.rawValue])
-                try db.execute("""
+                try db.perform("UPDATE member_keys SET state = 'revoked', ended_at = ? WHERE member_id = ? AND state = 'active'", [member.enrolledAt, member.id.rawValue])
+                try db.perform("""
                     UPDATE members SET display_name = ?, role = ?, signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, status = 'active',
                     directory_entry = ?, enrolled_at = ?, certificate_expires_at = ?, device = ?, keys_since = NULL WHERE id = ?
                     """, [member.displayName, member.role.rawValue, Data(member.signingKey), Data(member.encryptionKey),
@@ -107,8 +107,8 @@ extension SQLRelayStore {
             guard try db.value(Bool.self, "SELECT 1 FROM invitations WHERE member = ? AND device = ? AND state = 'approved'", [invitation.member.rawValue, invitation.device]) == nil else {
                 throw StoreError(.alreadyExists, "new keys for `\(invitation.device)` were approved but not yet installed; finish that first (`isr rekey` or `isr device add` on that device)")
             }
-            try db.execute("UPDATE invitations SET state = 'withdrawn' WHERE member = ? AND device = ? AND state IN ('open', 'submitted')", [invitation.member.rawValue, invitation.device])
-            try db.execute("""
+            try db.perform("UPDATE invitations SET state = 'withdrawn' WHERE member = ? AND device = ? AND state IN ('open', 'submitted')", [invitation.member.rawValue, invitation.device])
+            try db.perform("""
                 INSERT INTO invitations (code_hash, member, display_name, role, invited_by, created_at, expires_at, state, purpose, device)
                 VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)
                 """, [Data(invitation.codeHash), invitation.member.rawValue, invitation.displayName, invitation.role.rawValue,
@@ -124,7 +124,7 @@ extension SQLRelayStore {
                 SELECT purpose FROM invitations WHERE code_hash = ? AND state = 'submitted' AND member = ? AND device = ? AND signing_key = ? AND encryption_key = ?
                 """, [Data(codeHash), id.rawValue, key.device, Data(key.signingKey), Data(key.encryptionKey)]).flatMap(Invitation.Purpose.init)
             guard let purpose, purpose != .enrol else { throw StoreError(.invalidTransition, "no submitted device or re-key request for \(id) with these keys") }
-            try db.execute("UPDATE invitations SET state = 'approved', approved_by = ?, approved_at = ?, certificate = ? WHERE code_hash = ?", [approvedBy.rawValue, key.createdAt, certificate, Data(codeHash)])
+            try db.perform("UPDATE invitations SET state = 'approved', approved_by = ?, approved_at = ?, certificate = ? WHERE code_hash = ?", [approvedBy.rawValue, key.createdAt, certificate, Data(codeHash)])
             guard let row = try db.row("SELECT status, device FROM members WHERE id = ?", [id.rawValue]),
                   try row.decode(String.self, forColumn: "status") == Member.Status.active.rawValue else {
                 throw StoreError(.notFound, "\(id) is not an active member")
@@ -133,7 +133,7 @@ extension SQLRelayStore {
             switch purpose {
             case .rekey where key.device == primary:
                 try Self.retirePrimary(id, as: .retired, at: key.createdAt, db)
-                try db.execute("""
+                try db.perform("""
                     UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ?,
                     keys_since = ? WHERE id = ?
                     """, [Data(key.signingKey), Data(key.encryptionKey), key.certificateFingerprint, key.certificateExpiresAt,
@@ -167,8 +167,8 @@ extension SQLRelayStore {
                     throw StoreError(.invalidTransition, "`\(device)` is \(id)'s only active device; an admin resets the member instead (`isr admin member reset`)")
                 }
                 try Self.retirePrimary(id, as: .revoked, at: now, db)
-                try db.execute("DELETE FROM member_keys WHERE member_id = ? AND signing_key = ?", [id.rawValue, Data(successor.signingKey)])
-                try db.execute("""
+                try db.perform("DELETE FROM member_keys WHERE member_id = ? AND signing_key = ?", [id.rawValue, Data(successor.signingKey)])
+                try db.perform("""
                     UPDATE members SET signing_key = ?, encryption_key = ?, certificate_fingerprint = ?, certificate_expires_at = ?, directory_entry = ?, device = ?,
                     keys_since = ? WHERE id = ?
                     """, [Data(successor.signingKey), Data(successor.encryptionKey), successor.certificateFingerprint,
@@ -185,7 +185,7 @@ extension SQLRelayStore {
 
     /// Copies the member row's current keys into the key history as `state` (before the row takes new ones).
     static func retirePrimary(_ id: MemberID, as state: MemberKey.State, at now: Int64, _ db: any SQLSession) throws {
-        try db.execute("""
+        try db.perform("""
             INSERT INTO member_keys (member_id, device, signing_key, encryption_key, certificate_fingerprint, certificate_expires_at, directory_entry,
                                                state, created_at, ended_at)
             SELECT id, device, signing_key, encryption_key, NULL, certificate_expires_at, directory_entry, ?, coalesce(keys_since, enrolled_at), ?
@@ -196,7 +196,7 @@ extension SQLRelayStore {
 
     public func collectInvitation(codeHash: [UInt8]) async throws {
         _ = try await write { db in
-            try db.execute("UPDATE invitations SET state = 'collected' WHERE code_hash = ? AND state = 'approved'", [Data(codeHash)])
+            try db.perform("UPDATE invitations SET state = 'collected' WHERE code_hash = ? AND state = 'approved'", [Data(codeHash)])
         }
     }
 

@@ -19,7 +19,7 @@ extension SQLRelayStore {
             let leaf = try Self.append(event, db)
             var record = packet.record
             record.leafIndex = leaf
-            try db.execute("""
+            try db.perform("""
                 INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, deadline, leaf_index, digest, bytes,
                                      in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason, subject_key)
                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
@@ -29,12 +29,12 @@ extension SQLRelayStore {
                                  record.inReplyTo.map { Data($0.bytes) }, record.relatesTo.map { Data($0.bytes) }, record.retentionDays,
                                  record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason, packet.subjectKey.map { Data($0) }])
             let retention = Int64(record.retentionDays) * 86_400_000
-            try db.execute("INSERT INTO packet_retention (packet_id, retention_ms, purge_at) VALUES (?, ?, ?)", [id, retention, event.time + retention])
+            try db.perform("INSERT INTO packet_retention (packet_id, retention_ms, purge_at) VALUES (?, ?, ?)", [id, retention, event.time + retention])
             for stanza in packet.deliveries {
-                try db.execute("INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES (?, ?, ?, ?)", [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner])
+                try db.perform("INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES (?, ?, ?, ?)", [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner])
             }
             for obligation in packet.obligations {
-                try db.execute("INSERT INTO packet_obligations (packet_id, address, state, deadline) VALUES (?, ?, ?, ?)", [id, obligation.address.rawValue, obligation.state.rawValue, obligation.deadline])
+                try db.perform("INSERT INTO packet_obligations (packet_id, address, state, deadline) VALUES (?, ?, ?, ?)", [id, obligation.address.rawValue, obligation.state.rawValue, obligation.deadline])
             }
             let first: LifecycleEvent = record.emergency ? .emergencyReleased : (record.phase == .held ? .held : .accepted)
             try Self.recordState(id: record.id, event: first, at: event.time, actor: event.actor, leaf: leaf, db)
@@ -72,17 +72,17 @@ extension SQLRelayStore {
                 guard fetched == 0 else { throw StoreError(.invalidTransition, "packet \(id) has already been fetched by a recipient; send a correction instead") }
             }
             let leaf = try Self.append(event, db)
-            try db.execute("UPDATE packets SET state = ? WHERE id = ?", [change.rule.to.rawValue, Data(id.bytes)])
+            try db.perform("UPDATE packets SET state = ? WHERE id = ?", [change.rule.to.rawValue, Data(id.bytes)])
             try Self.touch(id, at: event.time, db)
             if let reason = change.returnReason {
-                try db.execute("UPDATE packets SET return_reason = ? WHERE id = ?", [reason, Data(id.bytes)])
+                try db.perform("UPDATE packets SET return_reason = ? WHERE id = ?", [reason, Data(id.bytes)])
             }
             if change.countersignature {
-                try db.execute("UPDATE packets SET countersigned_at = ? WHERE id = ?", [event.time, Data(id.bytes)])
+                try db.perform("UPDATE packets SET countersigned_at = ? WHERE id = ?", [event.time, Data(id.bytes)])
             }
             if let deadline = change.releaseDeadline {
-                try db.execute("UPDATE packets SET deadline = ? WHERE id = ? AND deadline IS NULL", [deadline, Data(id.bytes)])
-                try db.execute("UPDATE packet_obligations SET deadline = ? WHERE packet_id = ? AND deadline IS NULL", [deadline, Data(id.bytes)])
+                try db.perform("UPDATE packets SET deadline = ? WHERE id = ? AND deadline IS NULL", [deadline, Data(id.bytes)])
+                try db.perform("UPDATE packet_obligations SET deadline = ? WHERE packet_id = ? AND deadline IS NULL", [deadline, Data(id.bytes)])
             }
             try Self.recordState(id: id, event: change.rule.event, at: event.time, actor: event.actor, leaf: leaf, db)
             return leaf
@@ -97,9 +97,9 @@ extension SQLRelayStore {
             }
             guard delivery.deliveredAt == nil else { return nil }
             let leaf = try Self.append(event, db)
-            try db.execute("UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?", [event.time, Data(id.bytes), member.rawValue])
+            try db.perform("UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?", [event.time, Data(id.bytes), member.rawValue])
             if !delivery.countersigner {
-                try db.execute("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onFetch.from)))", [Lifecycle.onFetch.to.rawValue, Data(id.bytes), delivery.via.rawValue])
+                try db.perform("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onFetch.from)))", [Lifecycle.onFetch.to.rawValue, Data(id.bytes), delivery.via.rawValue])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .delivered, at: event.time, actor: member.rawValue, leaf: leaf, db)
@@ -120,9 +120,9 @@ extension SQLRelayStore {
                 throw StoreError(.alreadyExists, "\(member) already posted a receipt for packet \(id)")
             }
             let leaf = try Self.append(event, db)
-            try db.execute("UPDATE packet_recipients SET receipt = ?, read_at = ? WHERE packet_id = ? AND member_id = ?", [Data(receipt), event.time, Data(id.bytes), member.rawValue])
+            try db.perform("UPDATE packet_recipients SET receipt = ?, read_at = ? WHERE packet_id = ? AND member_id = ?", [Data(receipt), event.time, Data(id.bytes), member.rawValue])
             if !delivery.countersigner {
-                try db.execute("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onReceipt.from)))", [Lifecycle.onReceipt.to.rawValue, Data(id.bytes), delivery.via.rawValue])
+                try db.perform("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onReceipt.from)))", [Lifecycle.onReceipt.to.rawValue, Data(id.bytes), delivery.via.rawValue])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .read, at: event.time, actor: member.rawValue, leaf: leaf, db)
@@ -209,7 +209,7 @@ extension SQLRelayStore {
             guard changed == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or was already escalated") }
             let leaf = try Self.append(event, db)
             for notice in notices {
-                try db.execute("INSERT INTO notices (recipient, packet_id, body, created_at) VALUES (?, ?, ?, ?)", [notice.recipient.rawValue, Data(id.bytes), Data(notice.body), event.time])
+                try db.perform("INSERT INTO notices (recipient, packet_id, body, created_at) VALUES (?, ?, ?, ?)", [notice.recipient.rawValue, Data(id.bytes), Data(notice.body), event.time])
             }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: address == nil ? .countersignOverdue : .overdue, at: event.time, actor: event.actor, leaf: leaf, db)
@@ -248,7 +248,7 @@ extension SQLRelayStore {
             guard changed == 1 else { throw StoreError(.invalidTransition, "packet \(id) is unknown or already purged") }
             let leaf = try Self.append(event, db)
             // Purged: nothing left to time (and purging is not an event that restarts retention).
-            try db.execute("DELETE FROM packet_retention WHERE packet_id = ?", [Data(id.bytes)])
+            try db.perform("DELETE FROM packet_retention WHERE packet_id = ?", [Data(id.bytes)])
             try Self.recordState(id: id, event: .purged, at: event.time, actor: event.actor, leaf: leaf, db)
             return leaf
         }
@@ -348,12 +348,12 @@ extension SQLRelayStore {
 
     static func applyLink(_ link: LinkedTransition, answer: PacketID, at: Int64, actor: String, leaf: UInt64, _ db: any SQLSession) throws {
         let key: [any SQLArgument] = [Data(link.packet.bytes), link.address.rawValue]
-        try db.execute("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ?", [link.transition.to.rawValue] + key)
+        try db.perform("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ?", [link.transition.to.rawValue] + key)
         if let answeredBy = link.answeredBy {
-            try db.execute("UPDATE packet_obligations SET answered_by = ?, answer_packet = ? WHERE packet_id = ? AND address = ?", [answeredBy.rawValue, Data(answer.bytes)] + key)
+            try db.perform("UPDATE packet_obligations SET answered_by = ?, answer_packet = ? WHERE packet_id = ? AND address = ?", [answeredBy.rawValue, Data(answer.bytes)] + key)
         }
         if let deadline = link.newDeadline {
-            try db.execute("UPDATE packet_obligations SET deadline = ?, overdue_at = NULL WHERE packet_id = ? AND address = ?", [deadline] + key)
+            try db.perform("UPDATE packet_obligations SET deadline = ?, overdue_at = NULL WHERE packet_id = ? AND address = ?", [deadline] + key)
         }
         guard let event = LifecycleEvent(rawValue: link.transition.to.rawValue) else {
             throw StoreError(.corrupt, "the lifecycle named a step the history cannot record")
@@ -370,11 +370,11 @@ extension SQLRelayStore {
 
     /// Records that something happened to the packet now (retention counts from its last event).
     static func touch(_ id: PacketID, at: Int64, _ db: any SQLSession) throws {
-        try db.execute("UPDATE packet_retention SET purge_at = \(db.dialect.greatest)(purge_at, ? + retention_ms) WHERE packet_id = ?", [at, Data(id.bytes)])
+        try db.perform("UPDATE packet_retention SET purge_at = \(db.dialect.greatest)(purge_at, ? + retention_ms) WHERE packet_id = ?", [at, Data(id.bytes)])
     }
 
     static func recordState(id: PacketID, event: LifecycleEvent, at: Int64, actor: String, leaf: UInt64, _ db: any SQLSession) throws {
-        try db.execute("INSERT INTO packet_states (packet_id, state, at, actor, leaf_index) VALUES (?, ?, ?, ?, ?)", [Data(id.bytes), event.rawValue, at, actor, Int64(leaf)])
+        try db.perform("INSERT INTO packet_states (packet_id, state, at, actor, leaf_index) VALUES (?, ?, ?, ?, ?)", [Data(id.bytes), event.rawValue, at, actor, Int64(leaf)])
     }
 
     static func recipientState(_ text: String) throws -> RecipientState {

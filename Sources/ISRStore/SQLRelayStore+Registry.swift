@@ -8,7 +8,7 @@ extension SQLRelayStore {
             guard try db.value(Bool.self, "SELECT 1 FROM agencies WHERE id = ?", [agency.id.rawValue]) == nil else {
                 throw StoreError(.alreadyExists, "agency \(agency.id) is already registered")
             }
-            try db.execute("INSERT INTO agencies (id, name, kind, status, registered_at) VALUES (?, ?, ?, ?, ?)", [agency.id.rawValue, agency.name, agency.kind, agency.status.rawValue, agency.registeredAt])
+            try db.perform("INSERT INTO agencies (id, name, kind, status, registered_at) VALUES (?, ?, ?, ?, ?)", [agency.id.rawValue, agency.name, agency.kind, agency.status.rawValue, agency.registeredAt])
             return try Self.append(event, db)
         }
     }
@@ -51,7 +51,7 @@ extension SQLRelayStore {
     }
 
     static func insertMemberRow(_ member: Member, _ db: any SQLSession) throws {
-        try db.execute("""
+        try db.perform("""
             INSERT INTO members (id, agency_id, display_name, role, signing_key, encryption_key, certificate_fingerprint, status, directory_entry, enrolled_at,
                                  certificate_expires_at, device)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -83,7 +83,7 @@ extension SQLRelayStore {
     }
 
     static func keepReason(_ reason: RevocationReason, _ db: any SQLSession) throws {
-        try db.execute("INSERT INTO revocation_reasons (leaf_index, member, device, reason, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?)", [Int64(clamping: reason.leafIndex), reason.member.rawValue, reason.device, reason.reason, reason.at, reason.by])
+        try db.perform("INSERT INTO revocation_reasons (leaf_index, member, device, reason, revoked_at, revoked_by) VALUES (?, ?, ?, ?, ?, ?)", [Int64(clamping: reason.leafIndex), reason.member.rawValue, reason.device, reason.reason, reason.at, reason.by])
     }
 
     public func revocationReasons() async throws -> [RevocationReason] {
@@ -128,9 +128,9 @@ extension SQLRelayStore {
                     throw StoreError(.notFound, "\(member) is not an enrolled member of \(address.agency)")
                 }
             }
-            try db.execute("DELETE FROM role_members WHERE address = ?", [address.rawValue])
+            try db.perform("DELETE FROM role_members WHERE address = ?", [address.rawValue])
             for member in Set(members) {
-                try db.execute("INSERT INTO role_members (address, member_id) VALUES (?, ?)", [address.rawValue, member.rawValue])
+                try db.perform("INSERT INTO role_members (address, member_id) VALUES (?, ?)", [address.rawValue, member.rawValue])
             }
             return try Self.append(event, db)
         }
@@ -211,7 +211,7 @@ extension SQLRelayStore {
     }
 
     static func insertKeyRow(_ member: MemberID, _ key: MemberKey, _ db: any SQLSession) throws {
-        try db.execute("""
+        try db.perform("""
             INSERT INTO member_keys (member_id, device, signing_key, encryption_key, certificate_fingerprint, certificate_expires_at, directory_entry,
                                      state, created_at, ended_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -7,12 +7,20 @@ public protocol SQLSession {
     func execute(_ sql: String, _ arguments: [any SQLArgument]) throws -> Int
     /// Runs one query and returns every row.
     func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow]
+    /// Runs one statement whose row count the caller does not need. A store may send it without waiting for its
+    /// answer (PostgreSQL queues it on the connection); an error then surfaces at the next statement that is waited
+    /// for, or when the operation ends, and fails the operation all the same.
+    func perform(_ sql: String, _ arguments: [any SQLArgument]) throws
     /// The log's right edge kept by a writer across its transaction's appends, or nil to read it from the log each time.
     var auditTail: AuditTail? { get }
 }
 
 extension SQLSession {
     public var auditTail: AuditTail? { nil }
+
+    public func perform(_ sql: String, _ arguments: [any SQLArgument]) throws {
+        _ = try execute(sql, arguments)
+    }
 
     @discardableResult
     public func execute(_ sql: String) throws -> Int { try execute(sql, []) }

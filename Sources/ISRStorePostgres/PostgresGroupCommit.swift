@@ -12,7 +12,8 @@ import Synchronization
 /// with each operation in its own savepoint, so only that one fails. Callers are answered only after COMMIT returned;
 /// a connection lost before COMMIT was sent is replaced and the group run again (nothing of it was written); when the
 /// outcome is unknown (lost during COMMIT), every caller of the group gets `unavailable`, and retrying is safe (a
-/// packet's retry is recognised by its id).
+/// packet's retry is recognised by its id). Statements whose answer an operation does not read are queued on the
+/// connection (`PostgresSession.perform`) and waited for when the operation ends, so its errors stay its own.
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
         /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed.
@@ -72,13 +73,19 @@ final class PostgresGroupCommit: Sendable {
             attempt += 1
             let session: PostgresSession
             let answers: [@Sendable () -> Void]
+            let queued = QueuedStatements()
             do {
                 tail.forget()
-                session = PostgresSession(connection: try writerConnection(), logger: logger, auditTail: tail)
-                try session.execute("BEGIN")
-                try session.execute("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
-                answers = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { try $0.run(session) }
+                session = PostgresSession(connection: try writerConnection(), logger: logger, auditTail: tail, queued: queued)
+                try session.perform("BEGIN", [])
+                try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
+                answers = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { job in
+                    let answer = try job.run(session)
+                    try session.flush()  // its queued statements' errors are its own
+                    return answer
+                }
             } catch {
+                _ = try? queued.waitForAll()  // nothing of this transaction still in flight
                 if PostgresErrors.isConnectionLoss(error) {
                     dropConnection()
                     if attempt < 3 {
@@ -117,12 +124,14 @@ final class PostgresGroupCommit: Sendable {
         let edge = tail.frontier
         do {
             let answer = try job.run(session)
-            try session.execute("RELEASE SAVEPOINT op")
+            try session.flush()
+            try session.perform("RELEASE SAVEPOINT op", [])
             return answer
         } catch let error where !PostgresErrors.isConnectionLoss(error) {
+            _ = try? session.flush()  // what the operation queued before it failed
             tail.frontier = edge
             try session.execute("ROLLBACK TO SAVEPOINT op")
-            try session.execute("RELEASE SAVEPOINT op")
+            try session.perform("RELEASE SAVEPOINT op", [])
             return { job.fail(error) }
         }
     }

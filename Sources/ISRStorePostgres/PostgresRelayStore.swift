@@ -160,7 +160,7 @@ public final class PostgresRelayStore: SQLRelayStore {
     /// right edge, so this is one statement).
     static func publishHead(_ db: PostgresSession) throws {
         guard let edge = db.auditTail?.frontier else { return }
-        try db.execute("""
+        try db.perform("""
             INSERT INTO audit_head (one, size, root) VALUES (1, ?, ?)
             ON CONFLICT (one) DO UPDATE SET size = excluded.size, root = excluded.root
             """, [Int64(edge.size), edge.root])

@@ -6,11 +6,25 @@ import Synchronization
 
 /// The store's operations on one PostgreSQL connection. Each statement is one round trip, waited for on the calling
 /// thread: sessions run only on the store's own blocking threads (`NIOThreadPool`), never on an event loop or in a task.
+/// The writer's session also queues statements whose answer nobody reads (`perform`): the connection sends each after
+/// the one before it answered, on its event loop, without waking the writer's thread in between.
 struct PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
     /// The writer's: kept across the appends of one transaction.
     var auditTail: AuditTail? = nil
+    /// The writer's: statements sent and not yet waited for. Without it, `perform` waits like `execute`.
+    var queued: QueuedStatements? = nil
+
+    func perform(_ sql: String, _ arguments: [any SQLArgument]) throws {
+        guard let queued else { return _ = try execute(sql, arguments) }
+        queued.add(connection.query(try Self.query(sql, arguments), logger: logger))
+    }
+
+    /// Waits for every queued statement; throws the first one's error (after all of them answered).
+    func flush() throws {
+        try queued?.waitForAll()
+    }
 
     var dialect: SQLDialect { .postgres }
 
@@ -26,6 +40,11 @@ struct PostgresSession: SQLSession {
     }
 
     private func run(_ sql: String, _ arguments: [any SQLArgument]) throws -> PostgresQueryResult {
+        try flush()
+        return try connection.query(try Self.query(sql, arguments), logger: logger).wait()
+    }
+
+    private static func query(_ sql: String, _ arguments: [any SQLArgument]) throws -> PostgresQuery {
         var binds = PostgresBindings(capacity: arguments.count)
         for argument in arguments {
             switch argument.sqlValue {
@@ -35,8 +54,7 @@ struct PostgresSession: SQLSession {
             case .blob(let value): binds.append(ByteBuffer(bytes: value))
             }
         }
-        let query = PostgresQuery(unsafeSQL: PlaceholderTranslation.shared.postgres(sql), binds: binds)
-        return try connection.query(query, logger: logger).wait()
+        return PostgresQuery(unsafeSQL: PlaceholderTranslation.shared.postgres(sql), binds: binds)
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {
@@ -47,6 +65,24 @@ struct PostgresSession: SQLSession {
         case .bytea: return .blob(Array(buffer: try cell.decode(ByteBuffer.self)))
         default: return .text(try cell.decode(String.self))
         }
+    }
+}
+
+/// Statements a writer sent without waiting, in the order sent (the connection answers them in that order).
+final class QueuedStatements: Sendable {
+    private let futures = Mutex<[EventLoopFuture<PostgresQueryResult>]>([])
+
+    func add(_ future: EventLoopFuture<PostgresQueryResult>) {
+        futures.withLock { $0.append(future) }
+    }
+
+    func waitForAll() throws {
+        let sent = futures.withLock { futures in defer { futures = [] }; return futures }
+        var first: (any Error)?
+        for future in sent {
+            do { _ = try future.wait() } catch { first = first ?? error }
+        }
+        if let first { throw first }
     }
 }
 

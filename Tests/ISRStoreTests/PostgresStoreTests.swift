@@ -15,6 +15,40 @@ import Testing
         return (cluster, url, String(url.split(separator: "/").last ?? ""))
     }
 
+    /// The writer queues statements whose answer it does not read; one that fails must still fail its own operation
+    /// (and only it), whether it ran in a group with others or alone.
+    @Test func aQueuedStatementThatFailsFailsItsOwnOperationOnly() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        try await store.write { db in try db.perform("CREATE TABLE scratch (k INTEGER PRIMARY KEY, other INTEGER NOT NULL)", []) }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for n in 0..<41 {
+                group.addTask {
+                    do {
+                        // Key 7 twice: whichever commits second breaks the primary key in a queued statement.
+                        try await store.write { db in
+                            try db.perform("INSERT INTO scratch (k, other) VALUES (?, ?)", [n == 40 ? 7 : n, n])
+                            try db.perform("UPDATE scratch SET other = other + 1000 WHERE k = ?", [n == 40 ? 7 : n])
+                        }
+                        return (n, true)
+                    } catch {
+                        return (n, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.values.filter { !$0 }.count == 1, "exactly one of the two writes of key 7 failed: \(outcomes)")
+        #expect(outcomes[7] != outcomes[40])
+        let rows = try await store.read { db in try db.rows("SELECT k, other FROM scratch ORDER BY k", []) }
+        #expect(rows.count == 40)
+        // Every successful write's two statements both took effect; the failed one left nothing.
+        let others = try rows.map { try $0.decode(Int.self, forColumn: "other") }
+        #expect(others.allSatisfy { $0 >= 1000 })
+        #expect(try rows.first { try $0.decode(Int.self, forColumn: "k") == 7 }.map { try $0.decode(Int.self, forColumn: "other") } == (outcomes[7] == true ? 1007 : 1040))
+    }
+
     @Test func instancesShareOneLogOneRegistryAndOneLeader() async throws {
         let (_, url, _) = try database()
         let a = try await PostgresRelayStore(url: url)
