@@ -4,12 +4,47 @@ import Testing
 /// For tests that wait on processes, files or sockets with blocking calls: they run on threads of their own instead of
 /// Swift's cooperative pool, which has one thread per core. Two such tests at once on a two-core machine would otherwise
 /// starve every async test for as long as they wait (a relay under test then closes its idle client connections).
+/// At most `BlocksThreadsTrait.concurrentTests` of them run at once (the others wait without holding a thread): all
+/// twenty such suites at once on two cores slowed a key derivation past its 60 s bound. Two is what the cooperative
+/// pool allowed before, when CI passed.
 public struct BlocksThreadsTrait: TestTrait, SuiteTrait, TestScoping {
+    public static let concurrentTests = 2
+    static let slots = TestSlots(concurrentTests)
+
     public var isRecursive: Bool { true }
 
     public func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
         guard testCase != nil else { return try await function() }
-        try await withTaskExecutorPreference(DispatchTaskExecutor()) { try await function() }
+        await Self.slots.acquire()
+        do {
+            try await withTaskExecutorPreference(DispatchTaskExecutor()) { try await function() }
+        } catch {
+            await Self.slots.release()
+            throw error
+        }
+        await Self.slots.release()
+    }
+}
+
+/// A counting semaphore for tasks, first come first served: waiting suspends the task and holds no thread.
+actor TestSlots {
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(_ count: Int) {
+        free = count
+    }
+
+    func acquire() async {
+        guard free == 0 else {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
     }
 }
 
