@@ -192,8 +192,9 @@ let package = Package(
             name: "isr-bench",
             dependencies: ["ISRBench", "isr-relay", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
-        // What tests share: the trait that moves tests which block threads off Swift's cooperative pool.
-        .target(name: "ISRTestSupport", path: "Tests/ISRTestSupport"),
+        // What tests share: the trait that moves tests which block threads off Swift's cooperative pool, and the test
+        // process's PostgreSQL cluster.
+        .target(name: "ISRTestSupport", dependencies: ["ISRStorePostgres"], path: "Tests/ISRTestSupport"),
         .testTarget(name: "ISRCryptoTests", dependencies: ["ISRCrypto"]),
         .testTarget(
             name: "ISRPacketTests",

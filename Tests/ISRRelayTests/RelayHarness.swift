@@ -51,17 +51,17 @@ final class RelayHarness: RelayEndpoint, Sendable {
         address_sends_per_minute = 1000000\naddress_admin_actions_per_minute = 1000000
         """
 
-    /// `limits` are `[limits]` lines added after `max_packet_bytes`.
-    static func start(policy edit: (String) -> String = { $0 }, limits: String = unlimitedRates) async throws -> RelayHarness {
+    /// `limits` are `[limits]` lines added after `max_packet_bytes`; `storeURL` a PostgreSQL store instead of SQLite.
+    static func start(policy edit: (String) -> String = { $0 }, limits: String = unlimitedRates, storeURL: String? = nil) async throws -> RelayHarness {
         let directory = NSTemporaryDirectory() + "isr-relay-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let policy = try String(contentsOf: repository.appendingPathComponent("config/policy.toml"), encoding: .utf8)
         try edit(policy).write(toFile: directory + "/policy.toml", atomically: true, encoding: .utf8)
-        try Self.configText(port: 0, limits: limits).write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
+        try Self.configText(port: 0, limits: limits, storeURL: storeURL).write(toFile: directory + "/relay.toml", atomically: true, encoding: .utf8)
         return try await RelayHarness(directory: directory)
     }
 
-    static func configText(port: Int, host: String = "127.0.0.1", limits: String = unlimitedRates) -> String {
+    static func configText(port: Int, host: String = "127.0.0.1", limits: String = unlimitedRates, storeURL: String? = nil) -> String {
         """
         [server]
         host = "\(host)"
@@ -79,6 +79,7 @@ final class RelayHarness: RelayEndpoint, Sendable {
         policy = "policy.toml"
         [store]
         path = "data/relay.sqlite"
+        \(storeURL.map { "url = \"\($0)\"" } ?? "")
         [limits]
         max_packet_bytes = 65536
         \(limits)

@@ -4,14 +4,27 @@ import ISRPacket
 import ISRPolicy
 import ISRRelayAPI
 import ISRRelay
+import ISRTestSupport
 import Testing
 
 /// The lifecycle across every agency kind, generated from the shipped `config/policy.toml`: for every purpose and every
 /// (sender kind, recipient kind) pair it allows, a share (or anonymous consultation) is sent, countersigned where the
 /// purpose says so, fetched, read, read back and confirmed over real mutual TLS. Per purpose, also: two recipients who
 /// both read back, a role address answered by one member, and a request answered by two agencies (one shares, one
-/// declines). A new purpose or agency kind in the policy is covered without editing this test.
+/// declines). A new purpose or agency kind in the policy is covered without editing this test. Each runs on the
+/// embedded SQLite store and on PostgreSQL.
 @Suite(.serialized) struct RelayPolicyMatrixTests {
+    enum Store: String, CaseIterable, CustomTestStringConvertible {
+        case sqlite, postgres
+
+        var testDescription: String { rawValue }
+
+        /// The relay's `[store] url`, or nil for its SQLite file.
+        func url() async throws -> String? {
+            self == .postgres ? try await TestPostgres.newDatabase() : nil
+        }
+    }
+
     /// The cast of one agency of each kind: a sender, two practitioners, a dsl, and a duty role of the two.
     struct Agency {
         let kind: String
@@ -37,8 +50,8 @@ import Testing
 
         var policy: Policy { relay.policy }
 
-        static func make() async throws -> World {
-            let relay = try await RelayHarness.start()
+        static func make(_ store: Store) async throws -> World {
+            let relay = try await RelayHarness.start(storeURL: try await store.url())
             var agencies: [String: Agency] = [:]
             var people: [Person] = []
             for kind in relay.policy.agencyKinds {
@@ -142,8 +155,9 @@ import Testing
         }
     }
 
-    @Test func everyPurposeBetweenEveryPairOfAgencyKindsItAllowsIsReadBackAndConfirmed() async throws {
-        let world = try await World.make()
+    @Test(arguments: Store.allCases)
+    func everyPurposeBetweenEveryPairOfAgencyKindsItAllowsIsReadBackAndConfirmed(store: Store) async throws {
+        let world = try await World.make(store)
         defer { Task { await world.relay.stop() } }
         var journeys = 0
         for purpose in world.policy.purposes.values.sorted(by: { $0.code < $1.code }) {
@@ -171,8 +185,9 @@ import Testing
         #expect(journeys >= expected, "\(journeys) journeys")
     }
 
-    @Test func perPurposeTwoRecipientsARoleAddressAndARequestToTwoAgencies() async throws {
-        let world = try await World.make()
+    @Test(arguments: Store.allCases)
+    func perPurposeTwoRecipientsARoleAddressAndARequestToTwoAgencies(store: Store) async throws {
+        let world = try await World.make(store)
         defer { Task { await world.relay.stop() } }
         for purpose in world.policy.purposes.values.sorted(by: { $0.code < $1.code }) {
             let kind: PacketKind = purpose.identifyingAllowed ? .share : .consultation

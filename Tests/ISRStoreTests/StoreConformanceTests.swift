@@ -24,14 +24,9 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             return try SQLiteRelayStore(path: dir + "/relay.sqlite")
         case .postgres:
-            return try await PostgresRelayStore(url: try TestPostgres.cluster.get().createDatabase())
+            return try await PostgresRelayStore(url: try await TestPostgres.newDatabase())
         }
     }
-}
-
-/// The test process's PostgreSQL cluster, started on first use and stopped when the process exits.
-enum TestPostgres {
-    static let cluster = Result { try ScratchPostgres() }
 }
 
 enum Fixture {
