@@ -8,13 +8,15 @@ extension SQLRelayStore {
     public func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: [LinkedTransition]) async throws -> AcceptOutcome {
         try await write { db in
             let id = Data(packet.record.id.bytes)
-            if let existing = try Self.record(packet.record.id, db) {
+            let parties = [packet.record.sender] + packet.deliveries.map(\.member)
+            let admission = try Self.admission(id, parties, db)
+            if admission.known, let existing = try Self.record(packet.record.id, db) {
                 guard ConstantTime.equal(existing.digest, packet.record.digest) else {
                     throw StoreError(.packetConflict, "packet \(packet.record.id) was already sent with different content; a new packet needs a new id")
                 }
                 return .duplicate(existing)
             }
-            try Self.requireActive([packet.record.sender] + packet.deliveries.map(\.member), db)
+            try Self.requireActive(parties, active: admission.active)
             for link in linked { try Self.checkLink(link, db) }
             let leaf = try Self.append(event, db)
             var record = packet.record
@@ -30,11 +32,13 @@ extension SQLRelayStore {
                                  record.urgency.rawValue, record.countersignDue, record.emergency, record.emergencyReason, packet.subjectKey.map { Data($0) }])
             let retention = Int64(record.retentionDays) * 86_400_000
             try db.perform("INSERT INTO packet_retention (packet_id, retention_ms, purge_at) VALUES (?, ?, ?)", [id, retention, event.time + retention])
-            for stanza in packet.deliveries {
-                try db.perform("INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES (?, ?, ?, ?)", [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner])
+            if !packet.deliveries.isEmpty {
+                try db.perform("INSERT INTO packet_recipients (packet_id, member_id, via, countersigner) VALUES \(Self.rows(4, packet.deliveries.count))",
+                               packet.deliveries.flatMap { stanza -> [any SQLArgument] in [id, stanza.member.rawValue, stanza.via.rawValue, stanza.countersigner] })
             }
-            for obligation in packet.obligations {
-                try db.perform("INSERT INTO packet_obligations (packet_id, address, state, deadline) VALUES (?, ?, ?, ?)", [id, obligation.address.rawValue, obligation.state.rawValue, obligation.deadline])
+            if !packet.obligations.isEmpty {
+                try db.perform("INSERT INTO packet_obligations (packet_id, address, state, deadline) VALUES \(Self.rows(4, packet.obligations.count))",
+                               packet.obligations.flatMap { obligation -> [any SQLArgument] in [id, obligation.address.rawValue, obligation.state.rawValue, obligation.deadline] })
             }
             let first: LifecycleEvent = record.emergency ? .emergencyReleased : (record.phase == .held ? .held : .accepted)
             try Self.recordState(id: record.id, event: first, at: event.time, actor: event.actor, leaf: leaf, db)
@@ -294,24 +298,34 @@ extension SQLRelayStore {
         }
     }
 
-    /// `member`'s stanza of packet `id` and the packet, or not-found.
+    /// `member`'s stanza of packet `id` and the packet (one query), or not-found.
     static func stanza(_ id: PacketID, _ member: MemberID, _ db: any SQLSession) throws -> (Delivery, PacketRecord) {
-        guard let record = try record(id, db),
-              let row = try db.row("SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? AND member_id = ?", [Data(id.bytes), member.rawValue]) else {
+        guard let row = try db.row("""
+            SELECT \(packetColumns(prefix: "p.")), r.member_id AS member_id, r.via AS via, r.countersigner AS countersigner,
+                   r.delivered_at AS delivered_at, r.read_at AS read_at
+            FROM packets p JOIN packet_recipients r ON r.packet_id = p.id WHERE p.id = ? AND r.member_id = ?
+            """, [Data(id.bytes), member.rawValue]) else {
             throw StoreError(.notFound, "packet \(id) has no stanza for \(member)")
         }
-        return (try delivery(row), record)
+        return (try delivery(row), try packetRecord(row))
     }
 
-    /// Refuses unless the sender (first) and every recipient are active members of active agencies, as this transaction
-    /// sees the registry.
-    static func requireActive(_ members: [MemberID], _ db: any SQLSession) throws {
-        let unique = Array(Set(members))
-        let placeholders = Array(repeating: "?", count: unique.count).joined(separator: ", ")
-        let active = try db.values(String.self, """
+    /// What an accept must know before it writes, in one query: which of `members` are active members of active
+    /// agencies as this transaction sees the registry, and whether packet `id` is already stored (a retry).
+    static func admission(_ id: Data, _ members: [MemberID], _ db: any SQLSession) throws -> (known: Bool, active: Set<String>) {
+        let unique = Array(Set(members.map(\.rawValue)))
+        // A member id is never empty, so the empty row can only say that the packet is known.
+        let found = try db.values(String.self, """
             SELECT m.id FROM members m JOIN agencies a ON a.id = m.agency_id
-            WHERE m.id IN (\(placeholders)) AND m.status = 'active' AND a.status = 'active'
-            """, unique.map(\.rawValue))
+            WHERE m.id IN (\(Array(repeating: "?", count: unique.count).joined(separator: ", "))) AND m.status = 'active' AND a.status = 'active'
+            UNION ALL SELECT '' FROM packets WHERE id = ?
+            """, unique + [id])
+        return (found.contains(""), Set(found.filter { !$0.isEmpty }))
+    }
+
+    /// Refuses unless the sender (first) and every recipient are in `active` (from `admission`).
+    static func requireActive(_ members: [MemberID], active: Set<String>) throws {
+        let unique = Set(members)
         if let sender = members.first, !active.contains(sender.rawValue) {
             throw StoreError(.notActive, "\(sender) is no longer an active member of an active agency, so cannot send; ask an admin")
         }
@@ -327,15 +341,21 @@ extension SQLRelayStore {
 
     /// Checks a linked transition against the target's obligation, under the write transaction.
     static func checkLink(_ link: LinkedTransition, _ db: any SQLSession) throws {
-        guard let record = try record(link.packet, db) else { throw StoreError(.notFound, "packet \(link.packet) is not known to this relay") }
+        guard let row = try db.row("""
+            SELECT \(packetColumns(prefix: "p.")), o.state AS o_state, o.answered_by AS o_answered_by
+            FROM packets p LEFT JOIN packet_obligations o ON o.packet_id = p.id AND o.address = ? WHERE p.id = ?
+            """, [link.address.rawValue, Data(link.packet.bytes)]) else {
+            throw StoreError(.notFound, "packet \(link.packet) is not known to this relay")
+        }
+        let record = try packetRecord(row)
         guard record.phase == .accepted else {
             throw StoreError(.invalidTransition, "packet \(link.packet) is \(record.phase.rawValue); only a released packet can be answered")
         }
-        guard let row = try db.row("SELECT state, answered_by FROM packet_obligations WHERE packet_id = ? AND address = ?", [Data(link.packet.bytes), link.address.rawValue]) else {
+        guard let stateText = try row.decode(String?.self, forColumn: "o_state") else {
             throw StoreError(.invalidTransition, "packet \(link.packet) was not addressed to \(link.address)")
         }
-        let state = try recipientState(row.decode(String.self, forColumn: "state"))
-        let answeredBy = try row.decode(String?.self, forColumn: "answered_by")
+        let state = try recipientState(stateText)
+        let answeredBy = try row.decode(String?.self, forColumn: "o_answered_by")
         guard link.transition.from.contains(state) else {
             let who = answeredBy.map { " by \($0)" } ?? ""
             let allowed = link.transition.from.map(\.rawValue).sorted().joined(separator: ", ")
@@ -347,19 +367,30 @@ extension SQLRelayStore {
     }
 
     static func applyLink(_ link: LinkedTransition, answer: PacketID, at: Int64, actor: String, leaf: UInt64, _ db: any SQLSession) throws {
-        let key: [any SQLArgument] = [Data(link.packet.bytes), link.address.rawValue]
-        try db.perform("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ?", [link.transition.to.rawValue] + key)
+        // One statement for the obligation's row: what it changes depends on the step.
+        var changes = ["state = ?"]
+        var arguments: [any SQLArgument] = [link.transition.to.rawValue]
         if let answeredBy = link.answeredBy {
-            try db.perform("UPDATE packet_obligations SET answered_by = ?, answer_packet = ? WHERE packet_id = ? AND address = ?", [answeredBy.rawValue, Data(answer.bytes)] + key)
+            changes += ["answered_by = ?", "answer_packet = ?"]
+            arguments += [answeredBy.rawValue, Data(answer.bytes)]
         }
         if let deadline = link.newDeadline {
-            try db.perform("UPDATE packet_obligations SET deadline = ?, overdue_at = NULL WHERE packet_id = ? AND address = ?", [deadline] + key)
+            changes += ["deadline = ?", "overdue_at = NULL"]
+            arguments.append(deadline)
         }
+        try db.perform("UPDATE packet_obligations SET \(changes.joined(separator: ", ")) WHERE packet_id = ? AND address = ?",
+                       arguments + [Data(link.packet.bytes), link.address.rawValue])
         guard let event = LifecycleEvent(rawValue: link.transition.to.rawValue) else {
             throw StoreError(.corrupt, "the lifecycle named a step the history cannot record")
         }
         try touch(link.packet, at: at, db)
         try recordState(id: link.packet, event: event, at: at, actor: actor, leaf: leaf, db)
+    }
+
+    /// `count` rows of `width` placeholders for a multi-row VALUES: `(?, ?), (?, ?)`.
+    static func rows(_ width: Int, _ count: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return Array(repeating: row, count: count).joined(separator: ", ")
     }
 
     /// A lifecycle value set as an SQL list (`'a', 'b'`): the states come from `ISRLifecycle`, never spelled here.

@@ -44,8 +44,7 @@ extension SQLRelayStore {
             nodes = try MerkleLog(store: SQLMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size)
         }
         try db.perform("INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)", [Int64(size), data, hash, event.actor])
-        let rows = Array(repeating: "(?, ?, ?)", count: nodes.count).joined(separator: ", ")
-        try db.perform("INSERT INTO merkle_nodes (level, idx, hash) VALUES \(rows)", nodes.flatMap { node -> [any SQLArgument] in [node.level, Int64(node.index), node.hash] })
+        try db.perform("INSERT INTO merkle_nodes (level, idx, hash) VALUES \(rows(3, nodes.count))", nodes.flatMap { node -> [any SQLArgument] in [node.level, Int64(node.index), node.hash] })
         if let after { db.auditTail?.frontier = after }
         return size
     }

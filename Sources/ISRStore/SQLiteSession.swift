@@ -14,10 +14,14 @@ struct SQLiteSession: SQLSession {
 
     func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)
-        let columns = SQLRow.Columns(statement.columnNames)
-        return try Row.fetchAll(statement, arguments: Self.arguments(arguments)).map { row in
-            SQLRow(columns: columns, values: row.databaseValues.map(Self.value))
+        let columns = SQLRow.Columns.named(by: sql, statement.columnNames)
+        // Each row is read straight from the statement (a cursor), not copied into a GRDB row first.
+        let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
+        var rows: [SQLRow] = []
+        while let row = try cursor.next() {
+            rows.append(SQLRow(columns: columns, values: (0..<row.count).map { Self.value(row[$0] as DatabaseValue) }))
         }
+        return rows
     }
 
     static func arguments(_ values: [any SQLArgument]) -> StatementArguments {

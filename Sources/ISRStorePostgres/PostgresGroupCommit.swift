@@ -12,8 +12,8 @@ import Synchronization
 /// with each operation in its own savepoint, so only that one fails. Callers are answered only after COMMIT returned;
 /// a connection lost before COMMIT was sent is replaced and the group run again (nothing of it was written); when the
 /// outcome is unknown (lost during COMMIT), every caller of the group gets `unavailable`, and retrying is safe (a
-/// packet's retry is recognised by its id). Statements whose answer an operation does not read are queued on the
-/// connection (`PostgresSession.perform`) and waited for when the operation ends, so its errors stay its own.
+/// packet's retry is recognised by its id). Statements whose answer an operation does not read are gathered and queued
+/// on the connection (`PostgresSession.perform`) and waited for when the operation ends, so its errors stay its own.
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
         /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed.
@@ -71,12 +71,13 @@ final class PostgresGroupCommit: Sendable {
         var isolated = false
         while true {
             attempt += 1
+            var opened: PostgresSession?
             let session: PostgresSession
             let answers: [@Sendable () -> Void]
-            let queued = QueuedStatements()
             do {
                 tail.forget()
-                session = PostgresSession(connection: try writerConnection(), logger: logger, auditTail: tail, queued: queued)
+                session = PostgresSession(connection: try writerConnection(), logger: logger, auditTail: tail, queued: QueuedStatements())
+                opened = session
                 try session.perform("BEGIN", [])
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
                 answers = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { job in
@@ -85,7 +86,7 @@ final class PostgresGroupCommit: Sendable {
                     return answer
                 }
             } catch {
-                _ = try? queued.waitForAll()  // nothing of this transaction still in flight
+                opened?.abandon()  // nothing of this transaction still in flight
                 if PostgresErrors.isConnectionLoss(error) {
                     dropConnection()
                     if attempt < 3 {
@@ -128,7 +129,7 @@ final class PostgresGroupCommit: Sendable {
             try session.perform("RELEASE SAVEPOINT op", [])
             return answer
         } catch let error where !PostgresErrors.isConnectionLoss(error) {
-            _ = try? session.flush()  // what the operation queued before it failed
+            session.abandon()  // what the operation sent before it failed
             tail.frontier = edge
             try session.execute("ROLLBACK TO SAVEPOINT op")
             try session.perform("RELEASE SAVEPOINT op", [])

@@ -49,6 +49,48 @@ import Testing
         #expect(try rows.first { try $0.decode(Int.self, forColumn: "k") == 7 }.map { try $0.decode(Int.self, forColumn: "other") } == (outcomes[7] == true ? 1007 : 1040))
     }
 
+    /// Writes of one operation to different tables run as one statement: a child row may follow its parent's insert
+    /// (foreign keys are checked at the statement's end), and a part that breaks a constraint fails its operation only.
+    @Test func gatheredWritesRunAsOneStatementAndFailOnlyTheirOperation() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        try await store.write { db in
+            try db.perform("CREATE TABLE parents (k INTEGER PRIMARY KEY)", [])
+            try db.perform("CREATE TABLE children (parent INTEGER NOT NULL REFERENCES parents(k), label TEXT NOT NULL, data BYTEA)", [])
+            try db.perform("CREATE TABLE tally (k INTEGER PRIMARY KEY, n BIGINT NOT NULL)", [])
+            try db.perform("INSERT INTO tally (k, n) VALUES (1, 0)", [])
+        }
+        let outcomes = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for n in 0..<30 {
+                group.addTask {
+                    do {
+                        try await store.write { db in
+                            try db.perform("INSERT INTO parents (k) VALUES (?)", [n])
+                            // n = 13 names a parent nobody inserts.
+                            try db.perform("INSERT INTO children (parent, label, data) VALUES (?2, ?1, ?3)", ["child \(n)", n == 13 ? 1000 : n, Data([UInt8(n)])])
+                            try db.perform("UPDATE tally SET n = n + ? WHERE k = 1", [n])
+                        }
+                        return (n, true)
+                    } catch {
+                        return (n, false)
+                    }
+                }
+            }
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(outcomes.filter { !$0.value }.map(\.key) == [13])
+        let children = try await store.read { db in try db.rows("SELECT parent, label, data FROM children ORDER BY parent", []) }
+        #expect(try children.map { try $0.decode(Int.self, forColumn: "parent") } == (0..<30).filter { $0 != 13 })
+        #expect(try children.allSatisfy { row in
+            let parent = try row.decode(Int.self, forColumn: "parent")
+            return try row.decode(String.self, forColumn: "label") == "child \(parent)" && row.decode(Data.self, forColumn: "data") == Data([UInt8(parent)])
+        })
+        let total = try await store.read { db in try db.value(Int.self, "SELECT n FROM tally WHERE k = 1", []) }
+        #expect(total == (0..<30).reduce(0, +) - 13)
+        #expect(try await store.read { db in try db.value(Int.self, "SELECT COUNT(*) FROM parents WHERE k = 13", []) } == 0)
+    }
+
     @Test func instancesShareOneLogOneRegistryAndOneLeader() async throws {
         let (_, url, _) = try database()
         let a = try await PostgresRelayStore(url: url)
