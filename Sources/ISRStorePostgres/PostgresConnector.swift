@@ -26,9 +26,15 @@ final class PostgresConnector: Sendable {
     }
 }
 
+/// A reader connection with the statements it has prepared.
+struct PooledConnection: Sendable {
+    let connection: PostgresConnection
+    let prepared = PreparedStatements()
+}
+
 /// Idle reader connections, reused; a broken one is dropped rather than returned.
 final class PostgresConnectionPool: Sendable {
-    private let idle = Mutex<[PostgresConnection]>([])
+    private let idle = Mutex<[PooledConnection]>([])
     private let connector: PostgresConnector
     static let maximumIdle = 8
 
@@ -36,26 +42,26 @@ final class PostgresConnectionPool: Sendable {
         self.connector = connector
     }
 
-    func checkout() throws -> PostgresConnection {
-        while let connection = idle.withLock({ $0.popLast() }) {
-            if !connection.isClosed { return connection }
+    func checkout() throws -> PooledConnection {
+        while let pooled = idle.withLock({ $0.popLast() }) {
+            if !pooled.connection.isClosed { return pooled }
         }
-        return try connector.connect()
+        return PooledConnection(connection: try connector.connect())
     }
 
-    func checkin(_ connection: PostgresConnection) {
-        guard !connection.isClosed else { return }
+    func checkin(_ pooled: PooledConnection) {
+        guard !pooled.connection.isClosed else { return }
         let kept = idle.withLock { idle in
             guard idle.count < Self.maximumIdle else { return false }
-            idle.append(connection)
+            idle.append(pooled)
             return true
         }
-        if !kept { connection.closeQuietly() }
+        if !kept { pooled.connection.closeQuietly() }
     }
 
     func closeAll() {
-        for connection in idle.withLock({ idle in defer { idle = [] }; return idle }) {
-            connection.closeQuietly()
+        for pooled in idle.withLock({ idle in defer { idle = [] }; return idle }) {
+            pooled.connection.closeQuietly()
         }
     }
 }

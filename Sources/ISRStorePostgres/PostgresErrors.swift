@@ -40,6 +40,9 @@ enum PostgresErrors {
             }
             return "\(error.code)"
         }
+        if let error = error as? PostgresDecodingError {
+            return "column `\(error.columnName)` (\(error.postgresType), \(error.postgresFormat) format) could not be read as \(error.targetType)"
+        }
         return String(describing: error)
     }
 }

@@ -32,7 +32,7 @@ final class PostgresGroupCommit: Sendable {
     private let groupEnd: @Sendable (PostgresSession) throws -> Void
     private let queue = CommitQueue<Job>(maximumGroup: PostgresGroupCommit.maximumGroup)
     /// The writer's connection: touched only on the writer thread.
-    private let connection = Mutex<PostgresConnection?>(nil)
+    private let connection = Mutex<PooledConnection?>(nil)
     private let committed = Atomic<Int>(0)
     /// The log's right edge as the open transaction left it; forgotten when a transaction starts or an operation fails.
     private let tail = AuditTail()
@@ -76,7 +76,8 @@ final class PostgresGroupCommit: Sendable {
             let answers: [@Sendable () -> Void]
             do {
                 tail.forget()
-                session = PostgresSession(connection: try writerConnection(), logger: logger, auditTail: tail, queued: QueuedStatements())
+                let writer = try writerConnection()
+                session = PostgresSession(connection: writer.connection, logger: logger, prepared: writer.prepared, auditTail: tail, queued: QueuedStatements())
                 opened = session
                 try session.perform("BEGIN", [])
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
@@ -139,7 +140,7 @@ final class PostgresGroupCommit: Sendable {
 
     /// Rolls back the writer's open transaction; false (and the connection dropped) when that is not possible.
     private func rollBack() -> Bool {
-        guard let current = connection.withLock({ $0 }), !current.isClosed,
+        guard let current = connection.withLock({ $0?.connection }), !current.isClosed,
               (try? PostgresSession(connection: current, logger: logger).execute("ROLLBACK")) != nil else {
             dropConnection()
             return false
@@ -147,15 +148,15 @@ final class PostgresGroupCommit: Sendable {
         return true
     }
 
-    private func writerConnection() throws -> PostgresConnection {
-        if let current = connection.withLock({ $0 }), !current.isClosed { return current }
-        let fresh = try connector.connect()
+    private func writerConnection() throws -> PooledConnection {
+        if let current = connection.withLock({ $0 }), !current.connection.isClosed { return current }
+        let fresh = PooledConnection(connection: try connector.connect())
         connection.withLock { $0 = fresh }
         return fresh
     }
 
     private func dropConnection() {
-        if let old = connection.withLock({ current in defer { current = nil }; return current }) { old.closeQuietly() }
+        if let old = connection.withLock({ current in defer { current = nil }; return current }) { old.connection.closeQuietly() }
     }
 
     func close() {

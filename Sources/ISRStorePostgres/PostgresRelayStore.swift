@@ -49,11 +49,12 @@ public final class PostgresRelayStore: SQLRelayStore {
         }
         listener = RegistryListener(connector: connector, registry: registry, logger: logger)
         leadership = PostgresLeadership(connector: connector)
-        let (connector, location, readers) = (connector, location, readers)
+        let (connector, location) = (connector, location)
         do {
             try await readerThreads.runIfActive {
+                // Unprepared: the schema changes under the migration's statements.
                 let connection = try connector.connect()
-                defer { readers.checkin(connection) }
+                defer { connection.closeQuietly() }
                 try PostgresSchema.migrate(PostgresSession(connection: connection, logger: logger))
             }
         } catch {
@@ -85,13 +86,14 @@ public final class PostgresRelayStore: SQLRelayStore {
                 var attempt = 0
                 while true {
                     attempt += 1
-                    let connection = try readers.checkout()
-                    let session = PostgresSession(connection: connection, logger: logger)
+                    let pooled = try readers.checkout()
+                    let connection = pooled.connection
+                    let session = PostgresSession(connection: connection, logger: logger, prepared: pooled.prepared)
                     do {
                         if inTransaction { try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") }
                         let value = try body(session)
                         if inTransaction { try session.execute("COMMIT") }
-                        readers.checkin(connection)
+                        readers.checkin(pooled)
                         return value
                     } catch {
                         if PostgresErrors.isConnectionLoss(error) {
@@ -99,7 +101,7 @@ public final class PostgresRelayStore: SQLRelayStore {
                             if attempt < 2 { continue }
                         } else {
                             if inTransaction { _ = try? session.execute("ROLLBACK") }
-                            readers.checkin(connection)
+                            readers.checkin(pooled)
                         }
                         throw error
                     }

@@ -12,6 +12,8 @@ import Synchronization
 struct PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// The statements `connection` has prepared; nil to run every statement unprepared.
+    var prepared: PreparedStatements? = nil
     /// The writer's: kept across the appends of one transaction.
     var auditTail: AuditTail? = nil
     /// The writer's: statements gathered or sent and not yet waited for. Without it, `perform` waits like `execute`.
@@ -19,35 +21,43 @@ struct PostgresSession: SQLSession {
 
     func perform(_ sql: String, _ arguments: [any SQLArgument]) throws {
         guard let queued else { return _ = try execute(sql, arguments) }
-        queued.add(sql, arguments.map(\.sqlValue), on: connection, logger: logger)
+        try queued.add(sql, arguments.map(\.sqlValue), session: self)
     }
 
     /// Sends what is gathered, waits for every queued statement, and throws the first one's error (after all answered).
     func flush() throws {
-        try queued?.waitForAll(on: connection, logger: logger)
+        try queued?.waitForAll(session: self)
     }
 
     /// Waits for what was sent and drops what was only gathered: the operation failed, its writes are being undone.
     func abandon() {
-        _ = try? queued?.waitForAll(on: connection, logger: logger, discardingBatch: true)
+        _ = try? queued?.waitForAll(session: self, discardingBatch: true)
     }
 
     var dialect: SQLDialect { .postgres }
 
+    /// Runs unprepared: only an unprepared statement's answer carries the count of rows it changed.
     func execute(_ sql: String, _ arguments: [any SQLArgument]) throws -> Int {
-        try run(sql, arguments).metadata.rows ?? 0
+        let values = arguments.map(\.sqlValue)
+        try flush()
+        return try connection.query(Self.query(PlaceholderTranslation.shared.postgres(sql, values), values), logger: logger).wait().metadata.rows ?? 0
     }
 
     func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow] {
-        let result = try run(sql, arguments)
-        guard let first = result.rows.first else { return [] }
+        let values = arguments.map(\.sqlValue)
+        try flush()
+        let rows = try send(PlaceholderTranslation.shared.postgres(sql, values), values).wait()
+        guard let first = rows.first else { return [] }
         let columns = SQLRow.Columns.named(by: sql, first.map(\.columnName))
-        return try result.rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
+        return try rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
     }
 
-    private func run(_ sql: String, _ arguments: [any SQLArgument]) throws -> PostgresQueryResult {
-        try flush()
-        return try connection.query(Self.query(PlaceholderTranslation.shared.postgres(sql), arguments.map(\.sqlValue)), logger: logger).wait()
+    /// Sends `sql` (final text) prepared if it can be, without waiting for its answer.
+    func send(_ sql: String, _ values: [SQLValue]) throws -> EventLoopFuture<[PostgresRow]> {
+        if let statement = try prepared?.statement(sql, on: connection) {
+            return statement.execute(PreparedStatements.binds(values))
+        }
+        return connection.query(Self.query(sql, values), logger: logger).map(\.rows)
     }
 
     /// `sql` must already use `$N` placeholders.
@@ -64,8 +74,12 @@ struct PostgresSession: SQLSession {
         return PostgresQuery(unsafeSQL: sql, binds: binds)
     }
 
-    static func value(_ cell: PostgresCell) throws -> SQLValue {
-        guard cell.bytes != nil else { return .null }
+    /// postgres-nio asks for every result in binary; a prepared statement's cells still carry the text format the
+    /// server described before binding, so the format is set to what the bytes are.
+    static func value(_ labelled: PostgresCell) throws -> SQLValue {
+        guard labelled.bytes != nil else { return .null }
+        var cell = labelled
+        cell.format = .binary
         switch cell.dataType {
         case .int2, .int4, .int8: return .integer(try cell.decode(Int64.self))
         case .bool: return .integer(try cell.decode(Bool.self) ? 1 : 0)
@@ -76,40 +90,40 @@ struct PostgresSession: SQLSession {
 }
 
 /// A writer's statements not yet waited for: the batch being gathered, then the ones sent, in order (the connection
-/// answers them in the order sent).
+/// answers them in the order sent). Used by the writer's thread only.
 final class QueuedStatements: Sendable {
     private struct Pending: Sendable {
         var batch = StatementBatch()
-        var sent: [EventLoopFuture<PostgresQueryResult>] = []
+        var sent: [EventLoopFuture<[PostgresRow]>] = []
     }
     private let pending = Mutex(Pending())
 
     /// Gathers `sql` into the current batch, or sends that batch and starts a new one (or sends `sql` alone).
-    func add(_ sql: String, _ values: [SQLValue], on connection: PostgresConnection, logger: Logger) {
-        pending.withLock { pending in
-            if pending.batch.add(sql, values) { return }
-            Self.send(&pending, on: connection, logger: logger)
-            if !pending.batch.add(sql, values) {
-                pending.sent.append(connection.query(PostgresSession.query(PlaceholderTranslation.shared.postgres(sql), values), logger: logger))
-            }
-        }
+    func add(_ sql: String, _ values: [SQLValue], session: PostgresSession) throws {
+        if pending.withLock({ $0.batch.add(sql, values) }) { return }
+        try sendBatch(session)
+        if pending.withLock({ $0.batch.add(sql, values) }) { return }
+        let future = try session.send(PlaceholderTranslation.shared.postgres(sql, values), values)
+        pending.withLock { $0.sent.append(future) }
     }
 
-    private static func send(_ pending: inout Pending, on connection: PostgresConnection, logger: Logger) {
-        guard !pending.batch.isEmpty else { return }
-        let statement = pending.batch.statement()
-        pending.batch = StatementBatch()
-        pending.sent.append(connection.query(PostgresSession.query(statement.sql, statement.values), logger: logger))
+    private func sendBatch(_ session: PostgresSession) throws {
+        let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
+        guard !batch.isEmpty else { return }
+        let statement = batch.statement()
+        let future = try session.send(statement.sql, statement.values)
+        pending.withLock { $0.sent.append(future) }
     }
 
     /// Sends the gathered batch (unless `discardingBatch`), then waits for everything sent; throws the first error.
-    func waitForAll(on connection: PostgresConnection, logger: Logger, discardingBatch: Bool = false) throws {
-        let sent = pending.withLock { pending in
-            if discardingBatch { pending.batch = StatementBatch() } else { Self.send(&pending, on: connection, logger: logger) }
-            defer { pending.sent = [] }
-            return pending.sent
-        }
+    func waitForAll(session: PostgresSession, discardingBatch: Bool = false) throws {
         var first: (any Error)?
+        if discardingBatch {
+            pending.withLock { $0.batch = StatementBatch() }
+        } else {
+            do { try sendBatch(session) } catch { first = error }
+        }
+        let sent = pending.withLock { pending in defer { pending.sent = [] }; return pending.sent }
         for future in sent {
             do { _ = try future.wait() } catch { first = first ?? error }
         }
@@ -117,22 +131,37 @@ final class QueuedStatements: Sendable {
     }
 }
 
-/// SQLite's `?` and `?N` placeholders as PostgreSQL's `$N` (outside quoted literals), remembered per statement text.
+/// SQLite's `?` and `?N` placeholders as PostgreSQL's `$N` (outside quoted literals), each cast to the type of the value
+/// bound to it (`$1::int8`, `$2::text`, `$3::bytea`; NULL uncast), exactly the types an unprepared statement declares for
+/// them, so a prepared statement's server-inferred types never differ. Remembered per statement text and value types.
 final class PlaceholderTranslation: Sendable {
     static let shared = PlaceholderTranslation()
     private let cache = Mutex<[String: String]>([:])
 
-    func postgres(_ sql: String) -> String {
-        if let known = cache.withLock({ $0[sql] }) { return known }
-        let translated = Self.translate(sql)
-        cache.withLock { if $0.count < 4096 { $0[sql] = translated } }
+    func postgres(_ sql: String, _ values: [SQLValue]) -> String {
+        let key = Self.signature(values) + "\u{0}" + sql
+        if let known = cache.withLock({ $0[key] }) { return known }
+        let translated = Self.translate(sql, values: values)
+        cache.withLock { if $0.count < 4096 { $0[key] = translated } }
         return translated
     }
 
+    /// One letter per value: what decides the casts.
+    static func signature(_ values: [SQLValue]) -> String {
+        String(values.map { value -> Character in
+            switch value {
+            case .null: "n"
+            case .integer: "i"
+            case .text: "t"
+            case .blob: "b"
+            }
+        })
+    }
+
     /// `offset` is how many placeholders come before this statement's in the statement it becomes part of.
-    static func translate(_ sql: String, offset: Int = 0) -> String {
+    static func translate(_ sql: String, values: [SQLValue], offset: Int = 0) -> String {
         var out = ""
-        var next = offset + 1
+        var next = 1
         var quoted = false
         var characters = sql.makeIterator()
         var pending = characters.next()
@@ -145,13 +174,24 @@ final class PlaceholderTranslation: Sendable {
                 digits.append(digit)
                 pending = characters.next()
             }
+            let number: Int
             if digits.isEmpty {
-                out += "$\(next)"
+                number = next
                 next += 1
             } else {
-                out += "$\((Int(digits) ?? 0) + offset)"
+                number = Int(digits) ?? 0
             }
+            out += "$\(number + offset)" + (values.indices.contains(number - 1) ? cast(values[number - 1]) : "")
         }
         return out
+    }
+
+    static func cast(_ value: SQLValue) -> String {
+        switch value {
+        case .null: ""
+        case .integer: "::int8"
+        case .text: "::text"
+        case .blob: "::bytea"
+        }
     }
 }

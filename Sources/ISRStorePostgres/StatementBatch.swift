@@ -28,7 +28,7 @@ struct StatementBatch: Sendable {
 
     /// The batch as one PostgreSQL statement with `$N` placeholders, and its arguments in order.
     func statement() -> (sql: String, values: [SQLValue]) {
-        (StatementShape.combined(parts.map { ($0.sql, $0.values.count) }), parts.flatMap(\.values))
+        (StatementShape.combined(parts), parts.flatMap(\.values))
     }
 }
 
@@ -66,15 +66,16 @@ struct StatementShape: Sendable {
         return StatementShape(table: table, names: names)
     }
 
-    /// `WITH s1 AS (first), … last`, each part's placeholders numbered after the ones before it.
-    static func combined(_ parts: [(sql: String, count: Int)]) -> String {
-        let key = parts.map(\.sql).joined(separator: "\u{0}")
+    /// `WITH s1 AS (first), … last`, each part's placeholders numbered after the ones before it and cast to its values'
+    /// types (see `PlaceholderTranslation`).
+    static func combined(_ parts: [(sql: String, values: [SQLValue])]) -> String {
+        let key = parts.map { PlaceholderTranslation.signature($0.values) + "\u{0}" + $0.sql }.joined(separator: "\u{1}")
         if let known = combinations.withLock({ $0[key] }) { return known }
         var offset = 0
         var texts: [String] = []
         for part in parts {
-            texts.append(PlaceholderTranslation.translate(part.sql, offset: offset))
-            offset += part.count
+            texts.append(PlaceholderTranslation.translate(part.sql, values: part.values, offset: offset))
+            offset += part.values.count
         }
         let sql = texts.count == 1 ? texts[0] : "WITH " + texts.dropLast().enumerated().map { "s\($0.offset + 1) AS (\($0.element))" }.joined(separator: ", ")
             + " " + (texts.last ?? "")

@@ -16,7 +16,8 @@ import Testing
                                     ("  DELETE FROM stale WHERE k = ?", [.integer(9)])])
         #expect(added == [true, true, true])
         let statement = batch.statement()
-        #expect(statement.sql == "WITH s1 AS (INSERT INTO parent (k, v) VALUES ($1, $2)), s2 AS (UPDATE tally SET n = $4 WHERE k = $3)   DELETE FROM stale WHERE k = $5")
+        // Each placeholder is cast to its value's type, as an unprepared statement declares it.
+        #expect(statement.sql == "WITH s1 AS (INSERT INTO parent (k, v) VALUES ($1::int8, $2::text)), s2 AS (UPDATE tally SET n = $4::int8 WHERE k = $3::int8)   DELETE FROM stale WHERE k = $5::int8")
         #expect(statement.values == [.integer(1), .text("a"), .integer(1), .integer(5), .integer(9)])
     }
 
@@ -42,7 +43,8 @@ import Testing
             #expect(joined(&batch, [(sql, [])]) == [false], "\(sql)")
             #expect(batch.isEmpty)
         }
-        // Quoted text is not a placeholder.
-        #expect(StatementShape.combined([("UPDATE t SET s = '?' WHERE k = ?", 1)]) == "UPDATE t SET s = '?' WHERE k = $1")
+        // Quoted text is not a placeholder; NULL is left for the server to type.
+        #expect(StatementShape.combined([("UPDATE t SET s = '?', b = ? WHERE k = ?", [.null, .blob([1])])]) == "UPDATE t SET s = '?', b = $1 WHERE k = $2::bytea")
+        #expect(PlaceholderTranslation.shared.postgres("SELECT ?2, ?1, ?2", [.text("a"), .integer(2)]) == "SELECT $2::int8, $1::text, $2::int8")
     }
 }
