@@ -53,10 +53,17 @@ extension SQLRelayStore {
 
     public func packetView(_ id: PacketID, bytes: Bool, history: Bool) async throws -> PacketView? {
         try await read { db in
-            guard let record = try Self.record(id, db) else { return nil }
-            var view = PacketView(record: record, obligations: try Self.obligations(id, db), deliveries: try Self.deliveries(id, db))
-            if bytes { view.bytes = try Self.bytes(id, db) }
-            if history { view.history = try Self.history(id, db) }
+            let key: [any SQLArgument] = [Data(id.bytes)]
+            var queries: [(sql: String, arguments: [any SQLArgument])] = [
+                ("SELECT \(Self.packetColumns)\(bytes ? ", bytes" : "") FROM packets WHERE id = ?", key),
+                (Self.obligationsQuery, key), (Self.deliveriesQuery, key),
+            ]
+            if history { queries.append((Self.historyQuery(db.dialect), key)) }
+            let results = try db.rows(queries)
+            guard let row = results[0].first else { return nil }
+            var view = PacketView(record: try Self.packetRecord(row), obligations: try results[1].map(Self.obligation), deliveries: try results[2].map(Self.delivery))
+            if bytes { view.bytes = try row.decode(Data?.self, forColumn: "bytes").map { Array($0) } }
+            if history { view.history = try results[3].map { try Self.historyStep($0, id) } }
             return view
         }
     }
@@ -264,14 +271,7 @@ extension SQLRelayStore {
         try db.row("SELECT \(packetColumns) FROM packets WHERE id = ?", [Data(id.bytes)]).map(packetRecord)
     }
 
-    /// The exact packet bytes, or nil once purged.
-    static func bytes(_ id: PacketID, _ db: any SQLSession) throws -> [UInt8]? {
-        try db.value(Data.self, "SELECT bytes FROM packets WHERE id = ?", [Data(id.bytes)]).map { Array($0) }
-    }
-
-    static func deliveries(_ id: PacketID, _ db: any SQLSession) throws -> [Delivery] {
-        try db.rows("SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id", [Data(id.bytes)]).map(delivery)
-    }
+    static var deliveriesQuery: String { "SELECT member_id, via, countersigner, delivered_at, read_at FROM packet_recipients WHERE packet_id = ? ORDER BY member_id" }
 
     static func delivery(_ row: SQLRow) throws -> Delivery {
         Delivery(member: try MemberID(row.decode(String.self, forColumn: "member_id")), via: try MemberID(row.decode(String.self, forColumn: "via")),
@@ -279,23 +279,25 @@ extension SQLRelayStore {
                  deliveredAt: try row.decode(Int64?.self, forColumn: "delivered_at"), readAt: try row.decode(Int64?.self, forColumn: "read_at"))
     }
 
-    static func obligations(_ id: PacketID, _ db: any SQLSession) throws -> [Obligation] {
-        try db.rows("SELECT address, state, deadline, overdue_at, answered_by, answer_packet FROM packet_obligations WHERE packet_id = ? ORDER BY address", [Data(id.bytes)]).map { row in
-            Obligation(address: try MemberID(row.decode(String.self, forColumn: "address")), state: try recipientState(row.decode(String.self, forColumn: "state")),
-                       deadline: try row.decode(Int64?.self, forColumn: "deadline"), overdueAt: try row.decode(Int64?.self, forColumn: "overdue_at"),
-                       answeredBy: try row.decode(String?.self, forColumn: "answered_by").map { text throws in try MemberID(text) },
-                       answer: try row.decode(Data?.self, forColumn: "answer_packet").map { data throws in try PacketID(bytes: data) })
-        }
+    static var obligationsQuery: String { "SELECT address, state, deadline, overdue_at, answered_by, answer_packet FROM packet_obligations WHERE packet_id = ? ORDER BY address" }
+
+    static func obligation(_ row: SQLRow) throws -> Obligation {
+        Obligation(address: try MemberID(row.decode(String.self, forColumn: "address")), state: try recipientState(row.decode(String.self, forColumn: "state")),
+                   deadline: try row.decode(Int64?.self, forColumn: "deadline"), overdueAt: try row.decode(Int64?.self, forColumn: "overdue_at"),
+                   answeredBy: try row.decode(String?.self, forColumn: "answered_by").map { text throws in try MemberID(text) },
+                   answer: try row.decode(Data?.self, forColumn: "answer_packet").map { data throws in try PacketID(bytes: data) })
     }
 
-    static func history(_ id: PacketID, _ db: any SQLSession) throws -> [PacketStateChange] {
-        try db.rows("SELECT state, at, actor, leaf_index FROM packet_states WHERE packet_id = ? ORDER BY \(db.dialect.insertionOrder)", [Data(id.bytes)]).map { row in
-            guard let event = LifecycleEvent(rawValue: try row.decode(String.self, forColumn: "state")) else {
-                throw StoreError(.corrupt, "packet \(id) has a history step this relay does not know")
-            }
-            return PacketStateChange(event: event, at: try row.decode(Int64.self, forColumn: "at"), actor: try row.decode(String.self, forColumn: "actor"),
-                                     leafIndex: UInt64(try row.decode(Int64.self, forColumn: "leaf_index")))
+    static func historyQuery(_ dialect: SQLDialect) -> String {
+        "SELECT state, at, actor, leaf_index FROM packet_states WHERE packet_id = ? ORDER BY \(dialect.insertionOrder)"
+    }
+
+    static func historyStep(_ row: SQLRow, _ id: PacketID) throws -> PacketStateChange {
+        guard let event = LifecycleEvent(rawValue: try row.decode(String.self, forColumn: "state")) else {
+            throw StoreError(.corrupt, "packet \(id) has a history step this relay does not know")
         }
+        return PacketStateChange(event: event, at: try row.decode(Int64.self, forColumn: "at"), actor: try row.decode(String.self, forColumn: "actor"),
+                                 leafIndex: UInt64(try row.decode(Int64.self, forColumn: "leaf_index")))
     }
 
     /// `member`'s stanza of packet `id` and the packet (one query), or not-found.

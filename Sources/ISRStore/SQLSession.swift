@@ -11,6 +11,9 @@ public protocol SQLSession {
     /// answer (PostgreSQL queues it on the connection); an error then surfaces at the next statement that is waited
     /// for, or when the operation ends, and fails the operation all the same.
     func perform(_ sql: String, _ arguments: [any SQLArgument]) throws
+    /// Runs independent queries and returns each one's rows, in order. A store may send them all before waiting for
+    /// the first answer (PostgreSQL does: one wait instead of one per query).
+    func rows(_ queries: [(sql: String, arguments: [any SQLArgument])]) throws -> [[SQLRow]]
     /// The log's right edge kept by a writer across its transaction's appends, or nil to read it from the log each time.
     var auditTail: AuditTail? { get }
 }
@@ -20,6 +23,10 @@ extension SQLSession {
 
     public func perform(_ sql: String, _ arguments: [any SQLArgument]) throws {
         _ = try execute(sql, arguments)
+    }
+
+    public func rows(_ queries: [(sql: String, arguments: [any SQLArgument])]) throws -> [[SQLRow]] {
+        try queries.map { try rows($0.sql, $0.arguments) }
     }
 
     @discardableResult

@@ -34,7 +34,9 @@ struct PooledConnection: Sendable {
 
 /// Idle reader connections, reused; a broken one is dropped rather than returned.
 final class PostgresConnectionPool: Sendable {
-    private let idle = Mutex<[PooledConnection]>([])
+    /// Idle connections, and whether the pool was closed (a connection returned after that is closed, not kept: a
+    /// reader's COMMIT may answer after the store closed).
+    private let idle = Mutex<(connections: [PooledConnection], closed: Bool)>(([], false))
     private let connector: PostgresConnector
     static let maximumIdle = 8
 
@@ -43,7 +45,7 @@ final class PostgresConnectionPool: Sendable {
     }
 
     func checkout() throws -> PooledConnection {
-        while let pooled = idle.withLock({ $0.popLast() }) {
+        while let pooled = idle.withLock({ $0.connections.popLast() }) {
             if !pooled.connection.isClosed { return pooled }
         }
         return PooledConnection(connection: try connector.connect())
@@ -52,15 +54,15 @@ final class PostgresConnectionPool: Sendable {
     func checkin(_ pooled: PooledConnection) {
         guard !pooled.connection.isClosed else { return }
         let kept = idle.withLock { idle in
-            guard idle.count < Self.maximumIdle else { return false }
-            idle.append(pooled)
+            guard !idle.closed, idle.connections.count < Self.maximumIdle else { return false }
+            idle.connections.append(pooled)
             return true
         }
         if !kept { pooled.connection.closeQuietly() }
     }
 
     func closeAll() {
-        for pooled in idle.withLock({ idle in defer { idle = [] }; return idle }) {
+        for pooled in idle.withLock({ idle in defer { idle = ([], true) }; return idle.connections }) {
             pooled.connection.closeQuietly()
         }
     }

@@ -13,7 +13,8 @@ import Synchronization
 /// a connection lost before COMMIT was sent is replaced and the group run again (nothing of it was written); when the
 /// outcome is unknown (lost during COMMIT), every caller of the group gets `unavailable`, and retrying is safe (a
 /// packet's retry is recognised by its id). Statements whose answer an operation does not read are gathered and queued
-/// on the connection (`PostgresSession.perform`) and waited for when the operation ends, so its errors stay its own.
+/// on the connection (`PostgresSession.perform`) and waited for with the next statement that is waited for; in a
+/// savepoint, when the operation ends, so its errors stay its own. COMMIT must answer COMMIT, not ROLLBACK.
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
         /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed.
@@ -81,11 +82,10 @@ final class PostgresGroupCommit: Sendable {
                 opened = session
                 try session.perform("BEGIN", [])
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
-                answers = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { job in
-                    let answer = try job.run(session)
-                    try session.flush()  // its queued statements' errors are its own
-                    return answer
-                }
+                // Without savepoints, an operation's queued writes are sent with the next one's first statement: any
+                // error, whichever operation it belongs to, sends the whole group to run again isolated.
+                answers = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { try $0.run(session) }
+                try session.flush()
             } catch {
                 opened?.abandon()  // nothing of this transaction still in flight
                 if PostgresErrors.isConnectionLoss(error) {
@@ -105,7 +105,7 @@ final class PostgresGroupCommit: Sendable {
             }
             do {
                 try groupEnd(session)
-                try session.execute("COMMIT")
+                try session.commit()
             } catch {
                 _ = rollBack()
                 dropConnection()

@@ -88,12 +88,21 @@ public final class PostgresRelayStore: SQLRelayStore {
                     attempt += 1
                     let pooled = try readers.checkout()
                     let connection = pooled.connection
-                    let session = PostgresSession(connection: connection, logger: logger, prepared: pooled.prepared)
+                    // BEGIN goes ahead of the first query without a wait; COMMIT is not waited for: the connection
+                    // returns to the pool once it answered (or is closed if it did not).
+                    let session = PostgresSession(connection: connection, logger: logger, prepared: pooled.prepared,
+                                                  queued: inTransaction ? QueuedStatements() : nil)
                     do {
-                        if inTransaction { try session.execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY") }
+                        if inTransaction { try session.perform("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", []) }
                         let value = try body(session)
-                        if inTransaction { try session.execute("COMMIT") }
-                        readers.checkin(pooled)
+                        if inTransaction {
+                            try session.flush()
+                            connection.query("COMMIT", logger: logger).whenComplete { result in
+                                if case .success = result { readers.checkin(pooled) } else { connection.closeQuietly() }
+                            }
+                        } else {
+                            readers.checkin(pooled)
+                        }
                         return value
                     } catch {
                         if PostgresErrors.isConnectionLoss(error) {

@@ -39,17 +39,64 @@ struct PostgresSession: SQLSession {
     /// Runs unprepared: only an unprepared statement's answer carries the count of rows it changed.
     func execute(_ sql: String, _ arguments: [any SQLArgument]) throws -> Int {
         let values = arguments.map(\.sqlValue)
-        try flush()
-        return try connection.query(Self.query(PlaceholderTranslation.shared.postgres(sql, values), values), logger: logger).wait().metadata.rows ?? 0
+        return try afterQueued {
+            connection.query(Self.query(PlaceholderTranslation.shared.postgres(sql, values), values), logger: logger)
+        }.metadata.rows ?? 0
+    }
+
+    /// Commits the open transaction, after everything queued; throws unless the server answered that it committed (a
+    /// transaction in which a statement failed answers COMMIT with ROLLBACK).
+    func commit() throws {
+        let result = try afterQueued { connection.query("COMMIT", logger: logger) }
+        guard result.metadata.command == "COMMIT" else {
+            throw StoreError(.unavailable, "PostgreSQL rolled the transaction back instead of committing it (\(result.metadata.command))")
+        }
     }
 
     func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow] {
         let values = arguments.map(\.sqlValue)
-        try flush()
-        let rows = try send(PlaceholderTranslation.shared.postgres(sql, values), values).wait()
+        let rows = try afterQueued { try send(PlaceholderTranslation.shared.postgres(sql, values), values) }
         guard let first = rows.first else { return [] }
         let columns = SQLRow.Columns.named(by: sql, first.map(\.columnName))
         return try rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
+    }
+
+    /// Sends every query before waiting for the first answer.
+    func rows(_ queries: [(sql: String, arguments: [any SQLArgument])]) throws -> [[SQLRow]] {
+        let answers = try afterQueued { () throws -> EventLoopFuture<[Result<[PostgresRow], any Error>]> in
+            var futures: [EventLoopFuture<[PostgresRow]>] = []
+            do {
+                for query in queries {
+                    let values = query.arguments.map(\.sqlValue)
+                    futures.append(try send(PlaceholderTranslation.shared.postgres(query.sql, values), values))
+                }
+            } catch {
+                for future in futures { _ = try? future.wait() }
+                throw error
+            }
+            return EventLoopFuture.whenAllComplete(futures, on: connection.eventLoop)
+        }
+        return try zip(queries, answers).map { query, answer in
+            let rows = try answer.get()
+            guard let first = rows.first else { return [] }
+            let columns = SQLRow.Columns.named(by: query.sql, first.map(\.columnName))
+            return try rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
+        }
+    }
+
+    /// Sends what is gathered, then the statement `start` sends, and only then waits: for everything queued before it
+    /// (the first error among those is thrown) and for its answer. The connection runs them back to back.
+    private func afterQueued<T>(_ start: () throws -> EventLoopFuture<T>) throws -> T {
+        guard let queued else { return try start().wait() }
+        try queued.sendBatch(self)
+        let future = try start()
+        do {
+            try queued.waitForAll(session: self, discardingBatch: true)
+        } catch {
+            _ = try? future.wait()
+            throw error
+        }
+        return try future.wait()
     }
 
     /// Sends `sql` (final text) prepared if it can be, without waiting for its answer.
@@ -107,7 +154,7 @@ final class QueuedStatements: Sendable {
         pending.withLock { $0.sent.append(future) }
     }
 
-    private func sendBatch(_ session: PostgresSession) throws {
+    func sendBatch(_ session: PostgresSession) throws {
         let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
         guard !batch.isEmpty else { return }
         let statement = batch.statement()
