@@ -20,6 +20,17 @@ public final class CommitQueue<Job: Sendable>: Sendable {
         }
     }
 
+    /// Up to `count` more waiting operations for the group being committed (it may still take them, e.g. after
+    /// waiting for a lock); never ends the draining.
+    public func more(upTo count: Int) -> [Job] {
+        guard count > 0 else { return [] }
+        return state.withLock { state in
+            let taken = min(state.queue.count, count)
+            defer { state.queue.removeFirst(taken) }
+            return Array(state.queue.prefix(taken))
+        }
+    }
+
     /// The next group to commit, oldest first; empty when the queue is empty, which ends the draining.
     public func nextGroup() -> [Job] {
         state.withLock { state in

@@ -67,7 +67,8 @@ final class PostgresGroupCommit: Sendable {
     }
 
     /// Runs one group on the writer thread (see the type's comment for what is retried and how).
-    private func commit(_ group: [Job]) {
+    private func commit(_ first: [Job]) {
+        var group = first
         var attempt = 0
         var isolated = false
         while true {
@@ -84,7 +85,15 @@ final class PostgresGroupCommit: Sendable {
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
                 // Without savepoints, an operation's queued writes are sent with the next one's first statement: any
                 // error, whichever operation it belongs to, sends the whole group to run again isolated.
-                answers = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { try $0.run(session) }
+                var ran = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { try $0.run(session) }
+                if attempt == 1 {
+                    // Operations that arrived while this group waited for the lock (another instance's group) or ran
+                    // join it once: fewer, larger groups when instances contend.
+                    let more = queue.more(upTo: Self.maximumGroup - group.count)
+                    group += more
+                    ran += try more.map { try $0.run(session) }
+                }
+                answers = ran
                 try session.flush()
             } catch {
                 opened?.abandon()  // nothing of this transaction still in flight
