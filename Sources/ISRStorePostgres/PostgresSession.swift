@@ -4,11 +4,11 @@ import NIOCore
 import PostgresNIO
 import Synchronization
 
-/// The store's operations on one PostgreSQL connection. Each statement is one round trip, waited for on the calling
-/// thread: sessions run only on the store's own blocking threads (`NIOThreadPool`), never on an event loop or in a task.
-/// The writer's session also queues statements whose answer nobody reads (`perform`): they are gathered into one
-/// statement where that is safe (`StatementBatch`), sent when a statement that is waited for comes or the operation
-/// ends, and answered on the connection's event loop without waking the writer's thread in between.
+/// The store's operations on one PostgreSQL connection, prepared once per connection where they can be
+/// (`PreparedStatements`). Answers are waited for on the calling thread: sessions run only on the store's own blocking
+/// threads (`NIOThreadPool`), never on an event loop or in a task. The writer's and a reader transaction's sessions also
+/// queue statements whose answer nobody reads (`perform`): they are gathered into one statement where that is safe
+/// (`StatementBatch`) and sent, back to back with it, when a statement that is waited for comes (or at `flush`).
 struct PostgresSession: SQLSession {
     let connection: PostgresConnection
     let logger: Logger
