@@ -16,7 +16,8 @@ struct PostgresSession: SQLSession {
     var prepared: PreparedStatements? = nil
     /// The writer's: kept across the appends of one transaction.
     var auditTail: AuditTail? = nil
-    /// The writer's: statements gathered or sent and not yet waited for. Without it, `perform` waits like `execute`.
+    /// The writer's and a reader transaction's: statements gathered or sent and not yet waited for. Without it,
+    /// `perform` waits like `execute`.
     var queued: QueuedStatements? = nil
 
     func perform(_ sql: String, _ arguments: [any SQLArgument]) throws {
@@ -55,10 +56,7 @@ struct PostgresSession: SQLSession {
 
     func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow] {
         let values = arguments.map(\.sqlValue)
-        let rows = try afterQueued { try send(PlaceholderTranslation.shared.postgres(sql, values), values) }
-        guard let first = rows.first else { return [] }
-        let columns = SQLRow.Columns.named(by: sql, first.map(\.columnName))
-        return try rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
+        return try Self.rows(try afterQueued { try send(PlaceholderTranslation.shared.postgres(sql, values), values) }, of: sql)
     }
 
     /// Sends every query before waiting for the first answer.
@@ -76,12 +74,14 @@ struct PostgresSession: SQLSession {
             }
             return EventLoopFuture.whenAllComplete(futures, on: connection.eventLoop)
         }
-        return try zip(queries, answers).map { query, answer in
-            let rows = try answer.get()
-            guard let first = rows.first else { return [] }
-            let columns = SQLRow.Columns.named(by: query.sql, first.map(\.columnName))
-            return try rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
-        }
+        return try zip(queries, answers).map { query, answer in try Self.rows(answer.get(), of: query.sql) }
+    }
+
+    /// The rows statement `sql` returned, as the store reads them.
+    static func rows(_ rows: [PostgresRow], of sql: String) throws -> [SQLRow] {
+        guard let first = rows.first else { return [] }
+        let columns = SQLRow.Columns.named(by: sql, first.map(\.columnName))
+        return try rows.map { row in SQLRow(columns: columns, values: try row.map(Self.value)) }
     }
 
     /// Sends what is gathered, then the statement `start` sends, and only then waits: for everything queued before it
@@ -136,8 +136,8 @@ struct PostgresSession: SQLSession {
     }
 }
 
-/// A writer's statements not yet waited for: the batch being gathered, then the ones sent, in order (the connection
-/// answers them in the order sent). Used by the writer's thread only.
+/// A session's statements not yet waited for: the batch being gathered, then the ones sent, in order (the connection
+/// answers them in the order sent). Used by its session's thread only.
 final class QueuedStatements: Sendable {
     private struct Pending: Sendable {
         var batch = StatementBatch()
