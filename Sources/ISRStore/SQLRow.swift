@@ -1,19 +1,17 @@
-import Synchronization
-
 /// One result row, its values found by column name as the statement named them.
 public struct SQLRow: Sendable {
     /// The statement's column names and where each is (shared by every row of one result).
     public final class Columns: Sendable {
         let index: [String: Int]
 
-        private static let known = Mutex<[String: Columns]>([:])
+        private static let known = TextCache<Columns>()
 
         /// The columns of statement `sql`, their index built once per statement text and reused while the names match
         /// (a migration may change what `SELECT *` names).
         public static func named(by sql: String, _ names: [String]) -> Columns {
-            if let columns = known.withLock({ $0[sql] }), columns.names == names { return columns }
+            if let columns = known[sql], columns.names == names { return columns }
             let columns = Columns(names)
-            known.withLock { if $0.count < 4096 || $0[sql] != nil { $0[sql] = columns } }
+            known.remember(columns, for: sql)
             return columns
         }
 

@@ -183,14 +183,10 @@ final class QueuedStatements: Sendable {
 /// them, so a prepared statement's server-inferred types never differ. Remembered per statement text and value types.
 final class PlaceholderTranslation: Sendable {
     static let shared = PlaceholderTranslation()
-    private let cache = Mutex<[String: String]>([:])
+    private let cache = TextCache<String>()
 
     func postgres(_ sql: String, _ values: [SQLValue]) -> String {
-        let key = Self.signature(values) + "\u{0}" + sql
-        if let known = cache.withLock({ $0[key] }) { return known }
-        let translated = Self.translate(sql, values: values)
-        cache.withLock { if $0.count < 4096 { $0[key] = translated } }
-        return translated
+        cache.value(for: Self.signature(values) + "\u{0}" + sql) { Self.translate(sql, values: values) }
     }
 
     /// One letter per value: what decides the casts.

@@ -2,14 +2,12 @@ import ISRStore
 import Logging
 import NIOCore
 import PostgresNIO
-import Synchronization
 
 /// The statements one connection has prepared, by their final text: the server parses and plans each once, then only
-/// binds and runs it (parsing and planning were most of its work per statement). Bounded: past `limit`, statements run
+/// binds and runs it (parsing and planning were most of its work per statement). Bounded: past 512, statements run
 /// unprepared. Goes with its connection: a replaced connection starts with none.
 final class PreparedStatements: Sendable {
-    private let known = Mutex<[String: PreparedQuery]>([:])
-    static let limit = 512
+    private let known = TextCache<PreparedQuery>(limit: 512)
 
     /// Whether `sql` is worth preparing: queries and writes, not transaction control or notifications.
     static func preparable(_ sql: String) -> Bool {
@@ -21,10 +19,10 @@ final class PreparedStatements: Sendable {
     /// round trip, which also keeps it in order behind what was sent before); nil when it should run unprepared.
     func statement(_ sql: String, on connection: PostgresConnection) throws -> PreparedQuery? {
         guard Self.preparable(sql) else { return nil }
-        if let query = known.withLock({ $0[sql] }) { return query }
-        guard known.withLock({ $0.count }) < Self.limit else { return nil }
+        if let query = known[sql] { return query }
+        guard !known.isFull else { return nil }
         let query = try connection.prepare(query: sql).wait()
-        known.withLock { $0[sql] = query }
+        known.remember(query, for: sql)
         return query
     }
 

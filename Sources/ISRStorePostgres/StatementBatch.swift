@@ -1,5 +1,4 @@
 import ISRStore
-import Synchronization
 
 /// Queued writes that PostgreSQL can run as one statement (`WITH s1 AS (…), s2 AS (…) last`), so an operation's
 /// inserts and updates cost one round trip instead of one each. All parts of such a statement see the database as it
@@ -15,13 +14,9 @@ struct StatementBatch: Sendable {
 
     /// Adds `sql` if it can run in this batch; false when it must wait for the batch to be sent (or run alone).
     mutating func add(_ sql: String, _ values: [SQLValue]) -> Bool {
-        guard let shape = StatementShape.of(sql) else { return false }
-        if let table = shape.table {
-            guard !changed.contains(table), changed.isDisjoint(with: shape.names) else { return false }
-            changed.insert(table)
-        } else if !parts.isEmpty {
-            return false
-        }
+        guard let shape = StatementShape.of(sql), let table = shape.table,
+              !changed.contains(table), changed.isDisjoint(with: shape.names) else { return false }
+        changed.insert(table)
         parts.append((sql, values))
         return true
     }
@@ -39,15 +34,12 @@ struct StatementShape: Sendable {
     /// Every identifier-like word in the statement, lowercased.
     let names: Set<String>
 
-    private static let shapes = Mutex<[String: StatementShape]>([:])
-    private static let combinations = Mutex<[String: String]>([:])
-    private static let cacheLimit = 4096
+    private static let shapes = TextCache<StatementShape>()
+    private static let combinations = TextCache<String>()
 
     /// The shape of `sql`, or nil if it can never share a statement (it is not a plain INSERT, UPDATE or DELETE).
     static func of(_ sql: String) -> StatementShape? {
-        if let known = shapes.withLock({ $0[sql] }) { return known.table == nil ? nil : known }
-        let shape = analyse(sql)
-        shapes.withLock { if $0.count < cacheLimit { $0[sql] = shape } }
+        let shape = shapes.value(for: sql) { analyse(sql) }
         return shape.table == nil ? nil : shape
     }
 
@@ -70,16 +62,17 @@ struct StatementShape: Sendable {
     /// types (see `PlaceholderTranslation`).
     static func combined(_ parts: [(sql: String, values: [SQLValue])]) -> String {
         let key = parts.map { PlaceholderTranslation.signature($0.values) + "\u{0}" + $0.sql }.joined(separator: "\u{1}")
-        if let known = combinations.withLock({ $0[key] }) { return known }
+        return combinations.value(for: key) { combine(parts) }
+    }
+
+    private static func combine(_ parts: [(sql: String, values: [SQLValue])]) -> String {
         var offset = 0
         var texts: [String] = []
         for part in parts {
             texts.append(PlaceholderTranslation.translate(part.sql, values: part.values, offset: offset))
             offset += part.values.count
         }
-        let sql = texts.count == 1 ? texts[0] : "WITH " + texts.dropLast().enumerated().map { "s\($0.offset + 1) AS (\($0.element))" }.joined(separator: ", ")
+        return texts.count == 1 ? texts[0] : "WITH " + texts.dropLast().enumerated().map { "s\($0.offset + 1) AS (\($0.element))" }.joined(separator: ", ")
             + " " + (texts.last ?? "")
-        combinations.withLock { if $0.count < cacheLimit { $0[key] = sql } }
-        return sql
     }
 }
