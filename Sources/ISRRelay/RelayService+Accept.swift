@@ -81,7 +81,8 @@ extension RelayService {
             // packet cost about a tenth of the relay's acceptance throughput (isr-bench).
             logger.debug("packet accepted", metadata: ["packet": "\(header.id)", "kind": "\(header.kind.rawValue)", "state": "\(phase.rawValue)"])
         }
-        return try await receipt(for: outcome.record, duplicate: outcome != .accepted(outcome.record))
+        let duplicate = outcome != .accepted(outcome.record)
+        return try await receipt(for: outcome.record, duplicate: duplicate, afterOwnCommit: !duplicate)
     }
 
     /// What acceptance found, once every check passed.
@@ -145,8 +146,9 @@ extension RelayService {
         return Checked(deliveries: deliveries, needsCountersignature: needsCountersignature, linked: try await lifecycleLinks(for: header, from: member))
     }
 
-    func receipt(for record: PacketRecord, duplicate: Bool) async throws -> AcceptReceipt {
-        let checkpoint = try await signedCheckpoint()
+    /// `afterOwnCommit`: this instance just committed the packet, so the head of its own last commit covers it.
+    func receipt(for record: PacketRecord, duplicate: Bool, afterOwnCommit: Bool = false) async throws -> AcceptReceipt {
+        let checkpoint = try await signedCheckpoint(afterOwnCommit: afterOwnCommit)
         return AcceptReceipt(id: record.id.hex, state: record.phase.rawValue, leafIndex: record.leafIndex, deadline: record.deadline,
                              checkpoint: Data(checkpoint.encoded()).base64EncodedString(), duplicate: duplicate)
     }
@@ -270,9 +272,10 @@ extension RelayService {
         }
     }
 
-    /// A relay-signed checkpoint over the whole log as of the last commit (which includes every leaf already answered).
-    public func signedCheckpoint() async throws -> SignedCheckpoint {
-        let head = try await stored { try await store.treeHead() }
+    /// A relay-signed checkpoint over the whole log as of the last commit (which includes every leaf already answered);
+    /// `afterOwnCommit`, as of this instance's last commit (`RelayStore.committedHead`), which needs no read.
+    public func signedCheckpoint(afterOwnCommit: Bool = false) async throws -> SignedCheckpoint {
+        let head = try await stored { afterOwnCommit ? try await store.committedHead() : try await store.treeHead() }
         let now = clock()
         if let cached = checkpoints.reusable(size: head.size, now: now) { return cached }
         do {

@@ -142,6 +142,10 @@ public protocol RelayStore: Sendable {
     // MARK: Audit log
     /// The size and root of the log as of the last commit: what a checkpoint signs. Cheap; kept current by every write.
     func treeHead() async throws -> TreeHead
+    /// A head covering every write this instance committed and every head committed before those writes ran: what
+    /// the answer to a write may carry without a read. Differs from `treeHead` only on a shared store, where other
+    /// instances' later commits may be missing from it.
+    func committedHead() async throws -> TreeHead
     func auditSize() async throws -> UInt64
     /// Appends events that change no other record (a member's export of their record) in one durable transaction;
     /// returns the new log size.

@@ -9,14 +9,17 @@ extension SQLRelayStore {
         try await write { db in
             let id = Data(packet.record.id.bytes)
             let parties = [packet.record.sender] + packet.deliveries.map(\.member)
-            let admission = try Self.admission(id, parties, db)
-            if admission.known, let existing = try Self.record(packet.record.id, db) {
-                guard ConstantTime.equal(existing.digest, packet.record.digest) else {
-                    throw StoreError(.packetConflict, "packet \(packet.record.id) was already sent with different content; a new packet needs a new id")
+            let admissible = Self.admissible(id, parties)
+            if try !db.expects(admissible.sql, admissible.arguments) {
+                let admission = try Self.admission(id, parties, db)
+                if admission.known, let existing = try Self.record(packet.record.id, db) {
+                    guard ConstantTime.equal(existing.digest, packet.record.digest) else {
+                        throw StoreError(.packetConflict, "packet \(packet.record.id) was already sent with different content; a new packet needs a new id")
+                    }
+                    return .duplicate(existing)
                 }
-                return .duplicate(existing)
+                try Self.requireActive(parties, active: admission.active)
             }
-            try Self.requireActive(parties, active: admission.active)
             for link in linked { try Self.checkLink(link, db) }
             let leaf = try Self.append(event, db)
             var record = packet.record
@@ -314,6 +317,19 @@ extension SQLRelayStore {
 
     /// What an accept must know before it writes, in one query: which of `members` are active members of active
     /// agencies as this transaction sees the registry, and whether packet `id` is already stored (a retry).
+    /// A query answering 1 when packet `id` is new and every one of `parties` is an active member of an active agency:
+    /// the usual case, in which `admission` need not be read.
+    static func admissible(_ id: Data, _ parties: [MemberID]) -> (sql: String, arguments: [any SQLArgument]) {
+        let unique = Array(Set(parties.map(\.rawValue))).sorted()
+        let sql = """
+            SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM packets WHERE id = ?)
+                AND (SELECT COUNT(*) FROM members m JOIN agencies a ON a.id = m.agency_id
+                     WHERE m.id IN (\(Array(repeating: "?", count: unique.count).joined(separator: ", "))) AND m.status = 'active' AND a.status = 'active') = ?
+            THEN 1 ELSE 0 END
+            """
+        return (sql, [id] + unique + [Int64(unique.count)])
+    }
+
     static func admission(_ id: Data, _ members: [MemberID], _ db: any SQLSession) throws -> (known: Bool, active: Set<String>) {
         let unique = Array(Set(members.map(\.rawValue)))
         // A member id is never empty, so the empty row can only say that the packet is known.

@@ -14,6 +14,11 @@ public protocol SQLSession {
     /// Runs independent queries and returns each one's rows, in order. A store may send them all before waiting for
     /// the first answer (PostgreSQL does: one wait instead of one per query).
     func rows(_ queries: [(sql: String, arguments: [any SQLArgument])]) throws -> [[SQLRow]]
+    /// Whether a query of one row and one integer column answers 1: what an operation expects to hold (a new packet,
+    /// active parties). A store may assume it holds and check the answer later (PostgreSQL's writer sends it ahead and
+    /// reads it at its next wait); if it did not hold, the operation fails and the store runs it again on its own,
+    /// where this answers the truth. So take the usual path on true and the exact, slower path on false.
+    func expects(_ sql: String, _ arguments: [any SQLArgument]) throws -> Bool
     /// The log's right edge kept by a writer across its transaction's appends, or nil to read it from the log each time.
     var auditTail: AuditTail? { get }
 }
@@ -27,6 +32,10 @@ extension SQLSession {
 
     public func rows(_ queries: [(sql: String, arguments: [any SQLArgument])]) throws -> [[SQLRow]] {
         try queries.map { try rows($0.sql, $0.arguments) }
+    }
+
+    public func expects(_ sql: String, _ arguments: [any SQLArgument]) throws -> Bool {
+        try value(Int64.self, sql, arguments) == 1
     }
 
     @discardableResult

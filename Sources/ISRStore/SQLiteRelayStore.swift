@@ -108,6 +108,11 @@ public final class SQLiteRelayStore: SQLRelayStore {
         return head.publish(try await read { db in try Self.treeHead(db) })
     }
 
+    /// The only writer's head is the committed head.
+    public func committedHead() async throws -> TreeHead {
+        try await treeHead()
+    }
+
     static func storeError(_ error: any Error) -> StoreError {
         if let error = error as? StoreError { return error }
         if let error = error as? DatabaseError, error.resultCode == .SQLITE_CONSTRAINT {
@@ -122,22 +127,5 @@ public final class SQLiteRelayStore: SQLRelayStore {
     static func describe(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return "\(error.resultCode): \(error.message ?? "")" }
         return String(describing: error)
-    }
-}
-
-/// The tree head as of the last commit; a newer (larger) head is never replaced by an older one.
-final class PublishedTreeHead: Sendable {
-    private let value = Mutex<TreeHead?>(nil)
-
-    var current: TreeHead? { value.withLock { $0 } }
-
-    /// Publishes `head` unless a larger one is already published; returns the published head.
-    @discardableResult
-    func publish(_ head: TreeHead) -> TreeHead {
-        value.withLock { current in
-            if let current, current.size >= head.size { return current }
-            current = head
-            return head
-        }
     }
 }

@@ -14,7 +14,10 @@ import Synchronization
 /// outcome is unknown (lost during COMMIT), every caller of the group gets `unavailable`, and retrying is safe (a
 /// packet's retry is recognised by its id). Statements whose answer an operation does not read are gathered and queued
 /// on the connection (`PostgresSession.perform`) and waited for with the next statement that is waited for; in a
-/// savepoint, when the operation ends, so its errors stay its own. COMMIT must answer COMMIT, not ROLLBACK.
+/// savepoint, when the operation ends, so its errors stay its own. What an operation expects (`SQLSession.expects`:
+/// a new packet, active parties) is sent ahead and checked at the next wait too, so a group of acceptances waits once,
+/// for its COMMIT; an expectation found false reruns the group isolated, where it is read before the operation goes
+/// on. COMMIT must answer COMMIT, not ROLLBACK.
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
         /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed.
@@ -29,8 +32,9 @@ final class PostgresGroupCommit: Sendable {
     private let connector: PostgresConnector
     private let thread: NIOThreadPool
     private let logger: Logger
-    /// Runs last in every group's transaction (the published tree head).
-    private let groupEnd: @Sendable (PostgresSession) throws -> Void
+    /// Runs last in every group's transaction (the published tree head); what it returns runs after the commit, before
+    /// any caller is answered.
+    private let groupEnd: @Sendable (PostgresSession) throws -> @Sendable () -> Void
     private let queue = CommitQueue<Job>(maximumGroup: PostgresGroupCommit.maximumGroup)
     /// The writer's connection: touched only on the writer thread.
     private let connection = Mutex<PooledConnection?>(nil)
@@ -38,7 +42,7 @@ final class PostgresGroupCommit: Sendable {
     /// The log's right edge as the open transaction left it; forgotten when a transaction starts or an operation fails.
     private let tail = AuditTail()
 
-    init(connector: PostgresConnector, thread: NIOThreadPool, logger: Logger, groupEnd: @escaping @Sendable (PostgresSession) throws -> Void) {
+    init(connector: PostgresConnector, thread: NIOThreadPool, logger: Logger, groupEnd: @escaping @Sendable (PostgresSession) throws -> @Sendable () -> Void) {
         self.connector = connector
         self.thread = thread
         self.logger = logger
@@ -79,7 +83,8 @@ final class PostgresGroupCommit: Sendable {
             do {
                 tail.forget()
                 let writer = try writerConnection()
-                session = PostgresSession(connection: writer.connection, logger: logger, prepared: writer.prepared, auditTail: tail, queued: QueuedStatements())
+                session = PostgresSession(connection: writer.connection, logger: logger, prepared: writer.prepared, auditTail: tail, queued: QueuedStatements(),
+                                          speculative: !isolated)
                 opened = session
                 try session.perform("BEGIN", [])
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
@@ -112,8 +117,9 @@ final class PostgresGroupCommit: Sendable {
                 for job in group { job.fail(PostgresErrors.storeError(error)) }
                 return
             }
+            let published: @Sendable () -> Void
             do {
-                try groupEnd(session)
+                published = try groupEnd(session)
                 try session.commit()
             } catch {
                 _ = rollBack()
@@ -124,6 +130,7 @@ final class PostgresGroupCommit: Sendable {
                 return
             }
             committed.add(1, ordering: .relaxed)
+            published()
             for answer in answers { answer() }
             return
         }

@@ -23,6 +23,8 @@ public final class PostgresRelayStore: SQLRelayStore {
     private let writer: PostgresGroupCommit
     private let listener: RegistryListener
     private let leadership: PostgresLeadership
+    /// The head this instance's last commit left (other instances' later commits are not in it).
+    private let ownHead = PublishedTreeHead()
 
     /// How many read transactions run at once (each on its own connection and blocking thread).
     public static let readerThreadCount = 4
@@ -44,8 +46,10 @@ public final class PostgresRelayStore: SQLRelayStore {
         }
         connector = PostgresConnector(configuration: configuration, eventLoop: eventLoops.next(), logger: logger)
         readers = PostgresConnectionPool(connector: connector)
+        let ownHead = ownHead
         writer = PostgresGroupCommit(connector: connector, thread: writerThread, logger: logger) { session in
-            try Self.publishHead(session)
+            guard let head = try Self.publishHead(session) else { return {} }
+            return { ownHead.publish(head) }
         }
         listener = RegistryListener(connector: connector, registry: registry, logger: logger)
         leadership = PostgresLeadership(connector: connector)
@@ -132,6 +136,14 @@ public final class PostgresRelayStore: SQLRelayStore {
         return try await read { db in try Self.treeHead(db) }
     }
 
+    /// This instance's last commit's head, without a read: it covers every packet this instance acknowledged, and
+    /// each of its groups ran under the audit-log lock after every group committed before it, so a client never sees it
+    /// older than a head it was shown before sending. The published head if this instance has not written yet.
+    public func committedHead() async throws -> TreeHead {
+        if let head = ownHead.current { return head }
+        return try await treeHead()
+    }
+
     /// Whether this instance holds the deployment's leadership (escalation, retention): taken by the first instance to
     /// ask, held for as long as its session lives, taken over by another instance's next ask once that session ends.
     public func leads() async -> Bool {
@@ -168,12 +180,14 @@ public final class PostgresRelayStore: SQLRelayStore {
     }
 
     /// Writes the head the group's transaction leaves, if the group appended to the log (its writer kept the log's
-    /// right edge, so this is one statement).
-    static func publishHead(_ db: PostgresSession) throws {
-        guard let edge = db.auditTail?.frontier else { return }
+    /// right edge, so this is one statement), and returns it.
+    static func publishHead(_ db: PostgresSession) throws -> TreeHead? {
+        guard let edge = db.auditTail?.frontier else { return nil }
+        let root = edge.root
         try db.perform("""
             INSERT INTO audit_head (one, size, root) VALUES (1, ?, ?)
             ON CONFLICT (one) DO UPDATE SET size = excluded.size, root = excluded.root
-            """, [Int64(edge.size), edge.root])
+            """, [Int64(edge.size), root])
+        return TreeHead(size: edge.size, root: root)
     }
 }

@@ -19,10 +19,19 @@ struct PostgresSession: SQLSession {
     /// The writer's and a reader transaction's: statements gathered or sent and not yet waited for. Without it,
     /// `perform` waits like `execute`.
     var queued: QueuedStatements? = nil
+    /// The writer's, while a group runs without savepoints: `expects` sends its query ahead and answers true; a false
+    /// answer fails the group at its next wait (`ExpectationFailed`), and the group runs again isolated.
+    var speculative = false
 
     func perform(_ sql: String, _ arguments: [any SQLArgument]) throws {
         guard let queued else { return _ = try execute(sql, arguments) }
         try queued.add(sql, arguments.map(\.sqlValue), session: self)
+    }
+
+    func expects(_ sql: String, _ arguments: [any SQLArgument]) throws -> Bool {
+        guard speculative, let queued else { return try value(Int64.self, sql, arguments) == 1 }
+        try queued.check(sql, arguments.map(\.sqlValue), session: self)
+        return true
     }
 
     /// Sends what is gathered, waits for every queued statement, and throws the first one's error (after all answered).
@@ -38,6 +47,7 @@ struct PostgresSession: SQLSession {
     var dialect: SQLDialect { .postgres }
 
     /// Runs unprepared: only an unprepared statement's answer carries the count of rows it changed.
+    @discardableResult
     func execute(_ sql: String, _ arguments: [any SQLArgument]) throws -> Int {
         let values = arguments.map(\.sqlValue)
         return try afterQueued {
@@ -86,7 +96,7 @@ struct PostgresSession: SQLSession {
 
     /// Sends what is gathered, then the statement `start` sends, and only then waits: for everything queued before it
     /// (the first error among those is thrown) and for its answer. The connection runs them back to back.
-    private func afterQueued<T>(_ start: () throws -> EventLoopFuture<T>) throws -> T {
+    private func afterQueued<T: Sendable>(_ start: () throws -> EventLoopFuture<T>) throws -> T {
         guard let queued else { return try start().wait() }
         try queued.sendBatch(self)
         let future = try start()
@@ -154,6 +164,17 @@ final class QueuedStatements: Sendable {
         pending.withLock { $0.sent.append(future) }
     }
 
+    /// Sends the gathered batch, then the query of an expectation (`PostgresSession.expects`), whose answer is read
+    /// when everything sent is waited for: anything but 1 fails with `ExpectationFailed`.
+    func check(_ sql: String, _ values: [SQLValue], session: PostgresSession) throws {
+        try sendBatch(session)
+        let answer = try session.send(PlaceholderTranslation.shared.postgres(sql, values), values).flatMapThrowing { rows in
+            guard let cell = rows.first?.first, try PostgresSession.value(cell) == .integer(1) else { throw ExpectationFailed() }
+            return rows
+        }
+        pending.withLock { $0.sent.append(answer) }
+    }
+
     func sendBatch(_ session: PostgresSession) throws {
         let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
         guard !batch.isEmpty else { return }
@@ -177,6 +198,9 @@ final class QueuedStatements: Sendable {
         if let first { throw first }
     }
 }
+
+/// What a speculative session's expectation found false: the group that assumed it runs again, isolated.
+struct ExpectationFailed: Error {}
 
 /// SQLite's `?` and `?N` placeholders as PostgreSQL's `$N` (outside quoted literals), each cast to the type of the value
 /// bound to it (`$1::int8`, `$2::text`, `$3::bytea`; NULL uncast), exactly the types an unprepared statement declares for

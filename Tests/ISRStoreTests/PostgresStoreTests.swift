@@ -91,6 +91,60 @@ import Testing
         #expect(try await store.read { db in try db.value(Int.self, "SELECT COUNT(*) FROM parents WHERE k = 13", []) } == 0)
     }
 
+    /// A group's acceptances are checked ahead (a new packet, active parties) and read in full only when that check
+    /// fails: a retry, a reused id, a revoked recipient or a packet sent twice at once, among good packets, each get
+    /// their own answer; the rest are stored once, and each answer's committed head covers its packet. Each kind of
+    /// bad send goes in a burst of its own (one failing check reruns its whole group the careful way).
+    @Test func acceptancesThatFailWhatTheyExpectGetTheirOwnAnswerInAGroup() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        _ = try await Fixture.populate(store)
+        guard case .accepted(let first) = try await store.insertPacket(Fixture.packet(1), event: Fixture.event("packet.accepted", Fixture.alice), linked: []) else {
+            Issue.record("the first packet was not accepted")
+            return
+        }
+        _ = try await store.revokeMember(Fixture.carol, reason: "left", at: 2, event: Fixture.event("member.revoked"))
+        let before = try await store.treeHead().size
+        enum Answer: Equatable { case accepted(UInt64), duplicate, refused(StoreErrorCode) }
+        let bursts: [[(label: String, packet: NewPacket)]] = [
+            [("retry", Fixture.packet(1))], [("reused id", Fixture.packet(1, bytes: Array("other content".utf8)))],
+            [("to carol", Fixture.packet(50, to: [Fixture.carol]))], [("twice a", Fixture.packet(60)), ("twice b", Fixture.packet(60))],
+        ]
+        var answers: [String: Answer] = [:]
+        for (n, bad) in bursts.enumerated() {
+            let sends = (0..<15).map { ("good \(n) \($0)", Fixture.packet(100 * (n + 1) + $0)) } + bad
+            answers.merge(try await withThrowingTaskGroup(of: (String, Answer).self) { group in
+                for (label, packet) in sends {
+                    group.addTask {
+                        do {
+                            let outcome = try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice, packet: packet.record.id), linked: [])
+                            let head = try await store.committedHead()
+                            #expect(head.size > outcome.record.leafIndex, "the committed head covers \(label)'s leaf")
+                            if case .accepted(let record) = outcome { return (label, .accepted(record.leafIndex)) }
+                            return (label, .duplicate)
+                        } catch let error as StoreError {
+                            return (label, .refused(error.code))
+                        }
+                    }
+                }
+                return try await group.reduce(into: [String: Answer]()) { $0[$1.0] = $1.1 }
+            }) { $1 }
+        }
+        #expect(answers["retry"] == .duplicate)
+        #expect(answers["reused id"] == .refused(.packetConflict))
+        #expect(answers["to carol"] == .refused(.notActive))
+        #expect(Set([answers["twice a"], answers["twice b"]].map { $0 == .duplicate }) == [true, false], "one of two identical sends was stored, the other answered as a retry")
+        let stored = answers.values.compactMap { answer -> UInt64? in if case .accepted(let leaf) = answer { leaf } else { nil } }
+        #expect(stored.count == 4 * 15 + 1)
+        #expect(Set(stored) == Set(before..<(before + 61)), "gap-free leaves, one per stored packet")
+        let head = try await store.verifyAuditLog()
+        #expect(head.size == before + 61)
+        #expect(try await store.committedHead() == head)
+        #expect(try await store.packet(Fixture.id(1))?.leafIndex == first.leafIndex)
+        #expect(try await store.packet(Fixture.id(50)) == nil)
+    }
+
     @Test func instancesShareOneLogOneRegistryAndOneLeader() async throws {
         let (_, url, _) = try database()
         let a = try await PostgresRelayStore(url: url)
