@@ -10,7 +10,8 @@ extension SQLRelayStore {
             let id = Data(packet.record.id.bytes)
             let parties = [packet.record.sender] + packet.deliveries.map(\.member)
             let admissible = Self.admissible(id, parties)
-            if try !db.expects(admissible.sql, admissible.arguments) {
+            // The packet's id is its primary key: a retry's insert would fail the group's usual path all the same.
+            if try !db.expects(admissible.sql, admissible.arguments, keyed: ["packets"]) {
                 let admission = try Self.admission(id, parties, db)
                 if admission.known, let existing = try Self.record(packet.record.id, db) {
                     guard ConstantTime.equal(existing.digest, packet.record.digest) else {
@@ -24,11 +25,12 @@ extension SQLRelayStore {
             let leaf = try Self.append(event, db)
             var record = packet.record
             record.leafIndex = leaf
+            // A reply without a subject reference of its own inherits its thread's; any other packet reads nothing.
+            let inherits = record.inReplyTo != nil || record.relatesTo != nil
             try db.perform("""
                 INSERT INTO packets (id, sender, kind, purpose, recipients, state, accepted_at, deadline, leaf_index, digest, bytes,
                                      in_reply_to, relates_to, retention_days, urgency, countersign_due, emergency, emergency_reason, subject_key)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-                        COALESCE(?19, (SELECT subject_key FROM packets WHERE id = ?12), (SELECT subject_key FROM packets WHERE id = ?13)))
+                VALUES \(inherits ? Self.inheritedSubject : Self.rows(19, 1))
                 """, [id, record.sender.rawValue, record.kind.rawValue, record.purpose, record.recipients.map(\.rawValue).joined(separator: ","),
                                  record.phase.rawValue, record.acceptedAt, record.deadline, Int64(leaf), Data(record.digest), Data(packet.bytes),
                                  record.inReplyTo.map { Data($0.bytes) }, record.relatesTo.map { Data($0.bytes) }, record.retentionDays,
@@ -406,6 +408,12 @@ extension SQLRelayStore {
     }
 
     /// `count` rows of `width` placeholders for a multi-row VALUES: `(?, ?), (?, ?)`.
+    /// A packet row whose subject key, unless given (?19), is the one of the packet it answers (?12) or relates to (?13).
+    static var inheritedSubject: String { """
+        (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+         COALESCE(?19, (SELECT subject_key FROM packets WHERE id = ?12), (SELECT subject_key FROM packets WHERE id = ?13)))
+        """ }
+
     static func rows(_ width: Int, _ count: Int) -> String {
         let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
         return Array(repeating: row, count: count).joined(separator: ", ")

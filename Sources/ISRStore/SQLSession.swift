@@ -17,8 +17,10 @@ public protocol SQLSession {
     /// Whether a query of one row and one integer column answers 1: what an operation expects to hold (a new packet,
     /// active parties). A store may assume it holds and check the answer later (PostgreSQL's writer sends it ahead and
     /// reads it at its next wait); if it did not hold, the operation fails and the store runs it again on its own,
-    /// where this answers the truth. So take the usual path on true and the exact, slower path on false.
-    func expects(_ sql: String, _ arguments: [any SQLArgument]) throws -> Bool
+    /// where this answers the truth. So take the usual path on true and the exact, slower path on false. `keyed` names
+    /// tables the query reads only for what a unique key of the operation's own writes enforces as well (a packet id
+    /// not yet used): a store may check before sending earlier writes to them, as a clash would fail the write anyway.
+    func expects(_ sql: String, _ arguments: [any SQLArgument], keyed: Set<String>) throws -> Bool
     /// The log's right edge kept by a writer across its transaction's appends, or nil to read it from the log each time.
     var auditTail: AuditTail? { get }
 }
@@ -34,7 +36,7 @@ extension SQLSession {
         try queries.map { try rows($0.sql, $0.arguments) }
     }
 
-    public func expects(_ sql: String, _ arguments: [any SQLArgument]) throws -> Bool {
+    public func expects(_ sql: String, _ arguments: [any SQLArgument], keyed: Set<String> = []) throws -> Bool {
         try value(Int64.self, sql, arguments) == 1
     }
 

@@ -28,9 +28,9 @@ struct PostgresSession: SQLSession {
         try queued.add(sql, arguments.map(\.sqlValue), session: self)
     }
 
-    func expects(_ sql: String, _ arguments: [any SQLArgument]) throws -> Bool {
+    func expects(_ sql: String, _ arguments: [any SQLArgument], keyed: Set<String>) throws -> Bool {
         guard speculative, let queued else { return try value(Int64.self, sql, arguments) == 1 }
-        try queued.check(sql, arguments.map(\.sqlValue), session: self)
+        try queued.check(sql, arguments.map(\.sqlValue), keyed: keyed, session: self)
         return true
     }
 
@@ -109,9 +109,9 @@ struct PostgresSession: SQLSession {
         return try future.wait()
     }
 
-    /// Sends `sql` (final text) prepared if it can be, without waiting for its answer.
-    func send(_ sql: String, _ values: [SQLValue]) throws -> EventLoopFuture<[PostgresRow]> {
-        if let statement = try prepared?.statement(sql, on: connection) {
+    /// Sends `sql` (final text), prepared if `preparing` and it can be, without waiting for its answer.
+    func send(_ sql: String, _ values: [SQLValue], prepared preparing: Bool = true) throws -> EventLoopFuture<[PostgresRow]> {
+        if preparing, let statement = try prepared?.statement(sql, on: connection) {
             return statement.execute(PreparedStatements.binds(values))
         }
         return connection.query(Self.query(sql, values), logger: logger).map(\.rows)
@@ -164,10 +164,12 @@ final class QueuedStatements: Sendable {
         pending.withLock { $0.sent.append(future) }
     }
 
-    /// Sends the gathered batch, then the query of an expectation (`PostgresSession.expects`), whose answer is read
-    /// when everything sent is waited for: anything but 1 fails with `ExpectationFailed`.
-    func check(_ sql: String, _ values: [SQLValue], session: PostgresSession) throws {
-        try sendBatch(session)
+    /// Sends the query of an expectation (`PostgresSession.expects`), whose answer is read when everything sent is
+    /// waited for: anything but 1 fails with `ExpectationFailed`. It goes ahead of the gathered batch when it reads
+    /// nothing the batch changes (but `keyed` tables), else after it.
+    func check(_ sql: String, _ values: [SQLValue], keyed: Set<String>, session: PostgresSession) throws {
+        let reads = StatementShape.analysed(sql).names.subtracting(keyed)
+        if !pending.withLock({ $0.batch.changed.isDisjoint(with: reads) }) { try sendBatch(session) }
         let answer = try session.send(PlaceholderTranslation.shared.postgres(sql, values), values).flatMapThrowing { rows in
             guard let cell = rows.first?.first, try PostgresSession.value(cell) == .integer(1) else { throw ExpectationFailed() }
             return rows
@@ -179,7 +181,7 @@ final class QueuedStatements: Sendable {
         let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
         guard !batch.isEmpty else { return }
         let statement = batch.statement()
-        let future = try session.send(statement.sql, statement.values)
+        let future = try session.send(statement.sql, statement.values, prepared: batch.isReusable)
         pending.withLock { $0.sent.append(future) }
     }
 

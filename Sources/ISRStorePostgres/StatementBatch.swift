@@ -1,29 +1,59 @@
+import Foundation
 import ISRStore
 
-/// Queued writes that PostgreSQL can run as one statement (`WITH s1 AS (…), s2 AS (…) last`), so an operation's
-/// inserts and updates cost one round trip instead of one each. All parts of such a statement see the database as it
-/// was before the statement, and one row changed twice in it has an unpredictable result, so a write joins the batch
-/// only when that cannot matter: it is an INSERT, UPDATE or DELETE of a table no earlier part changes, and its text
-/// names no table an earlier part changes. Foreign keys are checked at the end of the statement, so a child row may
-/// follow its parent's insert in the same batch.
+/// Queued writes that PostgreSQL can run as one statement (`WITH s1 AS (…), s2 AS (…) last`), so the writes of an
+/// operation, and of the operations after it, cost one statement instead of one each. All parts of such a statement see
+/// the database as it was before the statement, and one row changed twice in it has an unpredictable result, so a write
+/// joins the batch only when that cannot matter: it is an INSERT, UPDATE or DELETE of a table no earlier part changes,
+/// and its text names no table an earlier part changes. A plain `INSERT … VALUES (?, …)` reads nothing, so one of the
+/// same text as an earlier part (up to its number of rows) adds its rows to that part: a group's packets become one
+/// multi-row insert per table. Foreign keys are checked at the end of the statement, so a child row may follow its
+/// parent's insert in the same batch.
 struct StatementBatch: Sendable {
-    private(set) var parts: [(sql: String, values: [SQLValue])] = []
-    private var changed: Set<String> = []
+    struct Part: Sendable {
+        var sql: String
+        var values: [SQLValue]
+        /// For a plain VALUES insert: its text up to VALUES, one row's placeholders, and how many rows it holds now.
+        var rows: (prefix: String, width: Int, count: Int)?
+    }
+
+    private(set) var parts: [Part] = []
+    private(set) var changed: Set<String> = []
+    private var parameters = 0
+    /// PostgreSQL binds at most 65,535 values to a statement; a batch stops well short of that.
+    static let maximumParameters = 30_000
 
     var isEmpty: Bool { parts.isEmpty }
 
     /// Adds `sql` if it can run in this batch; false when it must wait for the batch to be sent (or run alone).
     mutating func add(_ sql: String, _ values: [SQLValue]) -> Bool {
-        guard let shape = StatementShape.of(sql), let table = shape.table,
-              !changed.contains(table), changed.isDisjoint(with: shape.names) else { return false }
+        guard let shape = StatementShape.of(sql), let table = shape.table, parameters + values.count <= Self.maximumParameters else { return false }
+        if let rows = shape.rows, let index = parts.firstIndex(where: { $0.rows?.prefix == rows.prefix && $0.rows?.width == rows.width }) {
+            parts[index].values += values
+            parts[index].rows?.count += rows.count
+            parameters += values.count
+            return true
+        }
+        guard !changed.contains(table), changed.isDisjoint(with: shape.names) else { return false }
         changed.insert(table)
-        parts.append((sql, values))
+        parts.append(Part(sql: sql, values: values, rows: shape.rows))
+        parameters += values.count
         return true
+    }
+
+    /// Whether every part holds what one statement of its own text would: its text can be prepared and reused. A batch
+    /// with merged rows has a text of its own each time and is run unprepared.
+    var isReusable: Bool {
+        parts.allSatisfy { part in part.rows.map { StatementShape.of(part.sql)?.rows?.count == $0.count } ?? true }
     }
 
     /// The batch as one PostgreSQL statement with `$N` placeholders, and its arguments in order.
     func statement() -> (sql: String, values: [SQLValue]) {
-        (StatementShape.combined(parts), parts.flatMap(\.values))
+        let texts = parts.map { part -> (sql: String, values: [SQLValue]) in
+            guard let rows = part.rows else { return (part.sql, part.values) }
+            return (StatementShape.valuesInsert(rows.prefix, width: rows.width, count: rows.count), part.values)
+        }
+        return (isReusable ? StatementShape.combined(texts) : StatementShape.combine(texts), parts.flatMap(\.values))
     }
 }
 
@@ -33,14 +63,21 @@ struct StatementShape: Sendable {
     let table: String?
     /// Every identifier-like word in the statement, lowercased.
     let names: Set<String>
+    /// For `INSERT INTO t (…) VALUES (?, …)[, (?, …)…]`: the text before VALUES, a row's width and the number of rows.
+    var rows: (prefix: String, width: Int, count: Int)? = nil
 
     private static let shapes = TextCache<StatementShape>()
     private static let combinations = TextCache<String>()
 
     /// The shape of `sql`, or nil if it can never share a statement (it is not a plain INSERT, UPDATE or DELETE).
     static func of(_ sql: String) -> StatementShape? {
-        let shape = shapes.value(for: sql) { analyse(sql) }
+        let shape = analysed(sql)
         return shape.table == nil ? nil : shape
+    }
+
+    /// The shape of any statement, a query included.
+    static func analysed(_ sql: String) -> StatementShape {
+        shapes.value(for: sql) { analyse(sql) }
     }
 
     static func analyse(_ sql: String) -> StatementShape {
@@ -55,7 +92,27 @@ struct StatementShape: Sendable {
         // A statement that returns rows, or holds its own WITH, is not merged: nobody would read those rows, and a
         // nested WITH of data-modifying parts is not allowed.
         guard !names.contains("returning"), !names.contains("with") else { return StatementShape(table: nil, names: names) }
-        return StatementShape(table: table, names: names)
+        return StatementShape(table: table, names: names, rows: words.first == "insert" ? plainRows(sql) : nil)
+    }
+
+    /// The prefix, row width and row count of a plain VALUES insert of `?` placeholders only (it reads nothing); nil
+    /// for anything else (numbered placeholders, expressions, subqueries, ON CONFLICT).
+    static func plainRows(_ sql: String) -> (prefix: String, width: Int, count: Int)? {
+        guard let values = sql.range(of: #"\sVALUES\s*\("#, options: [.caseInsensitive, .regularExpression]) else { return nil }
+        let prefix = String(sql[..<values.lowerBound])
+        guard !prefix.contains("?"), !prefix.lowercased().contains("select") else { return nil }
+        let tuples = "(" + sql[values.upperBound...].filter { !$0.isWhitespace }
+        guard tuples.hasPrefix("("), tuples.hasSuffix(")") else { return nil }
+        let rows = tuples.dropFirst().dropLast().components(separatedBy: "),(")
+        let width = rows.first?.split(separator: ",", omittingEmptySubsequences: false).count ?? 0
+        guard width > 0, rows.allSatisfy({ $0 == Array(repeating: "?", count: width).joined(separator: ",") }) else { return nil }
+        return (prefix.trimmingCharacters(in: .whitespacesAndNewlines), width, rows.count)
+    }
+
+    /// `prefix VALUES (?, …), …`: `count` rows of `width` placeholders.
+    static func valuesInsert(_ prefix: String, width: Int, count: Int) -> String {
+        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return prefix + " VALUES " + Array(repeating: row, count: count).joined(separator: ", ")
     }
 
     /// `WITH s1 AS (first), … last`, each part's placeholders numbered after the ones before it and cast to its values'
@@ -65,7 +122,7 @@ struct StatementShape: Sendable {
         return combinations.value(for: key) { combine(parts) }
     }
 
-    private static func combine(_ parts: [(sql: String, values: [SQLValue])]) -> String {
+    static func combine(_ parts: [(sql: String, values: [SQLValue])]) -> String {
         var offset = 0
         var texts: [String] = []
         for part in parts {

@@ -145,6 +145,65 @@ import Testing
         #expect(try await store.packet(Fixture.id(50)) == nil)
     }
 
+    /// An expectation sent ahead must not miss a write an earlier operation of its group gathered: it goes after the
+    /// gathered writes when it reads a table they change. Serially, only the first of these operations sees the flag.
+    @Test func anExpectationSeesTheWritesGatheredBeforeIt() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        try await store.write { db in try db.perform("CREATE TABLE marks (k INTEGER PRIMARY KEY)", []) }
+        // Each operation's insert joins one multi-row insert, so nothing but this rule sends them before the checks.
+        let saw = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for n in 0..<40 {
+                group.addTask {
+                    try await store.write { db in
+                        let first = try db.expects("SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM marks) THEN 1 ELSE 0 END", [], keyed: [])
+                        try db.perform("INSERT INTO marks (k) VALUES (?)", [n])
+                        return first
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(saw.filter { $0 }.count == 1, "exactly one operation found no marks: \(saw)")
+        #expect(store.groupsCommitted < 40, "operations shared groups")
+    }
+
+    /// Acceptances check their parties ahead of the group's gathered writes only when those writes change no registry
+    /// table: a member revoked in the same burst is never a recipient of a packet logged after the revocation.
+    @Test func noPacketToARevokedMemberIsLoggedAfterTheRevocation() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        _ = try await Fixture.populate(store)
+        for round in 0..<4 {
+            let member = try MemberID("m\(round)@devon-csc")
+            _ = try await store.insertMember(Fixture.member(member), event: Fixture.event("member.enrolled"))
+            let results = try await withThrowingTaskGroup(of: (revocation: UInt64?, packet: UInt64?).self) { group in
+                for n in 0..<30 {
+                    group.addTask {
+                        if n == 12 {
+                            return (try await store.revokeMember(member, reason: "left", at: 2, event: Fixture.event("member.revoked")), nil)
+                        }
+                        let packet = Fixture.packet(1000 * (round + 1) + n, to: [member])
+                        do {
+                            let outcome = try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice, packet: packet.record.id), linked: [])
+                            return (nil, outcome.record.leafIndex)
+                        } catch let error as StoreError where error.code == .notActive {
+                            return (nil, nil)
+                        }
+                    }
+                }
+                return try await group.reduce(into: [(revocation: UInt64?, packet: UInt64?)]()) { $0.append($1) }
+            }
+            let revoked = try #require(results.compactMap(\.revocation).first)
+            let accepted = results.compactMap(\.packet)
+            #expect(accepted.allSatisfy { $0 < revoked }, "round \(round): packets logged after the revocation at \(revoked): \(accepted.filter { $0 > revoked })")
+            #expect(accepted.count + results.filter { $0.revocation == nil && $0.packet == nil }.count == 29)
+        }
+        _ = try await store.verifyAuditLog()
+    }
+
     @Test func instancesShareOneLogOneRegistryAndOneLeader() async throws {
         let (_, url, _) = try database()
         let a = try await PostgresRelayStore(url: url)

@@ -47,4 +47,42 @@ import Testing
         #expect(StatementShape.combined([("UPDATE t SET s = '?', b = ? WHERE k = ?", [.null, .blob([1])])]) == "UPDATE t SET s = '?', b = $1 WHERE k = $2::bytea")
         #expect(PlaceholderTranslation.shared.postgres("SELECT ?2, ?1, ?2", [.text("a"), .integer(2)]) == "SELECT $2::int8, $1::text, $2::int8")
     }
+
+    /// A plain VALUES insert reads nothing: one of the same text (up to its row count) adds its rows to the earlier part,
+    /// so a group's packets become one insert per table; such a batch has a text of its own and is not prepared.
+    @Test func plainInsertsOfOneTextBecomeOneMultiRowInsert() {
+        var batch = StatementBatch()
+        let added = joined(&batch, [("INSERT INTO a (k, v) VALUES (?, ?)", [.integer(1), .text("x")]),
+                                    ("INSERT INTO b (k)\nVALUES (?), (?)", [.integer(2), .integer(3)]),
+                                    ("INSERT INTO a (k, v) VALUES (?, ?)", [.integer(4), .null]),
+                                    ("INSERT INTO b (k) VALUES (?)", [.integer(5)])])
+        #expect(added == [true, true, true, true])
+        #expect(batch.parts.count == 2)
+        #expect(!batch.isReusable)
+        let statement = batch.statement()
+        #expect(statement.sql == "WITH s1 AS (INSERT INTO a (k, v) VALUES ($1::int8, $2::text), ($3::int8, $4)) INSERT INTO b (k) VALUES ($5::int8), ($6::int8), ($7::int8)")
+        #expect(statement.values == [.integer(1), .text("x"), .integer(4), .null, .integer(2), .integer(3), .integer(5)])
+        // One statement of its own text is still prepared.
+        var single = StatementBatch()
+        #expect(joined(&single, [("INSERT INTO b (k) VALUES (?), (?)", [.integer(2), .integer(3)])]) == [true])
+        #expect(single.isReusable)
+    }
+
+    /// Inserts that read, number their placeholders, or resolve conflicts are not merged; a batch stops short of the
+    /// protocol's limit on bound values.
+    @Test func onlyInsertsThatReadNothingAreMergedAndABatchIsBounded() {
+        for sql in ["INSERT INTO a (k, v) VALUES (?1, ?2)", "INSERT INTO a (k, v) VALUES (?, (SELECT v FROM c WHERE k = ?))",
+                    "INSERT INTO a (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING", "INSERT INTO a (k, v) VALUES (?, lower(?))",
+                    "INSERT INTO a (k, v) SELECT ?, ?"] {
+            var batch = StatementBatch()
+            #expect(joined(&batch, [(sql, [.integer(1), .integer(2)]), (sql, [.integer(3), .integer(4)])]) == [true, false], "\(sql)")
+        }
+        var batch = StatementBatch()
+        let row = Array(repeating: SQLValue.integer(1), count: 1000)
+        let sql = "INSERT INTO wide (\((1...1000).map { "c\($0)" }.joined(separator: ", "))) VALUES " + "(" + Array(repeating: "?", count: 1000).joined(separator: ", ") + ")"
+        let added = (0..<31).map { _ in batch.add(sql, row) }
+        #expect(added == Array(repeating: true, count: 30) + [false])
+        #expect(batch.statement().values.count == StatementBatch.maximumParameters)
+    }
 }
+
