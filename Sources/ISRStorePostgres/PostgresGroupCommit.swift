@@ -88,8 +88,9 @@ final class PostgresGroupCommit: Sendable {
                 opened = session
                 try session.perform("BEGIN", [])
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
-                // Without savepoints, an operation's queued writes are sent with the next one's first statement: any
-                // error, whichever operation it belongs to, sends the whole group to run again isolated.
+                // Without savepoints, the group's writes and expectations are gathered into as few statements as
+                // their order allows: any error or failed expectation, whichever operation it belongs to, sends the
+                // whole group to run again isolated.
                 var ran = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { try $0.run(session) }
                 if attempt == 1 {
                     // Operations that arrived while this group waited for the lock (another instance's group) or ran

@@ -164,24 +164,39 @@ final class QueuedStatements: Sendable {
         pending.withLock { $0.sent.append(future) }
     }
 
-    /// Sends the query of an expectation (`PostgresSession.expects`), whose answer is read when everything sent is
-    /// waited for: anything but 1 fails with `ExpectationFailed`. It goes ahead of the gathered batch when it reads
-    /// nothing the batch changes (but `keyed` tables), else after it.
+    /// Gathers the query of an expectation (`PostgresSession.expects`) into the batch, whose answer is read when
+    /// everything sent is waited for: anything but 1 fails with `ExpectationFailed`. If it reads what the batch
+    /// changes (but `keyed` tables), the batch is sent first.
     func check(_ sql: String, _ values: [SQLValue], keyed: Set<String>, session: PostgresSession) throws {
         let reads = StatementShape.analysed(sql).names.subtracting(keyed)
-        if !pending.withLock({ $0.batch.changed.isDisjoint(with: reads) }) { try sendBatch(session) }
+        if pending.withLock({ $0.batch.addCheck(sql, values, reads: reads) }) { return }
+        try sendBatch(session)
+        if pending.withLock({ $0.batch.addCheck(sql, values, reads: reads) }) { return }
         let answer = try session.send(PlaceholderTranslation.shared.postgres(sql, values), values).flatMapThrowing { rows in
-            guard let cell = rows.first?.first, try PostgresSession.value(cell) == .integer(1) else { throw ExpectationFailed() }
+            try Self.requireOnes(rows)
             return rows
         }
         pending.withLock { $0.sent.append(answer) }
+    }
+
+    /// Throws `ExpectationFailed` unless the answer is one row of ones.
+    static func requireOnes(_ rows: [PostgresRow]) throws {
+        guard rows.count == 1, let row = rows.first, try row.allSatisfy({ try PostgresSession.value($0) == .integer(1) }) else {
+            throw ExpectationFailed()
+        }
     }
 
     func sendBatch(_ session: PostgresSession) throws {
         let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
         guard !batch.isEmpty else { return }
         let statement = batch.statement()
-        let future = try session.send(statement.sql, statement.values, prepared: batch.isReusable)
+        var future = try session.send(statement.sql, statement.values, prepared: batch.isReusable)
+        if !batch.checks.isEmpty {
+            future = future.flatMapThrowing { rows in
+                try Self.requireOnes(rows)
+                return rows
+            }
+        }
         pending.withLock { $0.sent.append(future) }
     }
 
@@ -227,32 +242,37 @@ final class PlaceholderTranslation: Sendable {
         })
     }
 
-    /// `offset` is how many placeholders come before this statement's in the statement it becomes part of.
+    /// `offset` is how many placeholders come before this statement's in the statement it becomes part of. Works on
+    /// UTF-8 bytes: every character it looks for is ASCII.
     static func translate(_ sql: String, values: [SQLValue], offset: Int = 0) -> String {
-        var out = ""
+        let (question, quote, zero, nine) = (UInt8(ascii: "?"), UInt8(ascii: "'"), UInt8(ascii: "0"), UInt8(ascii: "9"))
+        var out: [UInt8] = []
+        out.reserveCapacity(sql.utf8.count + 16 * values.count)
         var next = 1
         var quoted = false
-        var characters = sql.makeIterator()
-        var pending = characters.next()
-        while let character = pending {
-            pending = characters.next()
-            if character == "'" { quoted.toggle() }
-            guard character == "?", !quoted else { out.append(character); continue }
-            var digits = ""
-            while let digit = pending, digit.isASCII, digit.isNumber {
-                digits.append(digit)
-                pending = characters.next()
+        let bytes = Array(sql.utf8)
+        var position = 0
+        while position < bytes.count {
+            let byte = bytes[position]
+            position += 1
+            if byte == quote { quoted.toggle() }
+            guard byte == question, !quoted else { out.append(byte); continue }
+            var number = 0
+            var digits = 0
+            while position < bytes.count, (zero...nine).contains(bytes[position]) {
+                number = number * 10 + Int(bytes[position] - zero)
+                digits += 1
+                position += 1
             }
-            let number: Int
-            if digits.isEmpty {
+            if digits == 0 {
                 number = next
                 next += 1
-            } else {
-                number = Int(digits) ?? 0
             }
-            out += "$\(number + offset)" + (values.indices.contains(number - 1) ? cast(values[number - 1]) : "")
+            out.append(UInt8(ascii: "$"))
+            out += Array(String(number + offset).utf8)
+            if values.indices.contains(number - 1) { out += Array(cast(values[number - 1]).utf8) }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 
     static func cast(_ value: SQLValue) -> String {

@@ -8,7 +8,9 @@ import ISRStore
 /// and its text names no table an earlier part changes. A plain `INSERT … VALUES (?, …)` reads nothing, so one of the
 /// same text as an earlier part (up to its number of rows) adds its rows to that part: a group's packets become one
 /// multi-row insert per table. Foreign keys are checked at the end of the statement, so a child row may follow its
-/// parent's insert in the same batch.
+/// parent's insert in the same batch. Expectations (`PostgresSession.expects`) that read nothing an earlier part
+/// changes join too, as the statement's final SELECT, one column each: the writes still run, all of them, and the
+/// answer says whether every expectation held.
 struct StatementBatch: Sendable {
     struct Part: Sendable {
         var sql: String
@@ -18,12 +20,14 @@ struct StatementBatch: Sendable {
     }
 
     private(set) var parts: [Part] = []
+    /// Queries of one row and one column expected to answer 1.
+    private(set) var checks: [(sql: String, values: [SQLValue])] = []
     private(set) var changed: Set<String> = []
     private var parameters = 0
     /// PostgreSQL binds at most 65,535 values to a statement; a batch stops well short of that.
     static let maximumParameters = 30_000
 
-    var isEmpty: Bool { parts.isEmpty }
+    var isEmpty: Bool { parts.isEmpty && checks.isEmpty }
 
     /// Adds `sql` if it can run in this batch; false when it must wait for the batch to be sent (or run alone).
     mutating func add(_ sql: String, _ values: [SQLValue]) -> Bool {
@@ -41,19 +45,44 @@ struct StatementBatch: Sendable {
         return true
     }
 
+    /// Adds an expectation's query if it reads none of the tables the batch changes (`reads`: the tables that matter);
+    /// false when it must wait for the batch to be sent.
+    mutating func addCheck(_ sql: String, _ values: [SQLValue], reads: Set<String>) -> Bool {
+        guard changed.isDisjoint(with: reads), parameters + values.count <= Self.maximumParameters else { return false }
+        checks.append((sql, values))
+        parameters += values.count
+        return true
+    }
+
     /// Whether every part holds what one statement of its own text would: its text can be prepared and reused. A batch
-    /// with merged rows has a text of its own each time and is run unprepared.
+    /// with merged rows or expectations has a text of its own each time and is run unprepared.
     var isReusable: Bool {
-        parts.allSatisfy { part in part.rows.map { StatementShape.of(part.sql)?.rows?.count == $0.count } ?? true }
+        checks.isEmpty && parts.allSatisfy { part in part.rows.map { StatementShape.of(part.sql)?.rows?.count == $0.count } ?? true }
     }
 
     /// The batch as one PostgreSQL statement with `$N` placeholders, and its arguments in order.
     func statement() -> (sql: String, values: [SQLValue]) {
-        let texts = parts.map { part -> (sql: String, values: [SQLValue]) in
-            guard let rows = part.rows else { return (part.sql, part.values) }
-            return (StatementShape.valuesInsert(rows.prefix, width: rows.width, count: rows.count), part.values)
+        let values = parts.flatMap(\.values) + checks.flatMap(\.values)
+        guard !isReusable else { return (StatementShape.combined(parts.map { ($0.sql, $0.values) }), values) }
+        var offset = 0
+        var texts: [String] = []
+        for part in parts {
+            if let rows = part.rows {
+                texts.append(StatementShape.valuesInsert(rows.prefix, width: rows.width, values: part.values, offset: offset))
+            } else {
+                texts.append(PlaceholderTranslation.translate(part.sql, values: part.values, offset: offset))
+            }
+            offset += part.values.count
         }
-        return (isReusable ? StatementShape.combined(texts) : StatementShape.combine(texts), parts.flatMap(\.values))
+        if !checks.isEmpty {
+            var columns: [String] = []
+            for check in checks {
+                columns.append("(" + PlaceholderTranslation.translate(check.sql, values: check.values, offset: offset) + ")")
+                offset += check.values.count
+            }
+            texts.append("SELECT " + columns.joined(separator: ", "))
+        }
+        return (StatementShape.with(texts), values)
     }
 }
 
@@ -109,10 +138,17 @@ struct StatementShape: Sendable {
         return (prefix.trimmingCharacters(in: .whitespacesAndNewlines), width, rows.count)
     }
 
-    /// `prefix VALUES (?, …), …`: `count` rows of `width` placeholders.
-    static func valuesInsert(_ prefix: String, width: Int, count: Int) -> String {
-        let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
-        return prefix + " VALUES " + Array(repeating: row, count: count).joined(separator: ", ")
+    /// `prefix VALUES ($n::type, …), …`: rows of `width` placeholders for `values`, numbered from `offset + 1` and cast
+    /// as `PlaceholderTranslation` casts them (written directly: a group's rows are many).
+    static func valuesInsert(_ prefix: String, width: Int, values: [SQLValue], offset: Int) -> String {
+        var text = prefix + " VALUES "
+        text.reserveCapacity(prefix.utf8.count + 16 * values.count)
+        for (index, value) in values.enumerated() {
+            let column = index % width
+            if column == 0 { text += index == 0 ? "(" : "), (" } else { text += ", " }
+            text += "$" + String(offset + index + 1) + PlaceholderTranslation.cast(value)
+        }
+        return text + ")"
     }
 
     /// `WITH s1 AS (first), … last`, each part's placeholders numbered after the ones before it and cast to its values'
@@ -122,14 +158,19 @@ struct StatementShape: Sendable {
         return combinations.value(for: key) { combine(parts) }
     }
 
-    static func combine(_ parts: [(sql: String, values: [SQLValue])]) -> String {
+    private static func combine(_ parts: [(sql: String, values: [SQLValue])]) -> String {
         var offset = 0
         var texts: [String] = []
         for part in parts {
             texts.append(PlaceholderTranslation.translate(part.sql, values: part.values, offset: offset))
             offset += part.values.count
         }
-        return texts.count == 1 ? texts[0] : "WITH " + texts.dropLast().enumerated().map { "s\($0.offset + 1) AS (\($0.element))" }.joined(separator: ", ")
+        return with(texts)
+    }
+
+    /// Statements as one: `WITH s1 AS (first), … last`, or the only one.
+    static func with(_ texts: [String]) -> String {
+        texts.count == 1 ? texts[0] : "WITH " + texts.dropLast().enumerated().map { "s\($0.offset + 1) AS (\($0.element))" }.joined(separator: ", ")
             + " " + (texts.last ?? "")
     }
 }
