@@ -4,8 +4,11 @@ import Synchronization
 /// Group commit: write operations that arrive while a transaction is committing wait, and then all of them run in the
 /// next transaction, each in its own savepoint, with one commit (one fsync) for the group. Each caller is answered
 /// only after that commit returned, so "answered" still means "on disk"; one operation failing rolls back its own
-/// savepoint and leaves the others in the group untouched.
+/// savepoint and leaves the others in the group untouched. The log's right edge (`tail`) is read once per group and
+/// kept in memory across its appends; an operation that fails takes its appends back out of it.
 final class GroupCommit: Sendable {
+    /// The log's right edge as the open group transaction left it: read by the group's first append.
+    let tail: AuditTail
     /// One operation: runs inside the group's transaction and returns how to answer its caller once the group committed.
     private struct Job: Sendable {
         let run: @Sendable (Database) -> @Sendable () -> Void
@@ -20,8 +23,9 @@ final class GroupCommit: Sendable {
     /// At most this many operations share a transaction, so one group's latency stays bounded.
     static let maximumGroup = 512
 
-    init(pool: DatabasePool, groupEnd: @escaping @Sendable (Database) throws -> @Sendable () -> Void) {
+    init(pool: DatabasePool, tail: AuditTail = AuditTail(), groupEnd: @escaping @Sendable (Database) throws -> @Sendable () -> Void) {
         self.pool = pool
+        self.tail = tail
         self.groupEnd = groupEnd
     }
 
@@ -31,7 +35,8 @@ final class GroupCommit: Sendable {
     /// Runs `body` in a savepoint of the next group transaction; returns its value after that transaction committed.
     func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(run: { db in
+            let job = Job(run: { [tail] db in
+                let edge = tail.frontier
                 do {
                     var value: T?
                     try db.inSavepoint {
@@ -41,6 +46,7 @@ final class GroupCommit: Sendable {
                     guard let value else { return { continuation.resume(throwing: GroupCommitError.noValue) } }
                     return { continuation.resume(returning: value) }
                 } catch {
+                    tail.frontier = edge
                     return { continuation.resume(throwing: error) }
                 }
             }, fail: { continuation.resume(throwing: $0) })
@@ -55,7 +61,9 @@ final class GroupCommit: Sendable {
         guard !group.isEmpty else { return }
         let groupEnd = groupEnd
         // GRDB calls the completion after the transaction committed (or failed and rolled back).
+        let tail = tail
         pool.asyncWrite({ db in
+            tail.forget()
             let answers = group.map { $0.run(db) }
             return (answers, try groupEnd(db))
         }, completion: { _, result in

@@ -38,9 +38,11 @@ public final class SQLiteRelayStore: SQLRelayStore {
             try SQLiteSchema.migrator.migrate(pool)
             checkpointer = try WALCheckpointer(path: path)
             let head = self.head
-            // Each group ends by computing the new tree head inside its transaction; it is published after the commit.
-            groupCommit = GroupCommit(pool: pool) { db in
-                let current = try Self.treeHead(SQLiteSession(db: db))
+            // Each group ends with the new tree head (from the right edge its appends kept, else read inside its
+            // transaction); it is published after the commit.
+            let tail = AuditTail()
+            groupCommit = GroupCommit(pool: pool, tail: tail) { db in
+                let current = try tail.frontier.map { TreeHead(size: $0.size, root: $0.root) } ?? Self.treeHead(SQLiteSession(db: db))
                 return { head.publish(current) }
             }
         } catch {
@@ -88,7 +90,8 @@ public final class SQLiteRelayStore: SQLRelayStore {
     /// Runs `body` as one operation of a group commit: it returns after the group's transaction is on disk.
     public func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
         do {
-            return try await groupCommit.write { db in try body(SQLiteSession(db: db)) }
+            let tail = groupCommit.tail
+            return try await groupCommit.write { db in try body(SQLiteSession(db: db, auditTail: tail)) }
         } catch {
             throw Self.storeError(error)
         }

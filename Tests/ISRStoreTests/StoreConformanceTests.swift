@@ -84,6 +84,38 @@ enum Fixture {
 }
 
 @Suite(.blocksThreads) struct StoreConformanceTests {
+    /// A writer keeps the log's right edge in memory across a group's appends: an operation that fails after
+    /// appending must take its leaves back out of it, or the operations after it in the group would leave a gap.
+    @Test(arguments: StoreKind.allCases)
+    func anOperationThatFailsAfterAppendingLeavesNoGap(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let before = try await store.treeHead().size
+        func run<S: SQLRelayStore>(_ store: S) async throws -> [UInt64] {
+            try await withThrowingTaskGroup(of: UInt64?.self) { group in
+                for n in 0..<30 {
+                    group.addTask {
+                        do {
+                            return try await store.write { db in
+                                let leaf = try S.append(Fixture.event("test.appended", at: 1_795_000_000_000 + Int64(n)), db)
+                                if n % 7 == 3 { throw StoreError(.invalidTransition, "operation \(n) fails after appending") }
+                                return leaf
+                            }
+                        } catch let error as StoreError where error.code == .invalidTransition {
+                            return nil
+                        }
+                    }
+                }
+                return try await group.reduce(into: [UInt64]()) { if let leaf = $1 { $0.append(leaf) } }
+            }
+        }
+        let sql = try #require(store as? any SQLRelayStore)
+        let leaves = try await run(sql)
+        #expect(leaves.count == 30 - 4)
+        #expect(Set(leaves) == Set(before..<(before + 26)), "gap-free leaves for the operations that succeeded")
+        #expect(try await sql.verifyAuditLog().size == before + 26)
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func aPacketFromOrToAMemberNoLongerActiveIsRefusedInsideItsTransaction(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
