@@ -168,6 +168,9 @@ final class PostgresGroupCommit: Sendable {
     private func writerConnection() throws -> PooledConnection {
         if let current = connection.withLock({ $0 }), !current.connection.isClosed { return current }
         let fresh = PooledConnection(connection: try connector.connect())
+        // The writer's prepared statements are index lookups and single-row writes: a generic plan is as good as one
+        // planned for each execution, which PostgreSQL otherwise keeps doing for some of them.
+        try PostgresSession(connection: fresh.connection, logger: logger).execute("SET plan_cache_mode = force_generic_plan")
         connection.withLock { $0 = fresh }
         return fresh
     }

@@ -8,9 +8,7 @@ import ISRStore
 /// and its text names no table an earlier part changes. A plain `INSERT … VALUES (?, …)` reads nothing, so one of the
 /// same text as an earlier part (up to its number of rows) adds its rows to that part: a group's packets become one
 /// multi-row insert per table. Foreign keys are checked at the end of the statement, so a child row may follow its
-/// parent's insert in the same batch. Expectations (`PostgresSession.expects`) that read nothing an earlier part
-/// changes join too, as the statement's final SELECT, one column each: the writes still run, all of them, and the
-/// answer says whether every expectation held.
+/// parent's insert in the same batch.
 struct StatementBatch: Sendable {
     struct Part: Sendable {
         var sql: String
@@ -20,14 +18,12 @@ struct StatementBatch: Sendable {
     }
 
     private(set) var parts: [Part] = []
-    /// Queries of one row and one column expected to answer 1.
-    private(set) var checks: [(sql: String, values: [SQLValue])] = []
     private(set) var changed: Set<String> = []
     private var parameters = 0
     /// PostgreSQL binds at most 65,535 values to a statement; a batch stops well short of that.
     static let maximumParameters = 30_000
 
-    var isEmpty: Bool { parts.isEmpty && checks.isEmpty }
+    var isEmpty: Bool { parts.isEmpty }
 
     /// Adds `sql` if it can run in this batch; false when it must wait for the batch to be sent (or run alone).
     mutating func add(_ sql: String, _ values: [SQLValue]) -> Bool {
@@ -45,24 +41,15 @@ struct StatementBatch: Sendable {
         return true
     }
 
-    /// Adds an expectation's query if it reads none of the tables the batch changes (`reads`: the tables that matter);
-    /// false when it must wait for the batch to be sent.
-    mutating func addCheck(_ sql: String, _ values: [SQLValue], reads: Set<String>) -> Bool {
-        guard changed.isDisjoint(with: reads), parameters + values.count <= Self.maximumParameters else { return false }
-        checks.append((sql, values))
-        parameters += values.count
-        return true
-    }
-
     /// Whether every part holds what one statement of its own text would: its text can be prepared and reused. A batch
-    /// with merged rows or expectations has a text of its own each time and is run unprepared.
+    /// with merged rows has a text of its own each time and is run unprepared.
     var isReusable: Bool {
-        checks.isEmpty && parts.allSatisfy { part in part.rows.map { StatementShape.of(part.sql)?.rows?.count == $0.count } ?? true }
+        parts.allSatisfy { part in part.rows.map { StatementShape.of(part.sql)?.rows?.count == $0.count } ?? true }
     }
 
     /// The batch as one PostgreSQL statement with `$N` placeholders, and its arguments in order.
     func statement() -> (sql: String, values: [SQLValue]) {
-        let values = parts.flatMap(\.values) + checks.flatMap(\.values)
+        let values = parts.flatMap(\.values)
         guard !isReusable else { return (StatementShape.combined(parts.map { ($0.sql, $0.values) }), values) }
         var offset = 0
         var texts: [String] = []
@@ -73,14 +60,6 @@ struct StatementBatch: Sendable {
                 texts.append(PlaceholderTranslation.translate(part.sql, values: part.values, offset: offset))
             }
             offset += part.values.count
-        }
-        if !checks.isEmpty {
-            var columns: [String] = []
-            for check in checks {
-                columns.append("(" + PlaceholderTranslation.translate(check.sql, values: check.values, offset: offset) + ")")
-                offset += check.values.count
-            }
-            texts.append("SELECT " + columns.joined(separator: ", "))
         }
         return (StatementShape.with(texts), values)
     }

@@ -84,20 +84,4 @@ import Testing
         #expect(added == Array(repeating: true, count: 30) + [false])
         #expect(batch.statement().values.count == StatementBatch.maximumParameters)
     }
-
-    /// An expectation joins the batch as a column of its final SELECT when it reads nothing the batch changes; one that
-    /// does waits for the batch to be sent.
-    @Test func expectationsBecomeTheFinalSelectUnlessTheyReadWhatTheBatchChanges() {
-        var batch = StatementBatch()
-        let added = [batch.addCheck("SELECT CASE WHEN EXISTS (SELECT 1 FROM members WHERE id = ?) THEN 1 ELSE 0 END", [.text("a")], reads: ["members"]),
-                     batch.add("INSERT INTO marks (k) VALUES (?)", [.integer(1)]),
-                     batch.addCheck("SELECT COUNT(*) FROM members WHERE id = ?", [.text("b")], reads: ["members"]),
-                     batch.addCheck("SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM marks) THEN 1 ELSE 0 END", [], reads: ["marks"])]
-        #expect(added == [true, true, true, false])
-        #expect(!batch.isReusable)
-        let statement = batch.statement()
-        #expect(statement.sql == "WITH s1 AS (INSERT INTO marks (k) VALUES ($1::int8)) SELECT (SELECT CASE WHEN EXISTS (SELECT 1 FROM members WHERE id = $2::text) THEN 1 ELSE 0 END), (SELECT COUNT(*) FROM members WHERE id = $3::text)")
-        #expect(statement.values == [.integer(1), .text("a"), .text("b")])
-    }
 }
-
