@@ -7,6 +7,9 @@ public struct MerkleFrontier: Sendable {
 
     public init() {}
 
+    /// The roots of the complete subtrees, largest first: what `init(size:roots:)` resumes from.
+    public var roots: [[UInt8]] { stack.map(\.hash) }
+
     /// Resumes the frontier of a log of `size` leaves from the roots of its complete subtrees, in the order
     /// `rootPositions(size:)` gives them (as a store that keeps every node holds them).
     public init(size: UInt64, roots: [[UInt8]]) throws(AuditError) {

@@ -88,6 +88,8 @@ final class PostgresGroupCommit: Sendable {
                 opened = session
                 try session.perform("BEGIN", [])
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
+                // Sent with BEGIN and the lock, answered in one round trip: the log's right edge as the last group left it.
+                tail.frontier = try AuditHeadRow.edge(session)
                 // Without savepoints, the group's writes and expectations are gathered into as few statements as
                 // their order allows: any error or failed expectation, whichever operation it belongs to, sends the
                 // whole group to run again isolated.

@@ -183,11 +183,6 @@ public final class PostgresRelayStore: SQLRelayStore {
     /// right edge, so this is one statement), and returns it.
     static func publishHead(_ db: PostgresSession) throws -> TreeHead? {
         guard let edge = db.auditTail?.frontier else { return nil }
-        let root = edge.root
-        try db.perform("""
-            INSERT INTO audit_head (one, size, root) VALUES (1, ?, ?)
-            ON CONFLICT (one) DO UPDATE SET size = excluded.size, root = excluded.root
-            """, [Int64(edge.size), root])
-        return TreeHead(size: edge.size, root: root)
+        return try AuditHeadRow.write(edge, db)
     }
 }

@@ -228,6 +228,10 @@ enum PostgresSchema {
             "ALTER TABLE packets ALTER COLUMN bytes SET STORAGE EXTERNAL",
             "ALTER TABLE packets SET (toast_tuple_target = 8160)",
         ]),
+        // The log's right edge beside its head, so a writer reads both with its lock (`AuditHeadRow`).
+        Migration(version: "v3-audit-head-frontier", statements: [
+            "ALTER TABLE audit_head ADD COLUMN frontier BYTEA CHECK (frontier IS NULL OR length(frontier) % 32 = 0)",
+        ]),
     ]
 
     /// Applies pending migrations in one transaction, under an advisory lock so instances starting together take turns.

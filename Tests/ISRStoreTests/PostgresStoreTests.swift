@@ -1,7 +1,7 @@
 import Foundation
 import ISRAudit
 import ISRPacket
-import ISRStorePostgres
+@testable import ISRStorePostgres
 import ISRTestSupport
 import Testing
 @testable import ISRStore
@@ -202,6 +202,28 @@ import Testing
             #expect(accepted.count + results.filter { $0.revocation == nil && $0.packet == nil }.count == 29)
         }
         _ = try await store.verifyAuditLog()
+    }
+
+    /// A writer takes the log's right edge from the head row with its lock; the row's edge is the log's, and an edge
+    /// that does not give the row's root is not trusted (the edge is read from the log instead).
+    @Test func theHeadRowHoldsTheLogsRightEdgeAndABadOneIsNotTrusted() async throws {
+        let (cluster, url, name) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        _ = try await Fixture.populate(store)
+        for n in 0..<5 { _ = try await store.insertPacket(Fixture.packet(n), event: Fixture.event("packet.accepted", Fixture.alice), linked: []) }
+        let (stored, log) = try await store.write { db in
+            let session = try #require(db as? PostgresSession)
+            return (try AuditHeadRow.edge(session).map { [$0.size: $0.roots] }, [try PostgresRelayStore.rightEdge(db)].map { [$0.size: $0.roots] }.first)
+        }
+        #expect(stored != nil && stored == log)
+        // A damaged edge (right length, wrong hashes; written outside the relay, whose own groups rewrite the row) is
+        // refused, and the next appends still build a valid log.
+        _ = try cluster.command("psql", ["-h", cluster.directory, "-p", String(cluster.port), "-U", cluster.user, "-d", name, "-q", "-c",
+                                         "UPDATE audit_head SET frontier = decode(repeat('00', length(frontier)), 'hex')"])
+        #expect(try await store.read { db in try AuditHeadRow.edge(try #require(db as? PostgresSession)) } == nil)
+        for n in 5..<10 { _ = try await store.insertPacket(Fixture.packet(n), event: Fixture.event("packet.accepted", Fixture.alice), linked: []) }
+        #expect(try await store.verifyAuditLog().size == (try await store.treeHead().size))
     }
 
     @Test func instancesShareOneLogOneRegistryAndOneLeader() async throws {
