@@ -253,7 +253,8 @@ final class PlaceholderTranslation: Sendable {
             var number = 0
             var digits = 0
             while position < bytes.count, (zero...nine).contains(bytes[position]) {
-                number = number * 10 + Int(bytes[position] - zero)
+                // A placeholder number past nine digits names no argument; it must not overflow either.
+                if digits < 9 { number = number * 10 + Int(bytes[position] - zero) }
                 digits += 1
                 position += 1
             }

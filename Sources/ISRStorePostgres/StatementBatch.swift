@@ -15,6 +15,8 @@ struct StatementBatch: Sendable {
         var values: [SQLValue]
         /// For a plain VALUES insert: its text up to VALUES, one row's placeholders, and how many rows it holds now.
         var rows: (prefix: String, width: Int, count: Int)?
+        /// Whether later statements' rows were added to it (its text is then no longer `sql`).
+        var merged = false
     }
 
     private(set) var parts: [Part] = []
@@ -31,6 +33,7 @@ struct StatementBatch: Sendable {
         if let rows = shape.rows, let index = parts.firstIndex(where: { $0.rows?.prefix == rows.prefix && $0.rows?.width == rows.width }) {
             parts[index].values += values
             parts[index].rows?.count += rows.count
+            parts[index].merged = true
             parameters += values.count
             return true
         }
@@ -44,7 +47,7 @@ struct StatementBatch: Sendable {
     /// Whether every part holds what one statement of its own text would: its text can be prepared and reused. A batch
     /// with merged rows has a text of its own each time and is run unprepared.
     var isReusable: Bool {
-        parts.allSatisfy { part in part.rows.map { StatementShape.of(part.sql)?.rows?.count == $0.count } ?? true }
+        !parts.contains(where: \.merged)
     }
 
     /// The batch as one PostgreSQL statement with `$N` placeholders, and its arguments in order.

@@ -46,6 +46,8 @@ import Testing
         // Quoted text is not a placeholder; NULL is left for the server to type.
         #expect(StatementShape.combined([("UPDATE t SET s = '?', b = ? WHERE k = ?", [.null, .blob([1])])]) == "UPDATE t SET s = '?', b = $1 WHERE k = $2::bytea")
         #expect(PlaceholderTranslation.shared.postgres("SELECT ?2, ?1, ?2", [.text("a"), .integer(2)]) == "SELECT $2::int8, $1::text, $2::int8")
+        // A placeholder number too long for any argument is cut, never an overflow.
+        #expect(PlaceholderTranslation.translate("SELECT ?12345678901234567890123, 'é?'", values: []) == "SELECT $123456789, 'é?'")
     }
 
     /// A plain VALUES insert reads nothing: one of the same text (up to its row count) adds its rows to the earlier part,
