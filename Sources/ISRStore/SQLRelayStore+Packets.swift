@@ -317,8 +317,6 @@ extension SQLRelayStore {
         return (try delivery(row), try packetRecord(row))
     }
 
-    /// What an accept must know before it writes, in one query: which of `members` are active members of active
-    /// agencies as this transaction sees the registry, and whether packet `id` is already stored (a retry).
     /// A query answering 1 when packet `id` is new and every one of `parties` is an active member of an active agency:
     /// the usual case, in which `admission` need not be read.
     static func admissible(_ id: Data, _ parties: [MemberID]) -> (sql: String, arguments: [any SQLArgument]) {
@@ -332,6 +330,8 @@ extension SQLRelayStore {
         return (sql, [id] + unique + [Int64(unique.count)])
     }
 
+    /// What an accept must know before it writes, in one query: which of `members` are active members of active
+    /// agencies as this transaction sees the registry, and whether packet `id` is already stored (a retry).
     static func admission(_ id: Data, _ members: [MemberID], _ db: any SQLSession) throws -> (known: Bool, active: Set<String>) {
         let unique = Array(Set(members.map(\.rawValue)))
         // A member id is never empty, so the empty row can only say that the packet is known.
@@ -407,13 +407,13 @@ extension SQLRelayStore {
         try recordState(id: link.packet, event: event, at: at, actor: actor, leaf: leaf, db)
     }
 
-    /// `count` rows of `width` placeholders for a multi-row VALUES: `(?, ?), (?, ?)`.
     /// A packet row whose subject key, unless given (?19), is the one of the packet it answers (?12) or relates to (?13).
     static var inheritedSubject: String { """
         (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
          COALESCE(?19, (SELECT subject_key FROM packets WHERE id = ?12), (SELECT subject_key FROM packets WHERE id = ?13)))
         """ }
 
+    /// `count` rows of `width` placeholders for a multi-row VALUES: `(?, ?), (?, ?)`.
     static func rows(_ width: Int, _ count: Int) -> String {
         let row = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
         return Array(repeating: row, count: count).joined(separator: ", ")

@@ -32,8 +32,8 @@ final class PostgresGroupCommit: Sendable {
     private let connector: PostgresConnector
     private let thread: NIOThreadPool
     private let logger: Logger
-    /// Runs last in every group's transaction (the published tree head); what it returns runs after the commit, before
-    /// any caller is answered.
+    /// Runs last in every group's transaction that appended to the log (the published tree head); what it returns runs
+    /// after the commit, before any caller is answered.
     private let groupEnd: @Sendable (PostgresSession) throws -> @Sendable () -> Void
     private let queue = CommitQueue<Job>(maximumGroup: PostgresGroupCommit.maximumGroup)
     /// The writer's connection: touched only on the writer thread.
@@ -78,6 +78,9 @@ final class PostgresGroupCommit: Sendable {
         while true {
             attempt += 1
             var opened: PostgresSession?
+            // The log's size as the group found it (when the head row gave it): a group that appended nothing leaves the
+            // head row as it was.
+            var startSize: UInt64?
             let session: PostgresSession
             let answers: [@Sendable () -> Void]
             do {
@@ -90,6 +93,7 @@ final class PostgresGroupCommit: Sendable {
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
                 // Sent with BEGIN and the lock, answered in one round trip: the log's right edge as the last group left it.
                 tail.frontier = try AuditHeadRow.edge(session)
+                startSize = tail.frontier?.size
                 // Without savepoints, the group's writes and expectations are gathered into as few statements as
                 // their order allows: any error or failed expectation, whichever operation it belongs to, sends the
                 // whole group to run again isolated.
@@ -122,7 +126,11 @@ final class PostgresGroupCommit: Sendable {
             }
             let published: @Sendable () -> Void
             do {
-                published = try groupEnd(session)
+                if let edge = tail.frontier, edge.size != startSize {
+                    published = try groupEnd(session)
+                } else {
+                    published = {}
+                }
                 try session.commit()
             } catch {
                 _ = rollBack()

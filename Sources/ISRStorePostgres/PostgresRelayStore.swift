@@ -179,8 +179,8 @@ public final class PostgresRelayStore: SQLRelayStore {
         try? await eventLoops.shutdownGracefully()
     }
 
-    /// Writes the head the group's transaction leaves, if the group appended to the log (its writer kept the log's
-    /// right edge, so this is one statement), and returns it.
+    /// Writes the head the group's transaction leaves (its writer kept the log's right edge, so this is one statement),
+    /// and returns it.
     static func publishHead(_ db: PostgresSession) throws -> TreeHead? {
         guard let edge = db.auditTail?.frontier else { return nil }
         return try AuditHeadRow.write(edge, db)
