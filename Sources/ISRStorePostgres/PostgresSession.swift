@@ -117,6 +117,17 @@ struct PostgresSession: SQLSession {
         return connection.query(Self.query(sql, values), logger: logger).map(\.rows)
     }
 
+    /// Sends `sql` (final text) with `binds` as they are (a batch's arrays among them), prepared if `preparing` and it
+    /// can be, without waiting for its answer.
+    func send(_ sql: String, binds: [PostgresData], prepared preparing: Bool) throws -> EventLoopFuture<[PostgresRow]> {
+        if preparing, let statement = try prepared?.statement(sql, on: connection) {
+            return statement.execute(binds)
+        }
+        var bindings = PostgresBindings(capacity: binds.count)
+        for bind in binds { bindings.append(bind) }
+        return connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger).map(\.rows)
+    }
+
     /// `sql` must already use `$N` placeholders.
     static func query(_ sql: String, _ values: [SQLValue]) -> PostgresQuery {
         var binds = PostgresBindings(capacity: values.count)
@@ -189,7 +200,7 @@ final class QueuedStatements: Sendable {
         let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
         guard !batch.isEmpty else { return }
         let statement = batch.statement()
-        let future = try session.send(statement.sql, statement.values, prepared: batch.isReusable)
+        let future = try session.send(statement.sql, binds: statement.binds, prepared: statement.isReusable)
         pending.withLock { $0.sent.append(future) }
     }
 

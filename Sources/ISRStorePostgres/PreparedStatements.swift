@@ -28,13 +28,15 @@ final class PreparedStatements: Sendable {
 
     /// The values as a prepared statement binds them (their types match the casts in the statement's text).
     static func binds(_ values: [SQLValue]) -> [PostgresData] {
-        values.map { value in
-            switch value {
-            case .null: PostgresData.null
-            case .integer(let value): PostgresData(int64: value)
-            case .text(let value): PostgresData(string: value)
-            case .blob(let value): PostgresData(bytes: value)
-            }
+        values.map(data)
+    }
+
+    static func data(_ value: SQLValue) -> PostgresData {
+        switch value {
+        case .null: PostgresData.null
+        case .integer(let value): PostgresData(int64: value)
+        case .text(let value): PostgresData(string: value)
+        case .blob(let value): PostgresData(bytes: value)
         }
     }
 }

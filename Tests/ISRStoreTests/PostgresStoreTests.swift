@@ -91,6 +91,42 @@ import Testing
         #expect(try await store.read { db in try db.value(Int.self, "SELECT COUNT(*) FROM parents WHERE k = 13", []) } == 0)
     }
 
+    /// Inserts of one text in a group run as one statement binding each column as an array: every value comes back as
+    /// written, NULLs (in some rows, or in all of a column) and empty bytes included, into narrower column types too; a
+    /// column given values of two types runs as one VALUES row each.
+    @Test func insertsMergedIntoArraysKeepEveryValue() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        try await store.write { db in
+            try db.perform("CREATE TABLE merged (k INTEGER PRIMARY KEY, small SMALLINT, big BIGINT NOT NULL, label TEXT NOT NULL, data BYTEA, note TEXT, blank BYTEA)", [])
+            try db.perform("CREATE TABLE tally_text (k INTEGER PRIMARY KEY, v TEXT NOT NULL)", [])
+        }
+        let insert = "INSERT INTO merged (k, small, big, label, data, note, blank) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        @Sendable func row(_ k: Int) -> [any SQLArgument] {
+            [k, k % 3 == 0 ? Int?.none : k, Int64.max - Int64(k), "é \(k) '?'", k == 4 ? Data() : Data([UInt8(k), 0, 255]), k == 5 ? "note" : String?.none, Data?.none]
+        }
+        try await store.write { db in
+            for k in 0..<7 { try db.perform(insert, row(k)) }
+            // Values of two types in one column (text, then an integer the server turns into text).
+            try db.perform("INSERT INTO tally_text (k, v) VALUES (?, ?)", [1, "one"])
+            try db.perform("INSERT INTO tally_text (k, v) VALUES (?, ?)", [2, 2])
+        }
+        let rows = try await store.read { db in try db.rows("SELECT * FROM merged ORDER BY k", []) }
+        #expect(rows.count == 7)
+        for (k, stored) in rows.enumerated() {
+            #expect(try stored.decode(Int.self, forColumn: "k") == k)
+            #expect(try stored.decode(Int?.self, forColumn: "small") == (k % 3 == 0 ? nil : k))
+            #expect(try stored.decode(Int64.self, forColumn: "big") == Int64.max - Int64(k))
+            #expect(try stored.decode(String.self, forColumn: "label") == "é \(k) '?'")
+            #expect(try stored.decode(Data?.self, forColumn: "data") == (k == 4 ? Data() : Data([UInt8(k), 0, 255])))
+            #expect(try stored.decode(String?.self, forColumn: "note") == (k == 5 ? "note" : nil))
+            #expect(try stored.decode(Data?.self, forColumn: "blank") == nil)
+        }
+        let texts = try await store.read { db in try db.rows("SELECT v FROM tally_text ORDER BY k", []) }
+        #expect(try texts.map { try $0.decode(String.self, forColumn: "v") } == ["one", "2"])
+    }
+
     /// A group's acceptances are checked ahead (a new packet, active parties) and read in full only when that check
     /// fails: a retry, a reused id, a revoked recipient or a packet sent twice at once, among good packets, each get
     /// their own answer; the rest are stored once, and each answer's committed head covers its packet. Each kind of

@@ -1,4 +1,5 @@
 import ISRStore
+import PostgresNIO
 import Testing
 @testable import ISRStorePostgres
 
@@ -7,6 +8,11 @@ import Testing
     /// Adds each statement in turn; whether each joined the batch.
     func joined(_ batch: inout StatementBatch, _ statements: [(String, [SQLValue])]) -> [Bool] {
         statements.map { batch.add($0.0, $0.1) }
+    }
+
+    /// A bound value as the server receives it: its type and bytes.
+    func described(_ binds: [PostgresData]) -> [String] {
+        binds.map { data in data.value.map { "\(data.type.rawValue):\(Array($0.readableBytesView))" } ?? "null" }
     }
 
     @Test func writesToDifferentTablesBecomeOneStatementNumberedInOrder() {
@@ -18,7 +24,8 @@ import Testing
         let statement = batch.statement()
         // Each placeholder is cast to its value's type, as an unprepared statement declares it.
         #expect(statement.sql == "WITH s1 AS (INSERT INTO parent (k, v) VALUES ($1::int8, $2::text)), s2 AS (UPDATE tally SET n = $4::int8 WHERE k = $3::int8)   DELETE FROM stale WHERE k = $5::int8")
-        #expect(statement.values == [.integer(1), .text("a"), .integer(1), .integer(5), .integer(9)])
+        #expect(described(statement.binds) == described(PreparedStatements.binds([.integer(1), .text("a"), .integer(1), .integer(5), .integer(9)])))
+        #expect(statement.isReusable)
     }
 
     @Test func aSecondWriteToATableOrAReadOfAChangedTableWaitsForTheNextStatement() {
@@ -44,30 +51,37 @@ import Testing
             #expect(batch.isEmpty)
         }
         // Quoted text is not a placeholder; NULL is left for the server to type.
-        #expect(StatementShape.combined([("UPDATE t SET s = '?', b = ? WHERE k = ?", [.null, .blob([1])])]) == "UPDATE t SET s = '?', b = $1 WHERE k = $2::bytea")
+        #expect(PlaceholderTranslation.translate("UPDATE t SET s = '?', b = ? WHERE k = ?", values: [.null, .blob([1])]) == "UPDATE t SET s = '?', b = $1 WHERE k = $2::bytea")
         #expect(PlaceholderTranslation.shared.postgres("SELECT ?2, ?1, ?2", [.text("a"), .integer(2)]) == "SELECT $2::int8, $1::text, $2::int8")
         // A placeholder number too long for any argument is cut, never an overflow.
         #expect(PlaceholderTranslation.translate("SELECT ?12345678901234567890123, 'é?'", values: []) == "SELECT $123456789, 'é?'")
     }
 
     /// A plain VALUES insert reads nothing: one of the same text (up to its row count) adds its rows to the earlier part,
-    /// so a group's packets become one insert per table; such a batch has a text of its own and is not prepared.
-    @Test func plainInsertsOfOneTextBecomeOneMultiRowInsert() {
+    /// so a group's packets become one insert per table. Its rows are bound a column at a time, as arrays, so the text
+    /// is the same for any number of rows and is prepared; a column of NULLs only is the literal NULL.
+    @Test func plainInsertsOfOneTextBecomeOneInsertOfArrays() {
         var batch = StatementBatch()
-        let added = joined(&batch, [("INSERT INTO a (k, v) VALUES (?, ?)", [.integer(1), .text("x")]),
+        let added = joined(&batch, [("INSERT INTO a (k, v, w) VALUES (?, ?, ?)", [.integer(1), .text("x"), .null]),
                                     ("INSERT INTO b (k)\nVALUES (?), (?)", [.integer(2), .integer(3)]),
-                                    ("INSERT INTO a (k, v) VALUES (?, ?)", [.integer(4), .null]),
+                                    ("INSERT INTO a (k, v, w) VALUES (?, ?, ?)", [.integer(4), .null, .null]),
                                     ("INSERT INTO b (k) VALUES (?)", [.integer(5)])])
         #expect(added == [true, true, true, true])
         #expect(batch.parts.count == 2)
-        #expect(!batch.isReusable)
         let statement = batch.statement()
-        #expect(statement.sql == "WITH s1 AS (INSERT INTO a (k, v) VALUES ($1::int8, $2::text), ($3::int8, $4)) INSERT INTO b (k) VALUES ($5::int8), ($6::int8), ($7::int8)")
-        #expect(statement.values == [.integer(1), .text("x"), .integer(4), .null, .integer(2), .integer(3), .integer(5)])
-        // One statement of its own text is still prepared.
-        var single = StatementBatch()
-        #expect(joined(&single, [("INSERT INTO b (k) VALUES (?), (?)", [.integer(2), .integer(3)])]) == [true])
-        #expect(single.isReusable)
+        #expect(statement.sql == "WITH s1 AS (INSERT INTO a (k, v, w) SELECT c0, c1, NULL FROM unnest($1::int8[], $2::text[]) AS u(c0, c1)) INSERT INTO b (k) SELECT c0 FROM unnest($3::int8[]) AS u(c0)")
+        #expect(statement.isReusable)
+        let arrays = [PostgresData(array: [PostgresData(int64: 1), PostgresData(int64: 4)], elementType: .int8),
+                      PostgresData(array: [PostgresData(string: "x"), nil], elementType: .text),
+                      PostgresData(array: [2, 3, 5].map { PostgresData(int64: $0) }, elementType: .int8)]
+        #expect(described(statement.binds) == described(arrays))
+        // A column holding values of two types keeps one placeholder per value, and that text is not prepared.
+        var mixed = StatementBatch()
+        #expect(joined(&mixed, [("INSERT INTO a (k, v) VALUES (?, ?)", [.integer(1), .text("x")]), ("INSERT INTO a (k, v) VALUES (?, ?)", [.integer(2), .integer(3)])]) == [true, true])
+        let fallback = mixed.statement()
+        #expect(fallback.sql == "INSERT INTO a (k, v) VALUES ($1::int8, $2::text), ($3::int8, $4::int8)")
+        #expect(!fallback.isReusable)
+        #expect(described(fallback.binds) == described(PreparedStatements.binds([.integer(1), .text("x"), .integer(2), .integer(3)])))
     }
 
     /// Inserts that read, number their placeholders, or resolve conflicts are not merged; a batch stops short of the
@@ -84,6 +98,6 @@ import Testing
         let sql = "INSERT INTO wide (\((1...1000).map { "c\($0)" }.joined(separator: ", "))) VALUES " + "(" + Array(repeating: "?", count: 1000).joined(separator: ", ") + ")"
         let added = (0..<31).map { _ in batch.add(sql, row) }
         #expect(added == Array(repeating: true, count: 30) + [false])
-        #expect(batch.statement().values.count == StatementBatch.maximumParameters)
+        #expect(batch.parts.map(\.values.count) == [StatementBatch.maximumParameters])
     }
 }
