@@ -163,6 +163,8 @@ final class QueuedStatements: Sendable {
     private struct Pending: Sendable {
         var batch = StatementBatch()
         var sent: [EventLoopFuture<[PostgresRow]>] = []
+        /// Expectations not sent yet, by text in the order first seen, with the values of each time it was expected.
+        var checks: [(sql: String, runs: [[SQLValue]])] = []
     }
     private let pending = Mutex(Pending())
 
@@ -175,18 +177,44 @@ final class QueuedStatements: Sendable {
         pending.withLock { $0.sent.append(future) }
     }
 
-    /// Sends the query of an expectation (`PostgresSession.expects`), prepared, whose answer is read when everything
-    /// sent is waited for: anything but 1 fails with `ExpectationFailed`. It goes ahead of the gathered batch when it
-    /// reads nothing the batch changes (but `keyed` tables), else after it. (Sent apart, not as part of the batch:
+    /// Gathers the query of an expectation (`PostgresSession.expects`), whose answer is read when everything sent is
+    /// waited for: anything but 1 fails with `ExpectationFailed`. Expectations are sent ahead of anything gathered or
+    /// sent after them, and after the gathered batch when they read a table it changes (but `keyed` tables); those of
+    /// one text go as one prepared query (`ExpectationBatch`), not one each. (Apart from the batch, not part of it:
     /// there the server planned every expectation again for each group, most of its time.)
     func check(_ sql: String, _ values: [SQLValue], keyed: Set<String>, session: PostgresSession) throws {
         let reads = StatementShape.analysed(sql).names.subtracting(keyed)
         if !pending.withLock({ $0.batch.changed.isDisjoint(with: reads) }) { try sendBatch(session) }
-        let answer = try session.send(PlaceholderTranslation.shared.postgres(sql, values), values).flatMapThrowing { rows in
-            try Self.requireOnes(rows)
-            return rows
+        pending.withLock { pending in
+            if let index = pending.checks.firstIndex(where: { $0.sql == sql }) {
+                pending.checks[index].runs.append(values)
+            } else {
+                pending.checks.append((sql, [values]))
+            }
         }
-        pending.withLock { $0.sent.append(answer) }
+    }
+
+    /// Sends the gathered expectations, a query per text.
+    private func sendChecks(_ session: PostgresSession) throws {
+        let checks = pending.withLock { pending in defer { pending.checks = [] }; return pending.checks }
+        for check in checks {
+            let query: EventLoopFuture<[PostgresRow]>
+            if let merged = ExpectationBatch.statement(check.sql, check.runs) {
+                query = try session.send(merged.sql, binds: merged.binds, prepared: true)
+            } else {
+                var answers: [EventLoopFuture<[PostgresRow]>] = []
+                for run in check.runs { answers.append(try session.send(PlaceholderTranslation.shared.postgres(check.sql, run), run)) }
+                query = EventLoopFuture.whenAllSucceed(answers, on: session.connection.eventLoop).flatMapThrowing { all in
+                    for rows in all { try Self.requireOnes(rows) }
+                    return all.last ?? []
+                }
+            }
+            let answer = query.flatMapThrowing { rows in
+                try Self.requireOnes(rows)
+                return rows
+            }
+            pending.withLock { $0.sent.append(answer) }
+        }
     }
 
     /// Throws `ExpectationFailed` unless the answer is one row of ones.
@@ -197,6 +225,7 @@ final class QueuedStatements: Sendable {
     }
 
     func sendBatch(_ session: PostgresSession) throws {
+        try sendChecks(session)
         let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
         guard !batch.isEmpty else { return }
         let statement = batch.statement()
@@ -208,7 +237,10 @@ final class QueuedStatements: Sendable {
     func waitForAll(session: PostgresSession, discardingBatch: Bool = false) throws {
         var first: (any Error)?
         if discardingBatch {
-            pending.withLock { $0.batch = StatementBatch() }
+            pending.withLock { pending in
+                pending.batch = StatementBatch()
+                pending.checks = []
+            }
         } else {
             do { try sendBatch(session) } catch { first = error }
         }
@@ -246,12 +278,19 @@ final class PlaceholderTranslation: Sendable {
         })
     }
 
-    /// `offset` is how many placeholders come before this statement's in the statement it becomes part of. Works on
-    /// UTF-8 bytes: every character it looks for is ASCII.
+    /// `offset` is how many placeholders come before this statement's in the statement it becomes part of.
     static func translate(_ sql: String, values: [SQLValue], offset: Int = 0) -> String {
+        rewrite(sql) { number in
+            "$" + String(number + offset) + (values.indices.contains(number - 1) ? cast(values[number - 1]) : "")
+        }
+    }
+
+    /// `sql` with each placeholder (`?` or `?N`, outside quoted literals) replaced by what `placeholder` makes of its
+    /// number. Works on UTF-8 bytes: every character it looks for is ASCII.
+    static func rewrite(_ sql: String, _ placeholder: (Int) -> String) -> String {
         let (question, quote, zero, nine) = (UInt8(ascii: "?"), UInt8(ascii: "'"), UInt8(ascii: "0"), UInt8(ascii: "9"))
         var out: [UInt8] = []
-        out.reserveCapacity(sql.utf8.count + 16 * values.count)
+        out.reserveCapacity(sql.utf8.count + 64)
         var next = 1
         var quoted = false
         let bytes = Array(sql.utf8)
@@ -273,9 +312,7 @@ final class PlaceholderTranslation: Sendable {
                 number = next
                 next += 1
             }
-            out.append(UInt8(ascii: "$"))
-            out += Array(String(number + offset).utf8)
-            if values.indices.contains(number - 1) { out += Array(cast(values[number - 1]).utf8) }
+            out += Array(placeholder(number).utf8)
         }
         return String(decoding: out, as: UTF8.self)
     }

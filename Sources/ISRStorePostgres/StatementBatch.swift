@@ -145,22 +145,11 @@ struct StatementShape: Sendable {
         var binds: [PostgresData] = []
         for column in 0..<width {
             let cells = stride(from: column, to: values.count, by: width).map { values[$0] }
-            var type: (name: String, oid: PostgresDataType)?
-            for cell in cells {
-                let cellType: (name: String, oid: PostgresDataType)? = switch cell {
-                case .null: nil
-                case .integer: ("int8", .int8)
-                case .text: ("text", .text)
-                case .blob: ("bytea", .bytea)
-                }
-                guard let cellType else { continue }
-                if let type, type.oid != cellType.oid { return nil }
-                type = cellType
-            }
-            guard let type else {
+            guard cells.contains(where: { $0 != .null }) else {
                 selected.append("NULL")
                 continue
             }
+            guard let type = arrayType(of: cells) else { return nil }
             let name = "c\(column)"
             selected.append(name)
             names.append(name)
@@ -169,6 +158,23 @@ struct StatementShape: Sendable {
         }
         guard !binds.isEmpty else { return nil }
         return ("\(prefix) SELECT \(selected.joined(separator: ", ")) FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names.joined(separator: ", ")))", binds)
+    }
+
+    /// The element type of an array of `cells`: their one type (NULLs aside); nil if they have two, or are all NULL.
+    static func arrayType(of cells: [SQLValue]) -> (name: String, oid: PostgresDataType)? {
+        var type: (name: String, oid: PostgresDataType)?
+        for cell in cells {
+            let cellType: (name: String, oid: PostgresDataType)? = switch cell {
+            case .null: nil
+            case .integer: ("int8", .int8)
+            case .text: ("text", .text)
+            case .blob: ("bytea", .bytea)
+            }
+            guard let cellType else { continue }
+            if let type, type.oid != cellType.oid { return nil }
+            type = cellType
+        }
+        return type
     }
 
     /// Statements as one: `WITH s1 AS (first), … last`, or the only one.

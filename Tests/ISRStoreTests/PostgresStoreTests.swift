@@ -127,6 +127,25 @@ import Testing
         #expect(try texts.map { try $0.decode(String.self, forColumn: "v") } == ["one", "2"])
     }
 
+    /// Expectations of one text in a group are asked as one query: the group goes on only if every one holds; when
+    /// one does not, the group runs again isolated and each operation reads its own answer.
+    @Test func expectationsAskedTogetherHoldOnlyIfEachDoes() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        try await store.write { db in
+            try db.perform("CREATE TABLE seen (k BIGINT PRIMARY KEY, label TEXT NOT NULL)", [])
+            try db.perform("INSERT INTO seen (k, label) VALUES (?, ?), (?, ?)", [3, "three", 5, "five"])
+        }
+        let unseen = "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM seen WHERE k = ? OR label = ?) THEN 1 ELSE 0 END"
+        func answers(_ keys: [Int]) async throws -> [Bool] {
+            try await store.write { db in try keys.map { key in try db.expects(unseen, [key, "label \(key)"], keyed: []) } }
+        }
+        #expect(try await answers([1, 2, 4, 6]) == [true, true, true, true])
+        #expect(try await answers([1, 2, 3, 4, 5]) == [true, true, false, true, false])
+        #expect(try await answers([5]) == [false])
+    }
+
     /// A group's acceptances are checked ahead (a new packet, active parties) and read in full only when that check
     /// fails: a retry, a reused id, a revoked recipient or a packet sent twice at once, among good packets, each get
     /// their own answer; the rest are stored once, and each answer's committed head covers its packet. Each kind of

@@ -1,0 +1,23 @@
+import ISRStore
+import PostgresNIO
+
+/// The expectations of one text gathered in a group (`SQLSession.expects`: a query answering 1), asked as one query:
+/// its placeholders read each run's values from arrays (`unnest`) and it answers 1 only if every run does. Its text
+/// is the same for any number of runs, so it is prepared once per connection; one execution replaces one per operation.
+enum ExpectationBatch {
+    /// Nil when there is one run, or a placeholder's values are of two types or all NULL: then each run goes alone.
+    static func statement(_ sql: String, _ runs: [[SQLValue]]) -> (sql: String, binds: [PostgresData])? {
+        guard runs.count > 1, let width = runs.first?.count, width > 0, runs.allSatisfy({ $0.count == width }) else { return nil }
+        var arrays: [String] = []
+        var binds: [PostgresData] = []
+        for position in 0..<width {
+            let cells = runs.map { $0[position] }
+            guard let type = StatementShape.arrayType(of: cells) else { return nil }
+            arrays.append("$\(position + 1)::\(type.name)[]")
+            binds.append(PostgresData(array: cells.map { $0 == .null ? nil : PreparedStatements.data($0) }, elementType: type.oid))
+        }
+        let names = (1...width).map { "a\($0)" }
+        let inner = PlaceholderTranslation.rewrite(sql) { number in (1...width).contains(number) ? "u.a\(number)" : "NULL" }
+        return ("SELECT COALESCE(MIN(e.ok), 0) FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names.joined(separator: ", "))) CROSS JOIN LATERAL (\(inner)) AS e(ok)", binds)
+    }
+}
