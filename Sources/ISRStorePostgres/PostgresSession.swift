@@ -198,22 +198,18 @@ final class QueuedStatements: Sendable {
     private func sendChecks(_ session: PostgresSession) throws {
         let checks = pending.withLock { pending in defer { pending.checks = [] }; return pending.checks }
         for check in checks {
-            let query: EventLoopFuture<[PostgresRow]>
-            if let merged = ExpectationBatch.statement(check.sql, check.runs) {
-                query = try session.send(merged.sql, binds: merged.binds, prepared: true)
+            let queries = if let merged = ExpectationBatch.statement(check.sql, check.runs) {
+                [try session.send(merged.sql, binds: merged.binds, prepared: true)]
             } else {
-                var answers: [EventLoopFuture<[PostgresRow]>] = []
-                for run in check.runs { answers.append(try session.send(PlaceholderTranslation.shared.postgres(check.sql, run), run)) }
-                query = EventLoopFuture.whenAllSucceed(answers, on: session.connection.eventLoop).flatMapThrowing { all in
-                    for rows in all { try Self.requireOnes(rows) }
-                    return all.last ?? []
+                try check.runs.map { run in try session.send(PlaceholderTranslation.shared.postgres(check.sql, run), run) }
+            }
+            let answers = queries.map { query in
+                query.flatMapThrowing { rows in
+                    try Self.requireOnes(rows)
+                    return rows
                 }
             }
-            let answer = query.flatMapThrowing { rows in
-                try Self.requireOnes(rows)
-                return rows
-            }
-            pending.withLock { $0.sent.append(answer) }
+            pending.withLock { $0.sent += answers }
         }
     }
 

@@ -8,8 +8,8 @@ import PostgresNIO
 /// joins the batch only when that cannot matter: it is an INSERT, UPDATE or DELETE of a table no earlier part changes,
 /// and its text names no table an earlier part changes. A plain `INSERT … VALUES (?, …)` reads nothing, so one of the
 /// same text as an earlier part (up to its number of rows) adds its rows to that part: a group's packets become one
-/// insert per table, its rows bound a column at a time as arrays. Foreign keys are checked at the end of the statement, so a child row may follow its
-/// parent's insert in the same batch.
+/// insert per table, its rows bound a column at a time as arrays. Foreign keys are checked at the end of the statement,
+/// so a child row may follow its parent's insert in the same batch.
 struct StatementBatch: Sendable {
     struct Part: Sendable {
         var sql: String
