@@ -11,10 +11,9 @@ enum ExpectationBatch {
         var arrays: [String] = []
         var binds: [PostgresData] = []
         for position in 0..<width {
-            let cells = runs.map { $0[position] }
-            guard let type = StatementShape.arrayType(of: cells) else { return nil }
-            arrays.append("$\(position + 1)::\(type.name)[]")
-            binds.append(PostgresData(array: cells.map { $0 == .null ? nil : PreparedStatements.data($0) }, elementType: type.oid))
+            guard let array = StatementShape.array(of: runs.map { $0[position] }) else { return nil }
+            arrays.append("$\(position + 1)\(array.cast)")
+            binds.append(array.data)
         }
         let names = (1...width).map { "a\($0)" }
         let inner = PlaceholderTranslation.rewrite(sql) { number in (1...width).contains(number) ? "u.a\(number)" : "NULL" }

@@ -149,19 +149,26 @@ struct StatementShape: Sendable {
                 selected.append("NULL")
                 continue
             }
-            guard let type = arrayType(of: cells) else { return nil }
+            guard let array = array(of: cells) else { return nil }
             let name = "c\(column)"
             selected.append(name)
             names.append(name)
-            arrays.append("$\(offset + binds.count + 1)::\(type.name)[]")
-            binds.append(PostgresData(array: cells.map { $0 == .null ? nil : PreparedStatements.data($0) }, elementType: type.oid))
+            arrays.append("$\(offset + binds.count + 1)\(array.cast)")
+            binds.append(array.data)
         }
         guard !binds.isEmpty else { return nil }
         return ("\(prefix) SELECT \(selected.joined(separator: ", ")) FROM unnest(\(arrays.joined(separator: ", "))) AS u(\(names.joined(separator: ", ")))", binds)
     }
 
+    /// `cells` bound as one array, and the cast its placeholder takes (`::bytea[]`); nil if they are of two types
+    /// (NULLs aside) or all NULL.
+    static func array(of cells: [SQLValue]) -> (cast: String, data: PostgresData)? {
+        guard let type = arrayType(of: cells) else { return nil }
+        return ("::\(type.name)[]", PostgresData(array: cells.map(PreparedStatements.data), elementType: type.oid))
+    }
+
     /// The element type of an array of `cells`: their one type (NULLs aside); nil if they have two, or are all NULL.
-    static func arrayType(of cells: [SQLValue]) -> (name: String, oid: PostgresDataType)? {
+    private static func arrayType(of cells: [SQLValue]) -> (name: String, oid: PostgresDataType)? {
         var type: (name: String, oid: PostgresDataType)?
         for cell in cells {
             let cellType: (name: String, oid: PostgresDataType)? = switch cell {
