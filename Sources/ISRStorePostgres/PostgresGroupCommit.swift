@@ -9,15 +9,17 @@ import Synchronization
 /// next one, with one COMMIT (one WAL flush) for the group. Every group first takes the deployment's audit-log advisory
 /// lock, so groups from all relay instances append to the log one at a time, in one total order. A group runs first
 /// without savepoints (each costs a round trip); if one of its operations fails, the group is rolled back and run again
-/// with each operation in its own savepoint, so only that one fails. Callers are answered only after COMMIT returned;
-/// a connection lost before COMMIT was sent is replaced and the group run again (nothing of it was written); when the
-/// outcome is unknown (lost during COMMIT), every caller of the group gets `unavailable`, and retrying is safe (a
-/// packet's retry is recognised by its id). Statements whose answer an operation does not read are gathered and queued
-/// on the connection (`PostgresSession.perform`) and waited for with the next statement that is waited for; in a
-/// savepoint, when the operation ends, so its errors stay its own. What an operation expects (`SQLSession.expects`:
-/// a new packet, active parties) is sent ahead and checked at the next wait too, so a group of acceptances waits once,
-/// for its COMMIT; an expectation found false reruns the group isolated, where it is read before the operation goes
-/// on. COMMIT must answer COMMIT, not ROLLBACK.
+/// with each operation in its own savepoint, so only that one fails. Callers are answered only after COMMIT returned; a
+/// connection lost before COMMIT was sent is replaced and the group run again (nothing of it was written); when the
+/// outcome is unknown (lost once COMMIT was sent, which a group that reads nothing does with its writes), every caller
+/// of the group gets `unavailable`, and retrying is safe (a packet's retry is recognised by its id). Statements whose
+/// answer an operation does not read are gathered and queued on the connection (`PostgresSession.perform`) and waited
+/// for with the next statement that is waited for; in a savepoint, when the operation ends, so its errors stay its own.
+/// What an operation expects (`SQLSession.expects`: a new packet, active parties) is sent ahead and asserted by the
+/// server (`isr_expected` raises when it is false), so once the lock and the log's edge have answered, a group of
+/// acceptances sends everything, COMMIT included, and waits once. COMMIT must answer COMMIT: when it answers ROLLBACK
+/// (a statement or an expectation failed), nothing was written and the group runs again isolated, where each
+/// expectation is read before its operation goes on.
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
         /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed.
@@ -106,7 +108,6 @@ final class PostgresGroupCommit: Sendable {
                     ran += try more.map { try $0.run(session) }
                 }
                 answers = ran
-                try session.flush()
             } catch {
                 opened?.abandon()  // nothing of this transaction still in flight
                 if PostgresErrors.isConnectionLoss(error) {
@@ -131,7 +132,19 @@ final class PostgresGroupCommit: Sendable {
                 } else {
                     published = {}
                 }
+                // Sent right behind the group's statements: the lock is held for one round trip less. Whatever
+                // failed among them (an expectation among others) makes COMMIT answer ROLLBACK.
                 try session.commit()
+            } catch let notCommitted as NotCommitted {
+                // Nothing of the group was written: run it again isolated, where the failing operation gets its error.
+                if rollBack(), !isolated {
+                    isolated = true
+                    continue
+                }
+                let cause = notCommitted.cause ?? notCommitted
+                logger.error("a PostgreSQL write transaction did not commit", metadata: ["error": "\(PostgresErrors.describe(cause))"])
+                for job in group { job.fail(PostgresErrors.storeError(cause)) }
+                return
             } catch {
                 _ = rollBack()
                 dropConnection()

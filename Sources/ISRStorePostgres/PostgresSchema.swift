@@ -232,6 +232,21 @@ enum PostgresSchema {
         Migration(version: "v3-audit-head-frontier", statements: [
             "ALTER TABLE audit_head ADD COLUMN frontier BYTEA CHECK (frontier IS NULL OR length(frontier) % 32 = 0)",
         ]),
+        // What a write group assumed without waiting (`ExpectationBatch`), checked by the server: a false answer raises,
+        // so the group's transaction rolls back even though its COMMIT was sent before the answer came.
+        Migration(version: "v4-expectations-checked-by-server", statements: [
+            """
+            CREATE FUNCTION isr_expected(answer BIGINT) RETURNS BIGINT LANGUAGE plpgsql AS $$
+            BEGIN
+                IF answer IS DISTINCT FROM 1 THEN
+                    RAISE EXCEPTION 'an expectation of an ISR write group did not hold; the group runs again with each operation alone'
+                        USING ERRCODE = 'IS001';
+                END IF;
+                RETURN 1;
+            END
+            $$
+            """,
+        ]),
     ]
 
     /// Applies pending migrations in one transaction, under an advisory lock so instances starting together take turns.

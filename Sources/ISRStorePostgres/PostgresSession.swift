@@ -55,13 +55,29 @@ struct PostgresSession: SQLSession {
         }.metadata.rows ?? 0
     }
 
-    /// Commits the open transaction, after everything queued; throws unless the server answered that it committed (a
-    /// transaction in which a statement failed answers COMMIT with ROLLBACK).
+    /// Commits the open transaction, sending COMMIT right behind everything queued and only then waiting; throws
+    /// unless the server answered that it committed. `NotCommitted` (with the first error among the queued statements)
+    /// when nothing of the transaction was written: what was queued could not be sent, or a statement failed and
+    /// COMMIT answered ROLLBACK. Any other error leaves the outcome unknown.
     func commit() throws {
-        let result = try afterQueued { connection.query("COMMIT", logger: logger) }
-        guard result.metadata.command == "COMMIT" else {
-            throw StoreError(.unavailable, "PostgreSQL rolled the transaction back instead of committing it (\(result.metadata.command))")
+        guard let queued else {
+            let result = try connection.query("COMMIT", logger: logger).wait()
+            guard result.metadata.command == "COMMIT" else { throw NotCommitted(cause: nil) }
+            return
         }
+        do {
+            try queued.sendBatch(self)
+        } catch {
+            abandon()
+            throw NotCommitted(cause: error)
+        }
+        let future = connection.query("COMMIT", logger: logger)
+        var failed: (any Error)?
+        do { try queued.waitForAll(session: self, discardingBatch: true) } catch { failed = error }
+        let result = try future.wait()
+        guard result.metadata.command == "COMMIT" else { throw NotCommitted(cause: failed) }
+        // Committed, yet a statement before COMMIT failed: only a client-side check can do that; say so, loudly.
+        if let failed { throw failed }
     }
 
     func rows(_ sql: String, _ arguments: [any SQLArgument]) throws -> [SQLRow] {
@@ -201,7 +217,7 @@ final class QueuedStatements: Sendable {
             let queries = if let merged = ExpectationBatch.statement(check.sql, check.runs) {
                 [try session.send(merged.sql, binds: merged.binds, prepared: true)]
             } else {
-                try check.runs.map { run in try session.send(PlaceholderTranslation.shared.postgres(check.sql, run), run) }
+                try check.runs.map { run in try session.send(PlaceholderTranslation.shared.postgres(ExpectationBatch.alone(check.sql), run), run) }
             }
             let answers = queries.map { query in
                 query.flatMapThrowing { rows in
@@ -250,6 +266,12 @@ final class QueuedStatements: Sendable {
 
 /// What a speculative session's expectation found false: the group that assumed it runs again, isolated.
 struct ExpectationFailed: Error {}
+
+/// The transaction did not commit and nothing of it was written (`PostgresSession.commit`); `cause` is the first
+/// error among the statements queued before COMMIT, when one failed.
+struct NotCommitted: Error {
+    let cause: (any Error)?
+}
 
 /// SQLite's `?` and `?N` placeholders as PostgreSQL's `$N` (outside quoted literals), each cast to the type of the value
 /// bound to it (`$1::int8`, `$2::text`, `$3::bytea`; NULL uncast), exactly the types an unprepared statement declares for

@@ -127,6 +127,32 @@ import Testing
         #expect(try texts.map { try $0.decode(String.self, forColumn: "v") } == ["one", "2"])
     }
 
+    /// A group sends its COMMIT right behind its writes and expectations, before any answer: an expectation found false
+    /// must still leave nothing of what was written assuming it, alone or among others, and the operation that
+    /// expected it then reads its own answer. (The server raises on a false one: `isr_expected`.)
+    @Test func aFalseExpectationSentWithCommitWritesNothingOfItsGroup() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        try await store.write { db in try db.perform("CREATE TABLE marks (k INTEGER PRIMARY KEY)", []) }
+        @Sendable func mark(_ n: Int) async throws -> Bool {
+            try await store.write { db in
+                let held = try db.expects("SELECT CASE WHEN ? % 100 = 13 THEN 0 ELSE 1 END", [n], keyed: [])
+                try db.perform("INSERT INTO marks (k) VALUES (?)", [held ? n : 1000 + n])
+                return held
+            }
+        }
+        #expect(try await mark(13) == false, "alone")
+        let held = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
+            for n in 0..<40 where n != 13 { group.addTask { (n, try await mark(n)) } }
+            group.addTask { (113, try await mark(113)) }
+            return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(held.filter { !$0.value }.map(\.key) == [113])
+        let marks = try await store.read { db in try db.values(Int.self, "SELECT k FROM marks ORDER BY k", []) }
+        #expect(marks == (0..<40).filter { $0 != 13 } + [1013, 1113], "nothing written assuming 13 or 113 held: \(marks)")
+    }
+
     /// Expectations of one text in a group are asked as one query: the group goes on only if every one holds; when
     /// one does not, the group runs again isolated and each operation reads its own answer.
     @Test func expectationsAskedTogetherHoldOnlyIfEachDoes() async throws {

@@ -90,7 +90,7 @@ import Testing
         let sql = "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM p WHERE id = ?) AND (SELECT COUNT(*) FROM m WHERE id IN (?, ?)) = ? THEN 1 ELSE 0 END"
         let runs: [[SQLValue]] = [[.blob([1]), .text("a"), .text("b"), .integer(2)], [.blob([2]), .text("c"), .null, .integer(1)]]
         let merged = ExpectationBatch.statement(sql, runs)
-        #expect(merged?.sql == "SELECT COALESCE(MIN(e.ok), 0) FROM unnest($1::bytea[], $2::text[], $3::text[], $4::int8[]) AS u(a1, a2, a3, a4) CROSS JOIN LATERAL (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM p WHERE id = u.a1) AND (SELECT COUNT(*) FROM m WHERE id IN (u.a2, u.a3)) = u.a4 THEN 1 ELSE 0 END) AS e(ok)")
+        #expect(merged?.sql == "SELECT isr_expected(COALESCE(MIN(e.ok), 0)) FROM unnest($1::bytea[], $2::text[], $3::text[], $4::int8[]) AS u(a1, a2, a3, a4) CROSS JOIN LATERAL (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM p WHERE id = u.a1) AND (SELECT COUNT(*) FROM m WHERE id IN (u.a2, u.a3)) = u.a4 THEN 1 ELSE 0 END) AS e(ok)")
         let arrays = [PostgresData(array: [PostgresData(bytes: [1]), PostgresData(bytes: [2])], elementType: .bytea),
                       PostgresData(array: [PostgresData(string: "a"), PostgresData(string: "c")], elementType: .text),
                       PostgresData(array: [PostgresData(string: "b"), nil], elementType: .text),
