@@ -16,7 +16,7 @@ public protocol SQLSession {
     func rows(_ queries: [(sql: String, arguments: [any SQLArgument])]) throws -> [[SQLRow]]
     /// Whether a query of one row and one integer column answers 1: what an operation expects to hold (a new packet,
     /// active parties). A store may assume it holds and check the answer later (PostgreSQL's writer sends it ahead and
-    /// reads it at its next wait); if it did not hold, the operation fails and the store runs it again on its own,
+    /// has the server assert it); if it did not hold, the operation fails and the store runs it again on its own,
     /// where this answers the truth. So take the usual path on true and the exact, slower path on false. `keyed` names
     /// tables the query reads only for what a unique key of the operation's own writes enforces as well (a packet id
     /// not yet used): a store may check before sending earlier writes to them, as a clash would fail the write anyway.

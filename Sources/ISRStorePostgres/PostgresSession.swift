@@ -20,7 +20,8 @@ struct PostgresSession: SQLSession {
     /// `perform` waits like `execute`.
     var queued: QueuedStatements? = nil
     /// The writer's, while a group runs without savepoints: `expects` sends its query ahead and answers true; a false
-    /// answer fails the group at its next wait (`ExpectationFailed`), and the group runs again isolated.
+    /// answer raises on the server, so the group's next wait fails (or its COMMIT answers ROLLBACK), and the group runs
+    /// again isolated.
     var speculative = false
 
     func perform(_ sql: String, _ arguments: [any SQLArgument]) throws {
@@ -193,8 +194,9 @@ final class QueuedStatements: Sendable {
         pending.withLock { $0.sent.append(future) }
     }
 
-    /// Gathers the query of an expectation (`PostgresSession.expects`), whose answer is read when everything sent is
-    /// waited for: anything but 1 fails with `ExpectationFailed`. Expectations are sent ahead of anything gathered or
+    /// Gathers the query of an expectation (`PostgresSession.expects`), asserted by the server (`ExpectationBatch`:
+    /// anything but 1 raises, and fails the transaction) and read when everything sent is waited for (anything but 1
+    /// fails with `ExpectationFailed` there too). Expectations are sent ahead of anything gathered or
     /// sent after them, and after the gathered batch when they read a table it changes (but `keyed` tables); those of
     /// one text go as one prepared query (`ExpectationBatch`), not one each. (Apart from the batch, not part of it:
     /// there the server planned every expectation again for each group, most of its time.)
