@@ -77,7 +77,8 @@ struct PostgresSession: SQLSession {
         do { try queued.waitForAll(session: self, discardingBatch: true) } catch { failed = error }
         let result = try future.wait()
         guard result.metadata.command == "COMMIT" else { throw NotCommitted(cause: failed) }
-        // Committed, yet a statement before COMMIT failed: only a client-side check can do that; say so, loudly.
+        // Committed, yet a statement's answer failed a client-side check (the server asserted it): its callers are
+        // not told it succeeded; the writer answers them as it does when the outcome is unknown.
         if let failed { throw failed }
     }
 
@@ -196,10 +197,10 @@ final class QueuedStatements: Sendable {
 
     /// Gathers the query of an expectation (`PostgresSession.expects`), asserted by the server (`ExpectationBatch`:
     /// anything but 1 raises, and fails the transaction) and read when everything sent is waited for (anything but 1
-    /// fails with `ExpectationFailed` there too). Expectations are sent ahead of anything gathered or
-    /// sent after them, and after the gathered batch when they read a table it changes (but `keyed` tables); those of
-    /// one text go as one prepared query (`ExpectationBatch`), not one each. (Apart from the batch, not part of it:
-    /// there the server planned every expectation again for each group, most of its time.)
+    /// fails with `ExpectationFailed` there too). Expectations are sent ahead of anything gathered or sent after them,
+    /// and after the gathered batch when they read a table it changes (but `keyed` tables); those of one text go as one
+    /// prepared query (`ExpectationBatch`), not one each. (Apart from the batch, not part of it: there the server
+    /// planned every expectation again for each group, most of its time.)
     func check(_ sql: String, _ values: [SQLValue], keyed: Set<String>, session: PostgresSession) throws {
         let reads = StatementShape.analysed(sql).names.subtracting(keyed)
         if !pending.withLock({ $0.batch.changed.isDisjoint(with: reads) }) { try sendBatch(session) }

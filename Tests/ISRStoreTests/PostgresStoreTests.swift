@@ -144,8 +144,7 @@ import Testing
         }
         #expect(try await mark(13) == false, "alone")
         let held = try await withThrowingTaskGroup(of: (Int, Bool).self) { group in
-            for n in 0..<40 where n != 13 { group.addTask { (n, try await mark(n)) } }
-            group.addTask { (113, try await mark(113)) }
+            for n in (0..<40).filter({ $0 != 13 }) + [113] { group.addTask { (n, try await mark(n)) } }
             return try await group.reduce(into: [Int: Bool]()) { $0[$1.0] = $1.1 }
         }
         #expect(held.filter { !$0.value }.map(\.key) == [113])
