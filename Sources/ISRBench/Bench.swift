@@ -3,6 +3,7 @@ import ISRClient
 import ISRPacket
 import ISRPolicy
 import ISRRelayAPI
+import ISRStorePostgres
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -89,8 +90,10 @@ public enum Bench {
         let receiveRunner = PhaseRunner(connections: recipients, rate: options.rate, duration: options.duration, relay: target.usage)
 
         progress("accept: senders POST \(count) packets")
-        let (accept, accepted) = await sendRunner.run("accept", items: all, owner: owner) { connection, i in
-            try expect(201, try await connection.exchange(.POST, "/v1/packets", body: shares[i].bytes, contentType: "application/octet-stream"))
+        let (accept, accepted) = await lockSampled(target) {
+            await sendRunner.run("accept", items: all, owner: owner) { connection, i in
+                try expect(201, try await connection.exchange(.POST, "/v1/packets", body: shares[i].bytes, contentType: "application/octet-stream"))
+            }
         }
         report.phases.append(accept)
 
@@ -109,25 +112,31 @@ public enum Bench {
         report.phases.append(inbox)
 
         progress("deliver: recipients fetch \(accepted.count) packets and post signed receipts")
-        let (deliver, delivered) = await receiveRunner.run("deliver", items: accepted, owner: owner) { connection, i in
-            let fetched = try await connection.exchange(.GET, "/v1/packets/\(shares[i].id.hex)")
-            try expect(200, fetched)
-            guard fetched.body == shares[i].bytes else { throw BenchError("packet \(shares[i].id) came back with other bytes") }
-            let signature = DeliveryReceipt.sign(packet: fetched.body, id: shares[i].id, recipient: cast.recipients[i % c].id, key: cast.recipients[i % c].keys.signing)
-            let body = Array(#"{"signature":"\#(Data(signature).base64EncodedString())"}"#.utf8)
-            try expect(200, try await connection.exchange(.POST, "/v1/packets/\(shares[i].id.hex)/receipt", body: body, contentType: "application/json"))
+        let (deliver, delivered) = await lockSampled(target) {
+            await receiveRunner.run("deliver", items: accepted, owner: owner) { connection, i in
+                let fetched = try await connection.exchange(.GET, "/v1/packets/\(shares[i].id.hex)")
+                try expect(200, fetched)
+                guard fetched.body == shares[i].bytes else { throw BenchError("packet \(shares[i].id) came back with other bytes") }
+                let signature = DeliveryReceipt.sign(packet: fetched.body, id: shares[i].id, recipient: cast.recipients[i % c].id, key: cast.recipients[i % c].keys.signing)
+                let body = Array(#"{"signature":"\#(Data(signature).base64EncodedString())"}"#.utf8)
+                try expect(200, try await connection.exchange(.POST, "/v1/packets/\(shares[i].id.hex)/receipt", body: body, contentType: "application/json"))
+            }
         }
         report.phases.append(deliver)
 
         progress("read-back: recipients post \(delivered.count) read-backs")
-        let (readback, acknowledged) = await receiveRunner.run("read-back", items: delivered, owner: owner) { connection, i in
-            try expect(201, try await connection.exchange(.POST, "/v1/packets", body: readbacks[i], contentType: "application/octet-stream"))
+        let (readback, acknowledged) = await lockSampled(target) {
+            await receiveRunner.run("read-back", items: delivered, owner: owner) { connection, i in
+                try expect(201, try await connection.exchange(.POST, "/v1/packets", body: readbacks[i], contentType: "application/octet-stream"))
+            }
         }
         report.phases.append(readback)
 
         progress("confirm: senders confirm \(acknowledged.count) read-backs")
-        let (confirm, _) = await sendRunner.run("confirm", items: acknowledged, owner: owner) { connection, i in
-            try expect(201, try await connection.exchange(.POST, "/v1/packets", body: confirmations[i], contentType: "application/octet-stream"))
+        let (confirm, _) = await lockSampled(target) {
+            await sendRunner.run("confirm", items: acknowledged, owner: owner) { connection, i in
+                try expect(201, try await connection.exchange(.POST, "/v1/packets", body: confirmations[i], contentType: "application/octet-stream"))
+            }
         }
         report.phases.append(confirm)
 
@@ -136,6 +145,14 @@ public enum Bench {
         }
         for connection in senders + recipients { await connection.close() }
         return report
+    }
+
+    /// Runs a phase that writes to the log; on a throw-away PostgreSQL store, samples the audit-log lock meanwhile.
+    static func lockSampled(_ target: Target, _ phase: () async -> (PhaseResult, [Int])) async -> (PhaseResult, [Int]) {
+        guard let url = target.deployment?.storeURL else { return await phase() }
+        var ((result, items), occupancy) = await AuditLockOccupancy.measure(url: url, while: phase)
+        result.auditLock = occupancy
+        return (result, items)
     }
 
     static func connect(_ members: [BenchMember], target: Target, group: any EventLoopGroup) async throws -> [BenchConnection] {

@@ -49,6 +49,12 @@ public struct BenchReport: Codable, Sendable {
                          + pad("\(phase.errors)", 8, right: true) + pad(phase.relayCPUSeconds.map { String(format: "%.2f", $0) } ?? "-", 13, right: true)
                          + pad(mib(phase.relayPeakRSS), 16, right: true) + pad(phase.clientCPUSeconds.map { String(format: "%.2f", $0) } ?? "-", 14, right: true))
         }
+        let locked = phases.compactMap { phase in phase.auditLock.map { (phase.name, $0) } }
+        if !locked.isEmpty {
+            lines.append("audit-log lock (PostgreSQL, share of samples it was held; groups waiting): " + locked.map { name, lock in
+                name + String(format: " %.0f %% (%.2f)", lock.held * 100, lock.waiting)
+            }.joined(separator: ", "))
+        }
         for phase in (baseline.map { [$0] } ?? []) + phases {
             if let error = phase.firstError { lines.append("\(phase.name): first error: \(error)") }
         }

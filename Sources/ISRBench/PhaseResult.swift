@@ -1,4 +1,5 @@
 import Histogram
+import ISRStorePostgres
 
 /// What one phase measured: completed operations, their rate and latency, errors, and what the relay spent.
 public struct PhaseResult: Codable, Sendable {
@@ -18,6 +19,8 @@ public struct PhaseResult: Codable, Sendable {
     public var relayPeakRSS: UInt64?
     /// The load generator's own CPU seconds during the phase: it shares the machine with the relay.
     public var clientCPUSeconds: Double?
+    /// With `--store postgres`: how busy the audit-log lock every write group holds was during the phase.
+    public var auditLock: AuditLockOccupancy?
 
     init(name: String, operations: Int, errors: Int, firstError: String?, seconds: Double, latencyMicros: Histogram<UInt64>,
          relayCPUSeconds: Double?, relayPeakRSS: UInt64?, clientCPUSeconds: Double?) {

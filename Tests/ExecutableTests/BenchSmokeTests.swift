@@ -15,6 +15,12 @@ import Testing
             let latencyP99: Double
             let relayCPUSeconds: Double?
             let relayPeakRSS: UInt64?
+            let auditLock: Lock?
+        }
+        struct Lock: Decodable {
+            let samples: Int
+            let held: Double
+            let waiting: Double
         }
         struct Idle: Decodable {
             let connections: Int
@@ -51,6 +57,7 @@ import Testing
             #expect(phase.operations == (phase.name == "inbox" ? 2 : 24), "\(phase.name)")
             #expect(phase.operationsPerSecond > 0 && phase.latencyP99 > 0)
             #expect(phase.relayCPUSeconds != nil && phase.relayPeakRSS != nil, "the relay's usage is read from /proc")
+            #expect(phase.auditLock == nil, "no PostgreSQL lock to sample on SQLite")
         }
         #expect(result.packetBytes > 1024 && result.buildMicrosPerPacket > 0)
         if nginx {
@@ -70,6 +77,10 @@ import Testing
         for phase in result.phases {
             #expect(phase.errors == 0, "\(phase.name): \(phase.firstError ?? "")")
             #expect(phase.operations == (phase.name == "inbox" ? 4 : 40), "\(phase.name)")
+            if phase.name != "inbox" {
+                let lock = try #require(phase.auditLock, "\(phase.name): the audit-log lock was sampled")
+                #expect(lock.samples > 0 && (0...1).contains(lock.held) && lock.waiting >= 0, "\(phase.name): \(lock)")
+            }
         }
         let refused = try ExecutableTests.run("isr-bench", ["--instances", "2"])
         #expect(refused.status != 0 && refused.stderr.contains("only with --store postgres"), "\(refused.stderr)")

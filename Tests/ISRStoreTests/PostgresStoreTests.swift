@@ -366,6 +366,32 @@ import Testing
         await store.close()
     }
 
+    /// isr-bench's measure of what bounds several instances: the audit-log lock's holders and waiters, read from
+    /// `pg_locks` under the key every write group takes.
+    @Test func theAuditLockOccupancySeesTheLockEveryWriteGroupTakes() async throws {
+        let (_, url, _) = try database()
+        let (holder, writer) = (try await PostgresRelayStore(url: url), try await PostgresRelayStore(url: url))
+        let (_, free) = await AuditLockOccupancy.measure(url: url, interval: .milliseconds(1)) { try? await Task.sleep(for: .milliseconds(30)) }
+        #expect(free?.held == 0 && free?.waiting == 0 && (free?.samples ?? 0) > 0, "\(String(describing: free))")
+        // One session holds the lock past its transaction; another instance's write group then waits for it.
+        try await holder.write { db in try db.execute("SELECT pg_advisory_lock(?)", [PostgresGroupCommit.auditLock]) }
+        let event = AuditEvent(kind: "test.blocked", time: 1, actor: "test", packetID: nil, attributes: [:])
+        async let appended = writer.appendAuditEvents([event])
+        var busy: AuditLockOccupancy?
+        for _ in 0..<250 where (busy?.waiting ?? 0) < 1 {
+            (_, busy) = await AuditLockOccupancy.measure(url: url, interval: .milliseconds(1)) { try? await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(busy?.held == 1 && busy?.waiting == 1, "\(String(describing: busy))")
+        // Closing the holder's sessions frees the lock.
+        await holder.close()
+        #expect(try await appended == 1, "the waiting group went on once the lock was free")
+        let (_, after) = await AuditLockOccupancy.measure(url: url, interval: .milliseconds(1)) { try? await Task.sleep(for: .milliseconds(30)) }
+        #expect(after?.held == 0 && after?.waiting == 0, "\(String(describing: after))")
+        await writer.close()
+        let unreachable = await AuditLockOccupancy.measure(url: "postgres://isr@127.0.0.1:1/none") { 7 }
+        #expect(unreachable.0 == 7 && unreachable.1 == nil, "the measured work runs even when the database cannot be reached")
+    }
+
     @Test func aBadURLIsAClearError() async throws {
         let error = await #expect(throws: StoreError.self) { try await PostgresRelayStore(url: "mysql://x@y/z") }
         #expect(error?.message.contains("postgres://USER") == true)
