@@ -36,11 +36,13 @@ public struct AuditLockOccupancy: Codable, Sendable, Equatable {
 
     /// Reads `pg_locks` until `stop` is raised, a read fails or `maximumSamples` were taken.
     static func sample(_ connection: PostgresConnection, stop: StopFlag, interval: Duration, maximumSamples: Int, logger: Logger) async -> AuditLockOccupancy? {
-        // A bigint advisory key shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1.
+        // A bigint advisory key shows in pg_locks as its high and low 32 bits (classid, objid) with objsubid 1; advisory
+        // locks belong to one database, and other deployments' databases on the same server take the same key.
         let key = UInt64(bitPattern: PostgresGroupCommit.auditLock)
         let query = PostgresQuery(unsafeSQL: """
             SELECT count(*) FILTER (WHERE granted), count(*) FILTER (WHERE NOT granted) FROM pg_locks
-            WHERE locktype = 'advisory' AND objsubid = 1 AND classid = '\(key >> 32)'::oid AND objid = '\(key & 0xFFFF_FFFF)'::oid
+            WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+              AND objsubid = 1 AND classid = '\(key >> 32)'::oid AND objid = '\(key & 0xFFFF_FFFF)'::oid
             """)
         var samples = 0
         var held = 0

@@ -371,8 +371,12 @@ import Testing
     @Test func theAuditLockOccupancySeesTheLockEveryWriteGroupTakes() async throws {
         let (_, url, _) = try database()
         let (holder, writer) = (try await PostgresRelayStore(url: url), try await PostgresRelayStore(url: url))
+        // Another deployment's database on the same server holds the same key: not this database's lock.
+        let elsewhere = try await PostgresRelayStore(url: try database().url)
+        try await elsewhere.write { db in try db.execute("SELECT pg_advisory_lock(?)", [PostgresGroupCommit.auditLock]) }
         let (_, free) = await AuditLockOccupancy.measure(url: url, interval: .milliseconds(1)) { try? await Task.sleep(for: .milliseconds(30)) }
         #expect(free?.held == 0 && free?.waiting == 0 && (free?.samples ?? 0) > 0, "\(String(describing: free))")
+        await elsewhere.close()
         // One session holds the lock past its transaction; another instance's write group then waits for it.
         try await holder.write { db in try db.execute("SELECT pg_advisory_lock(?)", [PostgresGroupCommit.auditLock]) }
         let event = AuditEvent(kind: "test.blocked", time: 1, actor: "test", packetID: nil, attributes: [:])
