@@ -17,8 +17,13 @@ extension RelayService {
         guard let bytes = view.bytes else {
             throw RelayRefusal(.gone, code: "packet.purged", title: "Purged", detail: "packet \(id)'s content was purged at the end of its retention; its record remains")
         }
-        if !isSender {
-            _ = try await stored { try await store.recordDelivery(id, member: member.id, event: event("packet.delivered", by: member.id.rawValue, packet: id)) }
+        if !isSender, let mine = view.deliveries.first(where: { $0.member == member.id }) {
+            if mine.deliveredAt == nil {
+                _ = try await stored { try await store.recordDelivery(id, member: member.id, event: event("packet.delivered", by: member.id.rawValue, packet: id)) }
+            } else if !mine.mayFetch(view.record) {
+                // A fetch again records nothing, so it need not wait for the log: it is checked against what was just read.
+                throw RelayRefusal.store(StoreError(.notFound, "packet \(id) is not available to you (it is \(view.record.phase.rawValue))"))
+            }
         }
         return bytes
     }

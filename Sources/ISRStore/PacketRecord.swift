@@ -174,6 +174,12 @@ public struct Delivery: Sendable, Equatable {
     public var countersigner: Bool
     public var deliveredAt: Int64?
     public var readAt: Int64?
+
+    /// Whether this stanza's holder may fetch `packet` now: a recipient a released packet, a countersigner one whose
+    /// countersignature is awaited.
+    public func mayFetch(_ packet: PacketRecord) -> Bool {
+        countersigner ? packet.awaitsCountersignature : packet.phase.isDeliverable
+    }
 }
 
 /// A signed escalation notice as stored for one addressee.

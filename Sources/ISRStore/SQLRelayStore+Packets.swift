@@ -21,7 +21,10 @@ extension SQLRelayStore {
                 }
                 try Self.requireActive(parties, active: admission.active)
             }
-            for link in linked { try Self.checkLink(link, db) }
+            for link in linked {
+                let applies = Self.linkApplies(link)
+                if try !db.expects(applies.sql, applies.arguments, keyed: []) { try Self.checkLink(link, db) }
+            }
             let leaf = try Self.append(event, db)
             var record = packet.record
             record.leafIndex = leaf
@@ -107,16 +110,17 @@ extension SQLRelayStore {
 
     public func recordDelivery(_ id: PacketID, member: MemberID, event: AuditEvent) async throws -> UInt64? {
         try await write { db in
-            let (delivery, record) = try Self.stanza(id, member, db)
-            guard Self.mayFetch(delivery, record) else {
-                throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
+            let usual = Self.usualStanza(id, member, fetched: false)
+            if try !db.expects(usual.sql, usual.arguments, keyed: []) {
+                let (delivery, record) = try Self.stanza(id, member, db)
+                guard delivery.mayFetch(record) else {
+                    throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
+                }
+                guard delivery.deliveredAt == nil else { return nil }
             }
-            guard delivery.deliveredAt == nil else { return nil }
             let leaf = try Self.append(event, db)
+            try Self.advanceObligation(id, member, Lifecycle.onFetch, db)
             try db.perform("UPDATE packet_recipients SET delivered_at = ? WHERE packet_id = ? AND member_id = ?", [event.time, Data(id.bytes), member.rawValue])
-            if !delivery.countersigner {
-                try db.perform("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onFetch.from)))", [Lifecycle.onFetch.to.rawValue, Data(id.bytes), delivery.via.rawValue])
-            }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .delivered, at: event.time, actor: member.rawValue, leaf: leaf, db)
             return leaf
@@ -125,21 +129,22 @@ extension SQLRelayStore {
 
     public func recordReceipt(_ id: PacketID, member: MemberID, receipt: [UInt8], event: AuditEvent) async throws -> UInt64 {
         try await write { db in
-            let (delivery, record) = try Self.stanza(id, member, db)
-            guard Self.mayFetch(delivery, record) else {
-                throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
-            }
-            guard delivery.deliveredAt != nil else {
-                throw StoreError(.invalidTransition, "you have not fetched packet \(id) yet; a receipt says you read it, so fetch it first (`isr read`)")
-            }
-            guard delivery.readAt == nil else {
-                throw StoreError(.alreadyExists, "\(member) already posted a receipt for packet \(id)")
+            let usual = Self.usualStanza(id, member, fetched: true)
+            if try !db.expects(usual.sql, usual.arguments, keyed: []) {
+                let (delivery, record) = try Self.stanza(id, member, db)
+                guard delivery.mayFetch(record) else {
+                    throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
+                }
+                guard delivery.deliveredAt != nil else {
+                    throw StoreError(.invalidTransition, "you have not fetched packet \(id) yet; a receipt says you read it, so fetch it first (`isr read`)")
+                }
+                guard delivery.readAt == nil else {
+                    throw StoreError(.alreadyExists, "\(member) already posted a receipt for packet \(id)")
+                }
             }
             let leaf = try Self.append(event, db)
+            try Self.advanceObligation(id, member, Lifecycle.onReceipt, db)
             try db.perform("UPDATE packet_recipients SET receipt = ?, read_at = ? WHERE packet_id = ? AND member_id = ?", [Data(receipt), event.time, Data(id.bytes), member.rawValue])
-            if !delivery.countersigner {
-                try db.perform("UPDATE packet_obligations SET state = ? WHERE packet_id = ? AND address = ? AND state IN (\(Self.sql(Lifecycle.onReceipt.from)))", [Lifecycle.onReceipt.to.rawValue, Data(id.bytes), delivery.via.rawValue])
-            }
             try Self.touch(id, at: event.time, db)
             try Self.recordState(id: id, event: .read, at: event.time, actor: member.rawValue, leaf: leaf, db)
             return leaf
@@ -317,6 +322,27 @@ extension SQLRelayStore {
         return (try delivery(row), try packetRecord(row))
     }
 
+    /// A query answering 1 in the usual case of a fetch (`fetched` false: not fetched before) or a receipt (`fetched`:
+    /// fetched, no receipt yet): `member` holds a recipient's stanza (not a countersigner's) of a released packet. Then
+    /// the stanza need not be read; on 0 it is, and the exact checks say what is wrong (or let a countersigner through).
+    static func usualStanza(_ id: PacketID, _ member: MemberID, fetched: Bool) -> (sql: String, arguments: [any SQLArgument]) {
+        let sql = """
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM packets p JOIN packet_recipients r ON r.packet_id = p.id
+                WHERE p.id = ? AND r.member_id = ? AND r.countersigner = 0 AND p.state = ? AND \(fetched ? "r.delivered_at IS NOT NULL AND r.read_at IS NULL" : "r.delivered_at IS NULL"))
+            THEN 1 ELSE 0 END
+            """
+        return (sql, [Data(id.bytes), member.rawValue, PacketPhase.accepted.rawValue])
+    }
+
+    /// Moves the obligation `member`'s stanza answers for along `transition`, if it is in a state the step starts from;
+    /// a countersigner's stanza answers for none.
+    static func advanceObligation(_ id: PacketID, _ member: MemberID, _ transition: ObligationTransition, _ db: any SQLSession) throws {
+        try db.perform("""
+            UPDATE packet_obligations SET state = ? WHERE packet_id = ?
+            AND address = (SELECT via FROM packet_recipients WHERE packet_id = ? AND member_id = ? AND countersigner = 0) AND state IN (\(Self.sql(transition.from)))
+            """, [transition.to.rawValue, Data(id.bytes), Data(id.bytes), member.rawValue])
+    }
+
     /// A query answering 1 when packet `id` is new and every one of `parties` is an active member of an active agency:
     /// the usual case, in which `admission` need not be read.
     static func admissible(_ id: Data, _ parties: [MemberID]) -> (sql: String, arguments: [any SQLArgument]) {
@@ -354,9 +380,20 @@ extension SQLRelayStore {
         }
     }
 
-    /// A recipient fetches a live packet; a countersigner fetches one whose countersignature is awaited.
-    static func mayFetch(_ delivery: Delivery, _ record: PacketRecord) -> Bool {
-        delivery.countersigner ? record.awaitsCountersignature : record.phase.isDeliverable
+    /// A query answering 1 when `link` passes `checkLink` (its target is released and the addressed obligation is in a
+    /// state the step starts from, answered by whom it must be): the usual case, in which the target need not be read.
+    /// Never looser than `checkLink`: on 0 that one runs and says what is wrong.
+    static func linkApplies(_ link: LinkedTransition) -> (sql: String, arguments: [any SQLArgument]) {
+        let from = link.transition.from.map(\.rawValue).sorted()
+        let sql = """
+            SELECT CASE WHEN EXISTS (SELECT 1 FROM packets p JOIN packet_obligations o ON o.packet_id = p.id
+                WHERE p.id = ? AND p.state = ? AND o.address = ? AND o.state IN (\(Array(repeating: "?", count: from.count).joined(separator: ", ")))\(link.expectAnsweredBy == nil ? "" : " AND o.answered_by = ?"))
+            THEN 1 ELSE 0 END
+            """
+        var arguments: [any SQLArgument] = [Data(link.packet.bytes), PacketPhase.accepted.rawValue, link.address.rawValue]
+        arguments += from.map { $0 as any SQLArgument }
+        if let expected = link.expectAnsweredBy { arguments.append(expected.rawValue) }
+        return (sql, arguments)
     }
 
     /// Checks a linked transition against the target's obligation, under the write transaction.

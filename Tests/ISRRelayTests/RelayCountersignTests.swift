@@ -55,6 +55,9 @@ import Testing
         #expect(status.recipients.first?.deadline == releasedAt + 4 * 3_600_000, "the 4-hour read-back deadline counts from release, not from sending")
         #expect(try await relay.inbox(of: dsl).isEmpty, "countersigned: no longer waiting for the DSL")
         _ = try await relay.fetchAndOpen(id, as: bob, from: alice.id)
+        _ = try await relay.fetchAndOpen(id, as: bob, from: alice.id)
+        #expect(try await relay.status(id, as: alice).history.map(\.state) == ["held", "delivered", "countersigned", "delivered"], "a second fetch records nothing")
+        #expect(try await relay.request(dsl, .get, "/v1/packets/\(id.hex)").status == .notFound, "released: the DSL fetched it to countersign, not to keep")
         #expect(try await countersign(relay, id, share, as: dsl).problemCode == "countersign.not-awaited")
     }
 

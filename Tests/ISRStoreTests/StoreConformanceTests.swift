@@ -241,6 +241,111 @@ enum Fixture {
         #expect(try await store.sent(by: Fixture.alice, before: nil, limit: 10).items.map(\.id).contains(share.id))
     }
 
+    /// Read-backs and confirmations sent together: a role address's one obligation is read back once, whoever of its
+    /// members races for it, and a confirmation needs the read-back before it. PostgreSQL's writer checks each step
+    /// ahead on the server: the check must see the steps its group took before it.
+    @Test(arguments: StoreKind.allCases)
+    func readBacksSentTogetherAnswerEachObligationOnce(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let shares = 1...12
+        for n in shares {
+            let share = Fixture.packet(n, to: [Fixture.duty], deliveries: [(Fixture.bob, Fixture.duty), (Fixture.carol, Fixture.duty)])
+            _ = try await store.insertPacket(share, event: Fixture.event("packet.accepted", Fixture.alice, packet: share.record.id), linked: [])
+            for member in [Fixture.bob, Fixture.carol] {
+                _ = try await store.recordDelivery(Fixture.id(n), member: member, event: Fixture.event("packet.delivered", member, packet: Fixture.id(n)))
+            }
+        }
+        let before = try await store.auditSize()
+        // Bob and carol each read back every share at once; for the even ones, alice's confirmation of bob's read-back
+        // follows his right behind (it gets through only after his, in the same group or a later one).
+        enum Step: Hashable { case readBack(Int, MemberID), confirm(Int) }
+        func send(_ step: Step) async -> Bool {
+            let (packet, link): (NewPacket, LinkedTransition) = switch step {
+            case .readBack(let n, let member):
+                (Fixture.packet(100 + 2 * n + (member == Fixture.bob ? 0 : 1), kind: .readback, from: member, to: [Fixture.alice], inReplyTo: Fixture.id(n)),
+                 LinkedTransition(packet: Fixture.id(n), address: Fixture.duty, transition: Fixture.readBack, answeredBy: member))
+            case .confirm(let n):
+                (Fixture.packet(200 + n, kind: .confirm, from: Fixture.alice, to: [Fixture.bob], inReplyTo: Fixture.id(n)),
+                 LinkedTransition(packet: Fixture.id(n), address: Fixture.duty, transition: Fixture.confirmation, expectAnsweredBy: Fixture.bob))
+            }
+            do {
+                _ = try await store.insertPacket(packet, event: Fixture.event("packet.accepted", packet.record.sender, packet: packet.record.id), linked: [link])
+                return true
+            } catch let error as StoreError {
+                #expect(error.code == .invalidTransition, "\(step): \(error)")
+                return false
+            } catch {
+                Issue.record("\(step): \(error)")
+                return false
+            }
+        }
+        let steps = shares.flatMap { n in [Step.readBack(n, Fixture.bob), .readBack(n, Fixture.carol)] + (n % 2 == 0 ? [.confirm(n)] : []) }
+        let through = await withTaskGroup(of: (Step, Bool).self) { group in
+            for step in steps { group.addTask { (step, await send(step)) } }
+            return await group.reduce(into: [Step: Bool]()) { $0[$1.0] = $1.1 }
+        }
+        var stored = 0
+        for n in shares {
+            let obligation = try #require(try await store.packetView(Fixture.id(n), bytes: false, history: false)?.obligations.first)
+            let readers = [Fixture.bob, Fixture.carol].filter { through[.readBack(n, $0)] == true }
+            #expect(readers.count == 1, "share \(n) was read back once: \(readers)")
+            #expect(obligation.answeredBy == readers.first, "share \(n)'s obligation names who read it back")
+            let confirmed = through[.confirm(n)] == true
+            #expect(!confirmed || readers == [Fixture.bob], "share \(n) was confirmed only after bob's read-back")
+            #expect(obligation.state == (confirmed ? .confirmed : .acknowledged), "share \(n)")
+            stored += readers.count + (confirmed ? 1 : 0)
+        }
+        #expect(try await store.auditSize() == before + UInt64(stored), "a leaf for every step that got through, none for the others")
+        #expect(try await (store as? any SQLRelayStore)?.verifyAuditLog().size == before + UInt64(stored))
+        try await store.close()
+    }
+
+    /// Fetches and receipts sent twice at once: each is recorded once (the second fetch records nothing, the second
+    /// receipt is refused), and a member without a stanza gets not-found. PostgreSQL's writer checks the stanza ahead on
+    /// the server: the check must see the steps its group took before it.
+    @Test(arguments: StoreKind.allCases)
+    func fetchesAndReceiptsSentTwiceAtOnceAreRecordedOnce(kind: StoreKind) async throws {
+        let store = try await Fixture.populated(kind)
+        let shares = 1...10
+        for n in shares {
+            _ = try await store.insertPacket(Fixture.packet(n), event: Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(n)), linked: [])
+        }
+        let before = try await store.auditSize()
+        let fetched = try await withThrowingTaskGroup(of: UInt64?.self) { group in
+            for n in shares.flatMap({ [$0, $0] }) {
+                group.addTask { try await store.recordDelivery(Fixture.id(n), member: Fixture.bob, event: Fixture.event("packet.delivered", Fixture.bob, packet: Fixture.id(n))) }
+            }
+            return try await group.reduce(into: [UInt64?]()) { $0.append($1) }
+        }
+        #expect(fetched.compactMap { $0 }.count == shares.count, "one fetch of each recorded, the other records nothing: \(fetched)")
+        let receipts = await withTaskGroup(of: StoreErrorCode?.self) { group in
+            for (n, member) in shares.flatMap({ [($0, Fixture.bob), ($0, Fixture.bob), ($0, Fixture.carol)] }) {
+                group.addTask {
+                    do {
+                        _ = try await store.recordReceipt(Fixture.id(n), member: member, receipt: [1, 2], event: Fixture.event("packet.read", member, packet: Fixture.id(n)))
+                        return nil
+                    } catch let error as StoreError {
+                        return error.code
+                    } catch {
+                        return .corrupt
+                    }
+                }
+            }
+            return await group.reduce(into: [StoreErrorCode?]()) { $0.append($1) }
+        }
+        #expect(receipts.filter { $0 == nil }.count == shares.count, "one receipt of each recorded: \(receipts)")
+        #expect(receipts.filter { $0 == .alreadyExists }.count == shares.count, "the other refused as a repeat")
+        #expect(receipts.filter { $0 == .notFound }.count == shares.count, "carol holds no stanza")
+        for n in shares {
+            let view = try #require(try await store.packetView(Fixture.id(n), bytes: false, history: true))
+            #expect(view.obligations.map(\.state) == [.read])
+            #expect(view.history.map(\.event) == [.accepted, .delivered, .read])
+        }
+        #expect(try await store.auditSize() == before + UInt64(2 * shares.count))
+        #expect(try await (store as? any SQLRelayStore)?.verifyAuditLog().size == before + UInt64(2 * shares.count))
+        try await store.close()
+    }
+
     @Test(arguments: StoreKind.allCases)
     func twoRecipientsEachHaveTheirOwnStateAndDeadline(kind: StoreKind) async throws {
         let store = try await Fixture.populated(kind)
