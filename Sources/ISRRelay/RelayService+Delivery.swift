@@ -22,7 +22,7 @@ extension RelayService {
                 _ = try await stored { try await store.recordDelivery(id, member: member.id, event: event("packet.delivered", by: member.id.rawValue, packet: id)) }
             } else if !mine.mayFetch(view.record) {
                 // A fetch again records nothing, so it need not wait for the log: it is checked against what was just read.
-                throw RelayRefusal.store(StoreError(.notFound, "packet \(id) is not available to you (it is \(view.record.phase.rawValue))"))
+                throw RelayRefusal.store(Delivery.unavailable(view.record))
             }
         }
         return bytes

@@ -180,6 +180,11 @@ public struct Delivery: Sendable, Equatable {
     public func mayFetch(_ packet: PacketRecord) -> Bool {
         countersigner ? packet.awaitsCountersignature : packet.phase.isDeliverable
     }
+
+    /// What the holder is told when `mayFetch` says no.
+    public static func unavailable(_ packet: PacketRecord) -> StoreError {
+        StoreError(.notFound, "packet \(packet.id) is not available to you (it is \(packet.phase.rawValue))")
+    }
 }
 
 /// A signed escalation notice as stored for one addressee.

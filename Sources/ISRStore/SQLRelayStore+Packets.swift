@@ -113,9 +113,7 @@ extension SQLRelayStore {
             let usual = Self.usualStanza(id, member, fetched: false)
             if try !db.expects(usual.sql, usual.arguments, keyed: []) {
                 let (delivery, record) = try Self.stanza(id, member, db)
-                guard delivery.mayFetch(record) else {
-                    throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
-                }
+                guard delivery.mayFetch(record) else { throw Delivery.unavailable(record) }
                 guard delivery.deliveredAt == nil else { return nil }
             }
             let leaf = try Self.append(event, db)
@@ -132,9 +130,7 @@ extension SQLRelayStore {
             let usual = Self.usualStanza(id, member, fetched: true)
             if try !db.expects(usual.sql, usual.arguments, keyed: []) {
                 let (delivery, record) = try Self.stanza(id, member, db)
-                guard delivery.mayFetch(record) else {
-                    throw StoreError(.notFound, "packet \(id) is not available to you (it is \(record.phase.rawValue))")
-                }
+                guard delivery.mayFetch(record) else { throw Delivery.unavailable(record) }
                 guard delivery.deliveredAt != nil else {
                     throw StoreError(.invalidTransition, "you have not fetched packet \(id) yet; a receipt says you read it, so fetch it first (`isr read`)")
                 }
