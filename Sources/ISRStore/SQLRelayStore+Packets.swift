@@ -6,7 +6,7 @@ import ISRPacket
 
 extension SQLRelayStore {
     public func insertPacket(_ packet: NewPacket, event: AuditEvent, linked: [LinkedTransition]) async throws -> AcceptOutcome {
-        try await write { db in
+        try await writePositioned { db in
             let id = Data(packet.record.id.bytes)
             let parties = [packet.record.sender] + packet.deliveries.map(\.member)
             let admissible = Self.admissible(id, parties)

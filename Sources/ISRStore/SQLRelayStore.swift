@@ -8,6 +8,9 @@ public protocol SQLRelayStore: RelayStore {
     /// Runs `body` in a write transaction and returns its value once that transaction is durable. A throw rolls back
     /// everything `body` did.
     func write<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T
+    /// `write` for a body whose value carries its leaf positions: a store may run it before the log's edge is known,
+    /// with placeholder positions (`AuditTail.holdPositions`), and shifts them before returning the value.
+    func writePositioned<T: LeafPositioned>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T
     /// Runs `body` on one consistent snapshot.
     func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T
     /// The registry held in memory, dropped after every registry change.
@@ -15,6 +18,10 @@ public protocol SQLRelayStore: RelayStore {
 }
 
 extension SQLRelayStore {
+    public func writePositioned<T: LeafPositioned>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
+        try await write(body)
+    }
+
     /// The number of leaves in the log as `db` sees it.
     public static func auditSize(_ db: any SQLSession) throws -> UInt64 {
         UInt64(try db.value(Int64.self, "SELECT COALESCE(MAX(leaf_index) + 1, 0) FROM audit_leaves") ?? 0)
@@ -35,6 +42,11 @@ extension SQLRelayStore {
         let nodes: [MerkleNode]
         var after: MerkleFrontier?
         if let tail = db.auditTail {
+            // Positions held (the edge is not known yet): the nodes come when the writer settles them.
+            if let position = tail.placeholder(forLeafHash: hash) {
+                try db.perform("INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)", [Int64(position), data, hash, event.actor])
+                return position
+            }
             var edge = try tail.frontier ?? rightEdge(db)
             size = edge.size
             nodes = edge.append(leafHash: hash)
@@ -44,9 +56,22 @@ extension SQLRelayStore {
             nodes = try MerkleLog(store: SQLMerkleNodes(db: db)).nodesForAppend(leafHash: hash, at: size)
         }
         try db.perform("INSERT INTO audit_leaves (leaf_index, data, hash, actor) VALUES (?, ?, ?, ?)", [Int64(size), data, hash, event.actor])
-        try db.perform("INSERT INTO merkle_nodes (level, idx, hash) VALUES \(rows(3, nodes.count))", nodes.flatMap { node -> [any SQLArgument] in [node.level, Int64(node.index), node.hash] })
+        try insertNodes(nodes, db)
         if let after { db.auditTail?.frontier = after }
         return size
+    }
+
+    static func insertNodes(_ nodes: [MerkleNode], _ db: any SQLSession) throws {
+        try db.perform("INSERT INTO merkle_nodes (level, idx, hash) VALUES \(rows(3, nodes.count))", nodes.flatMap { node -> [any SQLArgument] in [node.level, Int64(node.index), node.hash] })
+    }
+
+    /// Gives the leaves appended at placeholder positions (`AuditTail.holdPositions`) their real positions after the
+    /// log's edge, which `db`'s tail must now know, and writes the Merkle nodes they complete; returns how positions
+    /// shift (nil if none were held). What was written with a placeholder must then be shifted before it is sent.
+    public static func settlePositions(_ db: any SQLSession) throws -> LeafShift? {
+        guard let settled = db.auditTail?.settle() else { return nil }
+        try insertNodes(settled.nodes, db)
+        return settled.shift
     }
 
     /// The log's right edge as `db` sees it: its size and the roots of its complete subtrees, read in one query.

@@ -1,5 +1,7 @@
 import ISRAudit
 import ISRStore
+import NIOCore
+import PostgresNIO
 
 /// The `audit_head` row: the log's size, root and right edge (the roots of its complete subtrees) as the last group
 /// of any instance left them, written in that group's transaction. Readers take the head from it in one row; a writer
@@ -15,9 +17,26 @@ enum AuditHeadRow {
         return TreeHead(size: edge.size, root: root)
     }
 
-    /// The right edge the row holds, if it holds one whose roots give its root; nil to read the edge from the log.
+    static let query = "SELECT size, root, frontier FROM audit_head WHERE one = 1"
+
+    /// Sends the query for the edge without waiting for its answer (`edge(answer:)` reads it).
+    static func askEdge(_ db: PostgresSession) throws -> EventLoopFuture<[PostgresRow]> {
+        try db.send(PlaceholderTranslation.shared.postgres(query, []), [])
+    }
+
+    /// The edge in the answer to `askEdge`.
+    static func edge(answer: EventLoopFuture<[PostgresRow]>) throws -> MerkleFrontier? {
+        try edge(in: PostgresSession.rows(answer.wait(), of: query).first)
+    }
+
+    /// The edge the row holds, read now.
     static func edge(_ db: PostgresSession) throws -> MerkleFrontier? {
-        guard let row = try db.row("SELECT size, root, frontier FROM audit_head WHERE one = 1"),
+        try edge(in: db.row(query))
+    }
+
+    /// The right edge the row holds, if it holds one whose roots give its root; nil to read the edge from the log.
+    static func edge(in row: SQLRow?) throws -> MerkleFrontier? {
+        guard let row,
               let frontier = try row.decode([UInt8]?.self, forColumn: "frontier"), frontier.count % 32 == 0 else { return nil }
         let size = try row.decode(Int64.self, forColumn: "size")
         let roots = stride(from: 0, to: frontier.count, by: 32).map { Array(frontier[$0..<($0 + 32)]) }

@@ -22,8 +22,11 @@ import Synchronization
 /// expectation is read before its operation goes on.
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
-        /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed.
-        let run: @Sendable (PostgresSession) throws -> @Sendable () -> Void
+        /// Whether it may run before the lock is granted, with placeholder leaf positions (`writePositioned`).
+        let ahead: Bool
+        /// Runs the operation in the group's transaction; returns how to answer its caller once the group committed
+        /// (given how the group's placeholder positions became real, if it held any).
+        let run: @Sendable (PostgresSession) throws -> @Sendable (LeafShift?) -> Void
         let fail: @Sendable (any Error) -> Void
     }
 
@@ -41,6 +44,7 @@ final class PostgresGroupCommit: Sendable {
     /// The writer's connection: touched only on the writer thread.
     private let connection = Mutex<PooledConnection?>(nil)
     private let committed = Atomic<Int>(0)
+    private let committedAhead = Atomic<Int>(0)
     /// The log's right edge as the open transaction left it; forgotten when a transaction starts or an operation fails.
     private let tail = AuditTail()
 
@@ -52,12 +56,25 @@ final class PostgresGroupCommit: Sendable {
     }
 
     var groupsCommitted: Int { committed.load(ordering: .relaxed) }
+    /// Of those, the groups whose first operations were built while their lock was awaited.
+    var groupsBuiltAhead: Int { committedAhead.load(ordering: .relaxed) }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        try await enqueue(ahead: false, body) { value, _ in value }
+    }
+
+    /// `write` for an operation that may be built while the group waits for its lock: its leaves take placeholder
+    /// positions, shifted in its statements and in its value once the lock gives the log's edge.
+    func writePositioned<T: LeafPositioned>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
+        try await enqueue(ahead: true, body) { value, shift in shift.map(value.shifted) ?? value }
+    }
+
+    private func enqueue<T: Sendable>(ahead: Bool, _ body: @escaping @Sendable (PostgresSession) throws -> T,
+                                      answer: @escaping @Sendable (T, LeafShift?) -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let job = Job(run: { session in
+            let job = Job(ahead: ahead, run: { session in
                 let value = try body(session)
-                return { continuation.resume(returning: value) }
+                return { shift in continuation.resume(returning: answer(value, shift)) }
             }, fail: { continuation.resume(throwing: $0) })
             if queue.enqueue(job) { drainNext() }
         }
@@ -83,8 +100,9 @@ final class PostgresGroupCommit: Sendable {
             // The log's size as the group found it (when the head row gave it): a group that appended nothing leaves the
             // head row as it was.
             var startSize: UInt64?
+            var shift: LeafShift?
             let session: PostgresSession
-            let answers: [@Sendable () -> Void]
+            let answers: [@Sendable (LeafShift?) -> Void]
             do {
                 tail.forget()
                 let writer = try writerConnection()
@@ -94,12 +112,33 @@ final class PostgresGroupCommit: Sendable {
                 try session.perform("BEGIN", [])
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
                 // Sent with BEGIN and the lock, answered in one round trip: the log's right edge as the last group left it.
-                tail.frontier = try AuditHeadRow.edge(session)
+                let edge = try AuditHeadRow.askEdge(session)
+                // While the lock is awaited, the operations that may be are built with placeholder positions.
+                var ran = isolated ? [] : runAhead(group, session)
+                do {
+                    try session.queued?.waitForSent()
+                } catch {
+                    _ = try? edge.wait()
+                    throw error
+                }
+                tail.frontier = try AuditHeadRow.edge(answer: edge)
                 startSize = tail.frontier?.size
+                if !ran.isEmpty {
+                    if tail.frontier == nil {
+                        // The edge must be read from the log: the operations run again now, after it.
+                        session.queued?.dropHeld()
+                        tail.forget()
+                        ran = []
+                    } else {
+                        shift = try PostgresRelayStore.settlePositions(session)
+                        try session.queued?.release(shift, session: session)
+                    }
+                }
                 // Without savepoints, the group's writes and expectations are gathered into as few statements as
                 // their order allows: any error or failed expectation, whichever operation it belongs to, sends the
                 // whole group to run again isolated.
-                var ran = try isolated ? group.map { try runInSavepoint($0, session) } : group.map { try $0.run(session) }
+                let rest = group.dropFirst(ran.count)
+                ran += try isolated ? rest.map { try runInSavepoint($0, session) } : rest.map { try $0.run(session) }
                 if attempt == 1 {
                     // Operations that arrived while this group waited for the lock (another instance's group) or ran
                     // join it once: fewer, larger groups when instances contend.
@@ -154,14 +193,37 @@ final class PostgresGroupCommit: Sendable {
                 return
             }
             committed.add(1, ordering: .relaxed)
+            if shift != nil { committedAhead.add(1, ordering: .relaxed) }
             published()
-            for answer in answers { answer() }
+            for answer in answers { answer(shift) }
             return
         }
     }
 
+    /// Runs the group's first operations that may run before the lock is granted (`writePositioned`), holding what
+    /// they send and appending at placeholder positions; returns their answers. Nothing, and nothing held, if one of
+    /// them fails or tries to read: the group then runs after the lock as a whole, as it otherwise would.
+    private func runAhead(_ group: [Job], _ session: PostgresSession) -> [@Sendable (LeafShift?) -> Void] {
+        let ahead = group.prefix { $0.ahead }
+        guard !ahead.isEmpty, let queued = session.queued else { return [] }
+        queued.hold()
+        tail.holdPositions()
+        do {
+            var answers: [@Sendable (LeafShift?) -> Void] = []
+            for job in ahead {
+                answers.append(try job.run(session))
+                guard !queued.refusedRead else { throw PositionsHeld() }
+            }
+            return answers
+        } catch {
+            queued.dropHeld()
+            tail.forget()
+            return []
+        }
+    }
+
     /// Runs `job` in a savepoint of its own: when it fails, only its own writes are undone and its caller gets the error.
-    private func runInSavepoint(_ job: Job, _ session: PostgresSession) throws -> @Sendable () -> Void {
+    private func runInSavepoint(_ job: Job, _ session: PostgresSession) throws -> @Sendable (LeafShift?) -> Void {
         try session.execute("SAVEPOINT op")
         let edge = tail.frontier
         do {
@@ -174,7 +236,7 @@ final class PostgresGroupCommit: Sendable {
             tail.frontier = edge
             try session.execute("ROLLBACK TO SAVEPOINT op")
             try session.perform("RELEASE SAVEPOINT op", [])
-            return { job.fail(error) }
+            return { _ in job.fail(error) }
         }
     }
 

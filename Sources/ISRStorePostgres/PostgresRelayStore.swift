@@ -76,6 +76,14 @@ public final class PostgresRelayStore: SQLRelayStore {
         }
     }
 
+    public func writePositioned<T: LeafPositioned>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await writer.writePositioned { session in try body(session) }
+        } catch {
+            throw PostgresErrors.storeError(error)
+        }
+    }
+
     /// Runs `body` in a REPEATABLE READ, read-only transaction; a connection lost before an answer is retried once.
     public func read<T: Sendable>(_ body: @escaping @Sendable (any SQLSession) throws -> T) async throws(StoreError) -> T {
         try await read(inTransaction: true, body)
@@ -153,6 +161,8 @@ public final class PostgresRelayStore: SQLRelayStore {
 
     /// How many group transactions this instance committed (tests and diagnostics).
     public var groupsCommitted: Int { writer.groupsCommitted }
+    /// Of those, the groups built while their lock was awaited (tests and diagnostics).
+    public var groupsBuiltAhead: Int { writer.groupsBuiltAhead }
 
     /// Closes every connection and stops the store's threads; later calls fail with `unavailable`.
     public func close() async {

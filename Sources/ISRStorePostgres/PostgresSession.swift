@@ -116,6 +116,7 @@ struct PostgresSession: SQLSession {
     /// (the first error among those is thrown) and for its answer. The connection runs them back to back.
     private func afterQueued<T: Sendable>(_ start: () throws -> EventLoopFuture<T>) throws -> T {
         guard let queued else { return try start().wait() }
+        try queued.refuseWhileHeld()
         try queued.sendBatch(self)
         let future = try start()
         do {
@@ -177,12 +178,26 @@ struct PostgresSession: SQLSession {
 
 /// A session's statements not yet waited for: the batch being gathered, then the ones sent, in order (the connection
 /// answers them in the order sent). Used by its session's thread only.
+///
+/// The writer may hold what it would send (`hold`) while it builds a group before its lock is granted: then the sends
+/// are kept in order, a read is refused (`PositionsHeld`), and `release` shifts the placeholder leaf positions in every
+/// kept value (`LeafShift`) and sends them.
 final class QueuedStatements: Sendable {
+    /// What would have been sent while held, in order.
+    private enum Held: Sendable {
+        case checks([(sql: String, runs: [[SQLValue]])])
+        case batch(StatementBatch)
+        case alone(String, [SQLValue])
+    }
     private struct Pending: Sendable {
         var batch = StatementBatch()
         var sent: [EventLoopFuture<[PostgresRow]>] = []
         /// Expectations not sent yet, by text in the order first seen, with the values of each time it was expected.
         var checks: [(sql: String, runs: [[SQLValue]])] = []
+        /// Non-nil while sends are held.
+        var held: [Held]?
+        /// Whether something tried to read while sends were held (it was refused, whatever its caller made of that).
+        var refusedRead = false
     }
     private let pending = Mutex(Pending())
 
@@ -191,8 +206,69 @@ final class QueuedStatements: Sendable {
         if pending.withLock({ $0.batch.add(sql, values) }) { return }
         try sendBatch(session)
         if pending.withLock({ $0.batch.add(sql, values) }) { return }
+        if pending.withLock({ pending in pending.held?.append(.alone(sql, values)) != nil }) { return }
         let future = try session.send(PlaceholderTranslation.shared.postgres(sql, values), values)
         pending.withLock { $0.sent.append(future) }
+    }
+
+    /// From now on, keeps what would be sent until `release` (or `dropHeld`).
+    func hold() {
+        pending.withLock { $0.held = [] }
+    }
+
+    /// Throws `PositionsHeld` (and remembers the attempt) while sends are held: a read would need them sent.
+    func refuseWhileHeld() throws {
+        let held = pending.withLock { pending in
+            if pending.held != nil { pending.refusedRead = true }
+            return pending.held != nil
+        }
+        if held { throw PositionsHeld() }
+    }
+
+    /// Whether a read was refused since `hold`.
+    var refusedRead: Bool { pending.withLock { $0.refusedRead } }
+
+    /// Forgets everything held, gathered and expected since `hold`, and stops holding.
+    func dropHeld() {
+        pending.withLock { pending in
+            pending.held = nil
+            pending.refusedRead = false
+            pending.batch = StatementBatch()
+            pending.checks = []
+        }
+    }
+
+    /// Stops holding: shifts the placeholder positions in everything held, gathered and expected, then sends what was
+    /// held, in order.
+    func release(_ shift: LeafShift?, session: PostgresSession) throws {
+        let held = pending.withLock { pending -> [Held] in
+            defer { pending.held = nil }
+            guard let shift else { return pending.held ?? [] }
+            pending.batch.shift(shift)
+            pending.checks = Self.shifted(pending.checks, shift)
+            return (pending.held ?? []).map { item -> Held in
+                switch item {
+                case .checks(let checks): return .checks(Self.shifted(checks, shift))
+                case .batch(var batch):
+                    batch.shift(shift)
+                    return .batch(batch)
+                case .alone(let sql, let values): return .alone(sql, values.map { $0.shifted(shift) })
+                }
+            }
+        }
+        for item in held {
+            switch item {
+            case .checks(let checks): try send(checks, session)
+            case .batch(let batch): try send(batch, session)
+            case .alone(let sql, let values):
+                let future = try session.send(PlaceholderTranslation.shared.postgres(sql, values), values)
+                pending.withLock { $0.sent.append(future) }
+            }
+        }
+    }
+
+    private static func shifted(_ checks: [(sql: String, runs: [[SQLValue]])], _ shift: LeafShift) -> [(sql: String, runs: [[SQLValue]])] {
+        checks.map { check in (check.sql, check.runs.map { run in run.map { $0.shifted(shift) } }) }
     }
 
     /// Gathers the query of an expectation (`PostgresSession.expects`), asserted by the server (`ExpectationBatch`:
@@ -213,9 +289,20 @@ final class QueuedStatements: Sendable {
         }
     }
 
-    /// Sends the gathered expectations, a query per text.
+    /// Sends the gathered expectations, a query per text (or holds them).
     private func sendChecks(_ session: PostgresSession) throws {
-        let checks = pending.withLock { pending in defer { pending.checks = [] }; return pending.checks }
+        let checks = pending.withLock { pending -> [(sql: String, runs: [[SQLValue]])] in
+            defer { pending.checks = [] }
+            guard pending.held == nil else {
+                if !pending.checks.isEmpty { pending.held?.append(.checks(pending.checks)) }
+                return []
+            }
+            return pending.checks
+        }
+        try send(checks, session)
+    }
+
+    private func send(_ checks: [(sql: String, runs: [[SQLValue]])], _ session: PostgresSession) throws {
         for check in checks {
             let queries = if let merged = ExpectationBatch.statement(check.sql, check.runs) {
                 [try session.send(merged.sql, binds: merged.binds, prepared: true)]
@@ -241,11 +328,32 @@ final class QueuedStatements: Sendable {
 
     func sendBatch(_ session: PostgresSession) throws {
         try sendChecks(session)
-        let batch = pending.withLock { pending in defer { pending.batch = StatementBatch() }; return pending.batch }
+        let batch = pending.withLock { pending -> StatementBatch in
+            defer { pending.batch = StatementBatch() }
+            guard pending.held == nil else {
+                if !pending.batch.isEmpty { pending.held?.append(.batch(pending.batch)) }
+                return StatementBatch()
+            }
+            return pending.batch
+        }
+        try send(batch, session)
+    }
+
+    private func send(_ batch: StatementBatch, _ session: PostgresSession) throws {
         guard !batch.isEmpty else { return }
         let statement = batch.statement()
         let future = try session.send(statement.sql, binds: statement.binds, prepared: statement.isReusable)
         pending.withLock { $0.sent.append(future) }
+    }
+
+    /// Waits for what was sent (and only that: nothing gathered or held is sent); throws the first error.
+    func waitForSent() throws {
+        let sent = pending.withLock { pending in defer { pending.sent = [] }; return pending.sent }
+        var first: (any Error)?
+        for future in sent {
+            do { _ = try future.wait() } catch { first = first ?? error }
+        }
+        if let first { throw first }
     }
 
     /// Sends the gathered batch (unless `discardingBatch`), then waits for everything sent; throws the first error.
@@ -259,16 +367,24 @@ final class QueuedStatements: Sendable {
         } else {
             do { try sendBatch(session) } catch { first = error }
         }
-        let sent = pending.withLock { pending in defer { pending.sent = [] }; return pending.sent }
-        for future in sent {
-            do { _ = try future.wait() } catch { first = first ?? error }
-        }
+        do { try waitForSent() } catch { first = first ?? error }
         if let first { throw first }
     }
 }
 
 /// What a speculative session's expectation found false: the group that assumed it runs again, isolated.
 struct ExpectationFailed: Error {}
+
+/// A read while the writer holds its sends (`QueuedStatements.hold`): the operation must run once the lock is granted.
+struct PositionsHeld: Error {}
+
+extension SQLValue {
+    /// An integer that is a placeholder leaf position, made real; any other value as it is.
+    func shifted(_ shift: LeafShift) -> SQLValue {
+        if case .integer(let value) = self { return .integer(shift.apply(value)) }
+        return self
+    }
+}
 
 /// The transaction did not commit and nothing of it was written (`PostgresSession.commit`); `cause` is the first
 /// error among the statements queued before COMMIT, when one failed.

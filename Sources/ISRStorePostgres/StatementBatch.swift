@@ -45,6 +45,11 @@ struct StatementBatch: Sendable {
         return true
     }
 
+    /// Makes the placeholder leaf positions among its values real (`QueuedStatements.release`).
+    mutating func shift(_ shift: LeafShift) {
+        for index in parts.indices { parts[index].values = parts[index].values.map { $0.shifted(shift) } }
+    }
+
     /// The batch as one PostgreSQL statement with `$N` placeholders, what to bind to them in order, and whether its
     /// text is worth preparing. A merged insert binds each column of its rows as one array (`unnest`), so its text is
     /// the same for any number of rows: the server parses and plans a group's statement once per connection, not once

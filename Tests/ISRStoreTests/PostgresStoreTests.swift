@@ -284,6 +284,49 @@ import Testing
         _ = try await store.verifyAuditLog()
     }
 
+    /// Acceptances are built while their group waits for the audit-log lock, at placeholder positions that become real
+    /// once the lock gives the log's edge: in the statements (the stored packet's leaf, the leaf's own position) and in
+    /// the value the caller gets. A positioned write that reads cannot be built ahead and runs after the lock instead.
+    @Test func writesBuiltBeforeTheLockGetTheirRealPositions() async throws {
+        let (_, url, _) = try database()
+        let store = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close() } }
+        _ = try await Fixture.populate(store)
+        let before = try await store.treeHead().size
+        let answers = try await withThrowingTaskGroup(of: (n: Int, leaf: UInt64).self) { group in
+            for n in 0..<60 {
+                group.addTask {
+                    if n % 20 == 7 {
+                        // Reads the log's size first: refused while sends are held, so it runs once the lock is granted.
+                        let record = try await store.writePositioned { db in
+                            let size = try PostgresRelayStore.auditSize(db)
+                            let leaf = try PostgresRelayStore.append(Fixture.event("test.read-first", at: Int64(n)), db)
+                            #expect(leaf == size)
+                            var record = Fixture.packet(n).record
+                            record.leafIndex = leaf
+                            return record
+                        }
+                        return (n, record.leafIndex)
+                    }
+                    let packet = Fixture.packet(n)
+                    let outcome = try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice, packet: packet.record.id, at: Int64(n)), linked: [])
+                    return (n, outcome.record.leafIndex)
+                }
+            }
+            return try await group.reduce(into: [(n: Int, leaf: UInt64)]()) { $0.append($1) }
+        }
+        #expect(store.groupsBuiltAhead > 0)
+        #expect(Set(answers.map(\.leaf)) == Set(before..<(before + 60)), "gap-free real positions, one per write")
+        for (n, leaf) in answers {
+            let event = n % 20 == 7 ? Fixture.event("test.read-first", at: Int64(n)) : Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(n), at: Int64(n))
+            #expect(try await store.auditLeaves(start: leaf, end: leaf + 1) == [event.derEncoded()], "write \(n)'s leaf is at the position it was given")
+            if n % 20 != 7 { #expect(try await store.packet(Fixture.id(n))?.leafIndex == leaf) }
+        }
+        let head = try await store.verifyAuditLog()
+        #expect(head.size == before + 60)
+        #expect(try await store.committedHead() == head)
+    }
+
     /// A writer takes the log's right edge from the head row with its lock; the row's edge is the log's, and an edge
     /// that does not give the row's root is not trusted (the edge is read from the log instead).
     @Test func theHeadRowHoldsTheLogsRightEdgeAndABadOneIsNotTrusted() async throws {
