@@ -29,6 +29,15 @@ public protocol LeafPositioned: Sendable {
     func shifted(_ shift: LeafShift) -> Self
 }
 
+/// A write that returns the leaf it appended.
+extension UInt64: LeafPositioned {
+    public func shifted(_ shift: LeafShift) -> UInt64 { shift.apply(self) }
+}
+
+extension Optional: LeafPositioned where Wrapped: LeafPositioned {
+    public func shifted(_ shift: LeafShift) -> Wrapped? { map { $0.shifted(shift) } }
+}
+
 extension PacketRecord: LeafPositioned {
     public func shifted(_ shift: LeafShift) -> PacketRecord {
         var record = self

@@ -109,7 +109,7 @@ extension SQLRelayStore {
     }
 
     public func recordDelivery(_ id: PacketID, member: MemberID, event: AuditEvent) async throws -> UInt64? {
-        try await write { db in
+        try await writePositioned { db in
             let usual = Self.usualStanza(id, member, fetched: false)
             if try !db.expects(usual.sql, usual.arguments, keyed: []) {
                 let (delivery, record) = try Self.stanza(id, member, db)
@@ -126,7 +126,7 @@ extension SQLRelayStore {
     }
 
     public func recordReceipt(_ id: PacketID, member: MemberID, receipt: [UInt8], event: AuditEvent) async throws -> UInt64 {
-        try await write { db in
+        try await writePositioned { db in
             let usual = Self.usualStanza(id, member, fetched: true)
             if try !db.expects(usual.sql, usual.arguments, keyed: []) {
                 let (delivery, record) = try Self.stanza(id, member, db)

@@ -322,8 +322,32 @@ import Testing
             #expect(try await store.auditLeaves(start: leaf, end: leaf + 1) == [event.derEncoded()], "write \(n)'s leaf is at the position it was given")
             if n % 20 != 7 { #expect(try await store.packet(Fixture.id(n))?.leafIndex == leaf) }
         }
+        // Fetches and receipts are built ahead too; a second fetch answers nil.
+        let accepted = answers.map(\.n).filter { $0 % 20 != 7 }
+        let steps = try await withThrowingTaskGroup(of: (event: AuditEvent, leaf: UInt64?).self) { group in
+            for n in accepted {
+                for step in ["packet.delivered", "packet.delivered", "packet.read"] {
+                    group.addTask {
+                        let event = Fixture.event(step, Fixture.bob, packet: Fixture.id(n), at: Int64(n))
+                        if step == "packet.read" {
+                            // Its fetch may not have run yet: then it is refused, and nothing is logged for it.
+                            let leaf = try? await store.recordReceipt(Fixture.id(n), member: Fixture.bob, receipt: [1, 2, 3], event: event)
+                            return (event, leaf)
+                        }
+                        return (event, try await store.recordDelivery(Fixture.id(n), member: Fixture.bob, event: event))
+                    }
+                }
+            }
+            return try await group.reduce(into: [(event: AuditEvent, leaf: UInt64?)]()) { $0.append($1) }
+        }
+        let logged = steps.compactMap { step in step.leaf.map { (step.event, $0) } }
+        #expect(steps.filter { $0.event.kind == "packet.delivered" && $0.leaf != nil }.count == accepted.count, "one fetch of each packet recorded")
+        #expect(Set(logged.map(\.1)) == Set((before + 60)..<(before + 60 + UInt64(logged.count))))
+        for (event, leaf) in logged {
+            #expect(try await store.auditLeaves(start: leaf, end: leaf + 1) == [event.derEncoded()], "\(event.kind)'s leaf is at the position it was given")
+        }
         let head = try await store.verifyAuditLog()
-        #expect(head.size == before + 60)
+        #expect(head.size == before + 60 + UInt64(logged.count))
         #expect(try await store.committedHead() == head)
     }
 
