@@ -7,12 +7,6 @@ public struct LeafShift: Sendable, Equatable {
     public let count: UInt64
     public let start: UInt64
 
-    public init(placeholder: UInt64, count: UInt64, start: UInt64) {
-        self.placeholder = placeholder
-        self.count = count
-        self.start = start
-    }
-
     /// The real position of `position` if it is a placeholder; any other value as it is.
     public func apply(_ position: UInt64) -> UInt64 {
         position >= placeholder && position - placeholder < count ? start + (position - placeholder) : position
