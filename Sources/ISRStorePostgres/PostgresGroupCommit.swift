@@ -58,8 +58,8 @@ final class PostgresGroupCommit: Sendable {
     }
 
     var groupsCommitted: Int { committed.load(ordering: .relaxed) }
-    /// Of those, the groups whose first operations were built while their lock was awaited.
-    var groupsBuiltAhead: Int { committedAhead.load(ordering: .relaxed) }
+    /// The operations committed that were built while their group's lock was awaited.
+    var operationsBuiltAhead: Int { committedAhead.load(ordering: .relaxed) }
 
     func write<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) throws -> T) async throws -> T {
         try await enqueue(ahead: false, body) { value, _ in value }
@@ -103,6 +103,7 @@ final class PostgresGroupCommit: Sendable {
             // head row as it was.
             var startSize: UInt64?
             var shift: LeafShift?
+            var builtAhead = 0
             let session: PostgresSession
             let answers: [@Sendable (LeafShift?) -> Void]
             do {
@@ -115,8 +116,10 @@ final class PostgresGroupCommit: Sendable {
                 try session.perform("SELECT pg_advisory_xact_lock(?)", [Self.auditLock])
                 // Sent with BEGIN and the lock, answered in one round trip: the log's right edge as the last group left it.
                 let edge = try AuditHeadRow.askEdge(session)
+                let answered = Answered()
+                edge.whenComplete { _ in answered.set() }
                 // While the lock is awaited, the operations that may be are built with placeholder positions.
-                var ran = isolated ? [] : runAhead(group, session)
+                var ran = isolated ? [] : runAhead(&group, session, until: answered)
                 do {
                     try session.queued?.waitForSent()
                 } catch {
@@ -134,6 +137,7 @@ final class PostgresGroupCommit: Sendable {
                     } else {
                         shift = try PostgresRelayStore.settlePositions(session)
                         try session.queued?.release(shift, session: session)
+                        builtAhead = ran.count
                     }
                 }
                 // Without savepoints, the group's writes and expectations are gathered into as few statements as
@@ -195,7 +199,7 @@ final class PostgresGroupCommit: Sendable {
                 return
             }
             committed.add(1, ordering: .relaxed)
-            if shift != nil { committedAhead.add(1, ordering: .relaxed) }
+            committedAhead.add(builtAhead, ordering: .relaxed)
             published()
             for answer in answers { answer(shift) }
             return
@@ -203,18 +207,26 @@ final class PostgresGroupCommit: Sendable {
     }
 
     /// Runs the group's first operations that may run before the lock is granted (`writePositioned`), holding what
-    /// they send and appending at placeholder positions; returns their answers. Nothing, and nothing held, if one of
-    /// them fails or tries to read: the group then runs after the lock as a whole, as it otherwise would.
-    private func runAhead(_ group: [Job], _ session: PostgresSession) -> [@Sendable (LeafShift?) -> Void] {
-        let ahead = group.prefix { $0.ahead }
-        guard !ahead.isEmpty, let queued = session.queued else { return [] }
+    /// they send and appending at placeholder positions, and, until the lock has answered, those that arrive meanwhile
+    /// (they join the group); returns their answers. Nothing, and nothing held, if one of them fails or tries to read:
+    /// the group then runs after the lock as a whole, as it otherwise would.
+    private func runAhead(_ group: inout [Job], _ session: PostgresSession, until answered: Answered) -> [@Sendable (LeafShift?) -> Void] {
+        var next = Array(group.prefix { $0.ahead })
+        guard !next.isEmpty, let queued = session.queued else { return [] }
         queued.hold()
         tail.holdPositions()
         do {
             var answers: [@Sendable (LeafShift?) -> Void] = []
-            for job in ahead {
-                answers.append(try job.run(session))
-                guard !queued.refusedRead else { throw PositionsHeld() }
+            while true {
+                for job in next {
+                    answers.append(try job.run(session))
+                    guard !queued.refusedRead else { throw PositionsHeld() }
+                }
+                guard answers.count == group.count, !answered.isSet else { break }
+                let more = queue.more(upTo: Self.maximumGroup - group.count)
+                group += more
+                next = Array(more.prefix { $0.ahead })
+                if next.isEmpty { break }
             }
             return answers
         } catch {
@@ -222,6 +234,13 @@ final class PostgresGroupCommit: Sendable {
             tail.forget()
             return []
         }
+    }
+
+    /// Whether the lock's answer has come (set on the connection's event loop, read by the writer).
+    private final class Answered: Sendable {
+        private let value = Atomic<Bool>(false)
+        var isSet: Bool { value.load(ordering: .acquiring) }
+        func set() { value.store(true, ordering: .releasing) }
     }
 
     /// Runs `job` in a savepoint of its own: when it fails, only its own writes are undone and its caller gets the error.

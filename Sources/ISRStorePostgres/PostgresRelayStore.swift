@@ -161,8 +161,8 @@ public final class PostgresRelayStore: SQLRelayStore {
 
     /// How many group transactions this instance committed (tests and diagnostics).
     public var groupsCommitted: Int { writer.groupsCommitted }
-    /// Of those, the groups built while their lock was awaited (tests and diagnostics).
-    public var groupsBuiltAhead: Int { writer.groupsBuiltAhead }
+    /// The operations committed that were built while their group's lock was awaited (tests and diagnostics).
+    public var operationsBuiltAhead: Int { writer.operationsBuiltAhead }
 
     /// Closes every connection and stops the store's threads; later calls fail with `unavailable`.
     public func close() async {

@@ -284,70 +284,94 @@ import Testing
         _ = try await store.verifyAuditLog()
     }
 
-    /// Acceptances are built while their group waits for the audit-log lock, at placeholder positions that become real
-    /// once the lock gives the log's edge: in the statements (the stored packet's leaf, the leaf's own position) and in
-    /// the value the caller gets. A positioned write that reads cannot be built ahead and runs after the lock instead.
+    /// Acceptances, fetches and receipts are built while their group waits for the audit-log lock (here held by another
+    /// instance), at placeholder positions that become real once the lock gives the log's edge: in the statements (the
+    /// stored packet's leaf, the leaf's own position) and in the value the caller gets. A positioned write that reads
+    /// cannot be built ahead: its group is built after the lock instead, even if it swallows the refusal.
     @Test func writesBuiltBeforeTheLockGetTheirRealPositions() async throws {
         let (_, url, _) = try database()
         let store = try await PostgresRelayStore(url: url)
-        defer { Task { await store.close() } }
+        let other = try await PostgresRelayStore(url: url)
+        defer { Task { await store.close(); await other.close() } }
         _ = try await Fixture.populate(store)
         let before = try await store.treeHead().size
-        let answers = try await withThrowingTaskGroup(of: (n: Int, leaf: UInt64).self) { group in
-            for n in 0..<60 {
-                group.addTask {
-                    if n % 20 == 7 {
-                        // Reads the log's size first: refused while sends are held, so it runs once the lock is granted.
-                        let record = try await store.writePositioned { db in
-                            let size = try PostgresRelayStore.auditSize(db)
-                            let leaf = try PostgresRelayStore.append(Fixture.event("test.read-first", at: Int64(n)), db)
-                            #expect(leaf == size)
-                            var record = Fixture.packet(n).record
-                            record.leafIndex = leaf
-                            return record
-                        }
-                        return (n, record.leafIndex)
-                    }
-                    let packet = Fixture.packet(n)
-                    let outcome = try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice, packet: packet.record.id, at: Int64(n)), linked: [])
-                    return (n, outcome.record.leafIndex)
-                }
-            }
-            return try await group.reduce(into: [(n: Int, leaf: UInt64)]()) { $0.append($1) }
+        /// Runs `burst` while the other instance's group holds the lock for 0.3 s, so the burst waits for it.
+        func whileTheOtherHoldsTheLock<T: Sendable>(_ burst: @Sendable () async throws -> T) async throws -> T {
+            async let pause: Void = other.write { db in _ = try db.value(Int.self, "SELECT 1 FROM pg_sleep(0.3)") }
+            try await Task.sleep(for: .milliseconds(50))
+            let value = try await burst()
+            try await pause
+            return value
         }
-        #expect(store.groupsBuiltAhead > 0)
-        #expect(Set(answers.map(\.leaf)) == Set(before..<(before + 60)), "gap-free real positions, one per write")
-        for (n, leaf) in answers {
-            let event = n % 20 == 7 ? Fixture.event("test.read-first", at: Int64(n)) : Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(n), at: Int64(n))
-            #expect(try await store.auditLeaves(start: leaf, end: leaf + 1) == [event.derEncoded()], "write \(n)'s leaf is at the position it was given")
-            if n % 20 != 7 { #expect(try await store.packet(Fixture.id(n))?.leafIndex == leaf) }
-        }
-        // Fetches and receipts are built ahead too; a second fetch answers nil.
-        let accepted = answers.map(\.n).filter { $0 % 20 != 7 }
-        let steps = try await withThrowingTaskGroup(of: (event: AuditEvent, leaf: UInt64?).self) { group in
-            for n in accepted {
-                for step in ["packet.delivered", "packet.delivered", "packet.read"] {
+        let accepts = try await whileTheOtherHoldsTheLock {
+            try await withThrowingTaskGroup(of: (n: Int, leaf: UInt64).self) { group in
+                for n in 0..<60 {
                     group.addTask {
-                        let event = Fixture.event(step, Fixture.bob, packet: Fixture.id(n), at: Int64(n))
-                        if step == "packet.read" {
-                            // Its fetch may not have run yet: then it is refused, and nothing is logged for it.
-                            let leaf = try? await store.recordReceipt(Fixture.id(n), member: Fixture.bob, receipt: [1, 2, 3], event: event)
-                            return (event, leaf)
-                        }
-                        return (event, try await store.recordDelivery(Fixture.id(n), member: Fixture.bob, event: event))
+                        let packet = Fixture.packet(n)
+                        return (n, try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice, packet: packet.record.id, at: Int64(n)), linked: []).record.leafIndex)
                     }
                 }
+                return try await group.reduce(into: [(n: Int, leaf: UInt64)]()) { $0.append($1) }
             }
-            return try await group.reduce(into: [(event: AuditEvent, leaf: UInt64?)]()) { $0.append($1) }
+        }
+        #expect(store.operationsBuiltAhead == 60, "the burst was built while the lock was awaited, those that came after the first too")
+        #expect(Set(accepts.map(\.leaf)) == Set(before..<(before + 60)), "gap-free real positions, one per packet")
+        for (n, leaf) in accepts {
+            let event = Fixture.event("packet.accepted", Fixture.alice, packet: Fixture.id(n), at: Int64(n))
+            #expect(try await store.auditLeaves(start: leaf, end: leaf + 1) == [event.derEncoded()], "packet \(n)'s leaf is at the position it was given")
+            #expect(try await store.packet(Fixture.id(n))?.leafIndex == leaf)
+        }
+        // A write that reads the log's size first, sent first, then accepts behind it: the read is refused while sends
+        // are held, so the group runs once the lock is granted; what the write returns is what it saw then.
+        let reader = try await whileTheOtherHoldsTheLock {
+            async let record = store.writePositioned { db in
+                let size = try? PostgresRelayStore.auditSize(db)
+                let leaf = try PostgresRelayStore.append(Fixture.event("test.read-first"), db)
+                var record = Fixture.packet(99).record
+                record.leafIndex = leaf
+                record.acceptedAt = size.map { Int64($0) } ?? -1
+                return record
+            }
+            try await Task.sleep(for: .milliseconds(20))
+            for n in 60..<70 {
+                let packet = Fixture.packet(n)
+                _ = try await store.insertPacket(packet, event: Fixture.event("packet.accepted", Fixture.alice, packet: packet.record.id, at: Int64(n)), linked: [])
+            }
+            return try await record
+        }
+        #expect(reader.acceptedAt == Int64(reader.leafIndex), "the write that read ran after the lock and read the log's size")
+        #expect(try await store.auditLeaves(start: reader.leafIndex, end: reader.leafIndex + 1) == [Fixture.event("test.read-first").derEncoded()])
+        // Fetches are built ahead too; then a second fetch of each (nil: nothing is written twice) with its receipt.
+        let built = store.operationsBuiltAhead
+        var steps: [(event: AuditEvent, leaf: UInt64?)] = []
+        for kinds in [["packet.delivered"], ["packet.delivered", "packet.read"]] {
+            steps += try await whileTheOtherHoldsTheLock {
+                try await withThrowingTaskGroup(of: (event: AuditEvent, leaf: UInt64?).self) { group in
+                    for n in 0..<60 {
+                        for kind in kinds {
+                            group.addTask {
+                                let event = Fixture.event(kind, Fixture.bob, packet: Fixture.id(n), at: Int64(n))
+                                if kind == "packet.read" {
+                                    return (event, try await store.recordReceipt(Fixture.id(n), member: Fixture.bob, receipt: [1, 2, 3], event: event))
+                                }
+                                return (event, try await store.recordDelivery(Fixture.id(n), member: Fixture.bob, event: event))
+                            }
+                        }
+                    }
+                    return try await group.reduce(into: [(event: AuditEvent, leaf: UInt64?)]()) { $0.append($1) }
+                }
+            }
+            if kinds.count == 1 { #expect(store.operationsBuiltAhead == built + 60, "the fetches were built ahead") }
         }
         let logged = steps.compactMap { step in step.leaf.map { (step.event, $0) } }
-        #expect(steps.filter { $0.event.kind == "packet.delivered" && $0.leaf != nil }.count == accepted.count, "one fetch of each packet recorded")
-        #expect(Set(logged.map(\.1)) == Set((before + 60)..<(before + 60 + UInt64(logged.count))))
+        #expect(logged.count == 120, "one fetch and one receipt of each packet recorded")
+        let start = before + 71
+        #expect(Set(logged.map(\.1)) == Set(start..<(start + 120)))
         for (event, leaf) in logged {
             #expect(try await store.auditLeaves(start: leaf, end: leaf + 1) == [event.derEncoded()], "\(event.kind)'s leaf is at the position it was given")
         }
         let head = try await store.verifyAuditLog()
-        #expect(head.size == before + 60 + UInt64(logged.count))
+        #expect(head.size == start + UInt64(logged.count))
         #expect(try await store.committedHead() == head)
     }
 
