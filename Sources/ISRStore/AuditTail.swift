@@ -45,9 +45,6 @@ public final class AuditTail: Sendable {
         }
     }
 
-    /// Whether appends are taking placeholder positions.
-    public var holdsPositions: Bool { placeholders.withLock { $0 != nil } }
-
     /// Ends holding positions: the held leaves follow the frontier (which must be known), in the order they were
     /// appended. Returns how their placeholders map to real positions and the Merkle nodes they complete; nil if none
     /// were held.
