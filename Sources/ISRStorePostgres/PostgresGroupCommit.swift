@@ -20,7 +20,7 @@ import Synchronization
 /// acceptances sends everything, COMMIT included, and waits once. COMMIT must answer COMMIT: when it answers ROLLBACK
 /// (a statement or an expectation failed), nothing was written and the group runs again isolated, where each
 /// expectation is read before its operation goes on. While the lock is awaited, the group's first operations that
-/// allow it (`writePositioned`: acceptances) are built already, their sends held and their leaves at placeholder
+/// allow it (`writePositioned`: acceptances, fetches, receipts) are built already, their sends held and their leaves at placeholder
 /// positions shifted once the edge is known (`LeafShift`), so the relay's part of the work is out of the lock.
 final class PostgresGroupCommit: Sendable {
     private struct Job: Sendable {
